@@ -1,0 +1,384 @@
+"""The actor system: registry, delivery (tell, ask, fan-out), control, heartbeats."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from itertools import count
+import logging
+from typing import Any
+
+from .actor import Actor, ActorState
+from .cell import ActorCell, ActorFactory
+from .errors import (
+    ActorNotFoundError,
+    AskTimeoutError,
+    DuplicateActorError,
+    ProtectedActorError,
+)
+from .events import EventKind, EventStream
+from .ids import HlcWidGenerator, _wall_ms
+from .mailbox import DEFAULT_CAPACITY, DEFAULT_POLICIES, Mailbox, OverflowPolicy
+from .messages import Message, MessageKind, Outcome, Reply
+from .persistence import MemoryStateStore, StateStore
+from .supervisor import Supervisor
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_ASK_TIMEOUT = 30.0
+DEFAULT_HEARTBEAT_INTERVAL = 10.0
+HEARTBEAT_BUCKETS = 10
+
+
+def _expire(future: asyncio.Future[Reply], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
+
+
+class ActorSystem:
+    """All actors of one node, addressed by id or by name."""
+
+    def __init__(
+        self,
+        node: str,
+        *,
+        store: StateStore | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        clock: Callable[[], int] = _wall_ms,
+        heartbeat_interval: float = DEFAULT_HEARTBEAT_INTERVAL,
+        ask_timeout: float = DEFAULT_ASK_TIMEOUT,
+        stop_timeout: float = 5.0,
+    ) -> None:
+        """Create an empty system; call from the loop it will run on."""
+        self.loop = loop or asyncio.get_running_loop()
+        self.ids = HlcWidGenerator(node, clock)
+        self.node = self.ids.node
+        self.store: StateStore = store if store is not None else MemoryStateStore()
+        self.events = EventStream()
+        self.heartbeat_interval = heartbeat_interval
+        self.ask_timeout = ask_timeout
+        self.stop_timeout = stop_timeout
+        self._by_id: dict[str, ActorCell] = {}
+        self._by_name: dict[str, ActorCell] = {}
+        self._buckets: list[dict[str, ActorCell]] = [
+            {} for _ in range(HEARTBEAT_BUCKETS)
+        ]
+        self._bucket_counter = count()
+        self._tick_index = 0
+        self._tick_handle: asyncio.TimerHandle | None = None
+        self._last_metrics: dict[str, tuple[int, int, int]] = {}
+        self._closed = False
+        self.root = Supervisor(self, "root")
+
+    # -- registry ----------------------------------------------------------------
+    def __len__(self) -> int:
+        """Return the number of registered actors."""
+        return len(self._by_id)
+
+    def __contains__(self, target: object) -> bool:
+        """Return True when `target` is a known id or name."""
+        return target in self._by_id or target in self._by_name
+
+    def get(self, target: str) -> ActorCell | None:
+        """Return the actor with this id or name, or None (two dict lookups, no scan)."""
+        return self._by_id.get(target) or self._by_name.get(target)
+
+    def resolve(self, target: str) -> ActorCell:
+        """Return the actor with this id or name, or raise ActorNotFoundError."""
+        cell = self._by_id.get(target) or self._by_name.get(target)
+        if cell is None:
+            raise ActorNotFoundError(target)
+        return cell
+
+    def actors(self) -> list[ActorCell]:
+        """Return every actor, in spawn order."""
+        return list(self._by_id.values())
+
+    # -- spawning ----------------------------------------------------------------
+    async def spawn(
+        self,
+        factory: ActorFactory,
+        name: str,
+        *,
+        actor_id: str | None = None,
+        supervisor: Supervisor | None = None,
+        protected: bool = False,
+        capacity: int = DEFAULT_CAPACITY,
+        policies: Mapping[MessageKind, OverflowPolicy] = DEFAULT_POLICIES,
+        state_key: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> ActorCell:
+        """Register and start an actor; its saved state is restored first.
+
+        `actor_id` keeps an id across restarts of the whole system (the caller
+        persists it); `supervisor` defaults to the root one_for_one supervisor.
+        """
+        if self._closed:
+            raise RuntimeError("actor system is shut down")
+        if name in self._by_name:
+            raise DuplicateActorError(name)
+        if actor_id is not None and actor_id in self._by_id:
+            raise DuplicateActorError(actor_id)
+        key = state_key or name
+        saved = await self.store.load(key)
+        if name in self._by_name:  # spawned concurrently while we loaded
+            raise DuplicateActorError(name)
+        cell = ActorCell(
+            self,
+            actor_id=actor_id or self.ids.next(),
+            name=name,
+            factory=factory,
+            mailbox=Mailbox(capacity, policies),
+            persisted=saved or {},
+            state_key=key,
+            protected=protected,
+            meta=meta or {},
+        )
+        self._by_id[cell.id] = cell
+        self._by_name[name] = cell
+        cell.heartbeat_bucket = next(self._bucket_counter) % HEARTBEAT_BUCKETS
+        self._buckets[cell.heartbeat_bucket][cell.id] = cell
+        (supervisor or self.root).add(cell)
+        cell.emit(
+            EventKind.SPAWNED, {"node": self.node, "protected": protected, **cell.meta}
+        )
+        self._ensure_ticker()
+        await cell.start()
+        return cell
+
+    # -- delivery ----------------------------------------------------------------
+    def tell(
+        self,
+        target: str,
+        payload: Any,
+        *,
+        sender: str | None = None,
+        kind: MessageKind = MessageKind.TASK,
+    ) -> None:
+        """Deliver without waiting; raise if the target cannot take it."""
+        cell = self._by_id.get(target) or self._by_name.get(target)
+        if cell is None:
+            raise ActorNotFoundError(target)
+        cell.enqueue(Message(payload, kind=kind, sender=sender))
+
+    async def request(
+        self,
+        target: str,
+        payload: Any,
+        *,
+        sender: str | None = None,
+        timeout: float | None = None,
+        kind: MessageKind = MessageKind.TASK,
+        correlation_id: str | None = None,
+    ) -> Reply:
+        """Ask and return the whole Reply (value plus the request's correlation id)."""
+        cell = self._by_id.get(target) or self._by_name.get(target)
+        if cell is None:
+            raise ActorNotFoundError(target)
+        loop = self.loop
+        future: asyncio.Future[Reply] = loop.create_future()
+        cid = correlation_id or self.ids.next()
+        cell.enqueue(
+            Message(payload, kind=kind, sender=sender, correlation_id=cid, reply=future)
+        )
+        wait = self.ask_timeout if timeout is None else timeout
+        handle = loop.call_later(
+            wait, _expire, future, AskTimeoutError(cell.name, wait, cid)
+        )
+        try:
+            return await future
+        finally:
+            handle.cancel()
+
+    async def ask(
+        self,
+        target: str,
+        payload: Any,
+        *,
+        sender: str | None = None,
+        timeout: float | None = None,
+        kind: MessageKind = MessageKind.TASK,
+    ) -> Any:
+        """Ask and return the reply value; raise on timeout, failure or refusal."""
+        reply = await self.request(
+            target, payload, sender=sender, timeout=timeout, kind=kind
+        )
+        return reply.value
+
+    async def send_to_many(
+        self,
+        requests: Iterable[tuple[str, Any]],
+        *,
+        sender: str | None = None,
+        timeout: float | None = None,
+    ) -> list[Outcome]:
+        """Ask many actors at once; return one Outcome per request, in order.
+
+        A target that is missing, full, failing or slow yields an Outcome with
+        its error; the others are unaffected.
+        """
+        loop = self.loop
+        wait = self.ask_timeout if timeout is None else timeout
+        slots: list[
+            tuple[str, asyncio.Future[Reply] | None, BaseException | None, str]
+        ] = []
+        for target, payload in requests:
+            cid = self.ids.next()
+            try:
+                cell = self.resolve(target)
+                future: asyncio.Future[Reply] = loop.create_future()
+                cell.enqueue(
+                    Message(payload, sender=sender, correlation_id=cid, reply=future)
+                )
+            except Exception as err:  # noqa: BLE001 - reported per target
+                slots.append((target, None, err, cid))
+            else:
+                slots.append((target, future, None, cid))
+        futures = [future for _, future, _, _ in slots if future is not None]
+        if futures:
+            await asyncio.wait(futures, timeout=wait)
+        outcomes: list[Outcome] = []
+        for target, pending, error, cid in slots:
+            if pending is None:
+                outcomes.append(Outcome(target, error=error))
+            elif not pending.done():
+                pending.cancel()
+                outcomes.append(
+                    Outcome(target, error=AskTimeoutError(target, wait, cid))
+                )
+            elif pending.cancelled():
+                outcomes.append(Outcome(target, error=asyncio.CancelledError()))
+            elif (exc := pending.exception()) is not None:
+                outcomes.append(Outcome(target, error=exc))
+            else:
+                outcomes.append(Outcome(target, value=pending.result().value))
+        return outcomes
+
+    # -- control -----------------------------------------------------------------
+    def pause(self, target: str) -> ActorCell:
+        """Pause an actor: messages queue up but are not handled."""
+        cell = self.resolve(target)
+        cell.pause()
+        return cell
+
+    def resume(self, target: str) -> ActorCell:
+        """Resume a paused actor."""
+        cell = self.resolve(target)
+        cell.resume()
+        return cell
+
+    async def restart(self, target: str) -> ActorCell:
+        """Restart an actor by hand: a fresh instance; the mailbox and state carry over."""
+        cell = self.resolve(target)
+        if cell.state is not ActorState.FAILED:
+            await cell.stop(
+                timeout=self.stop_timeout, keep_mailbox=True, reason="restart"
+            )
+        cell.restarts += 1
+        await cell.start()
+        cell.emit(
+            EventKind.RESTARTED,
+            {"supervisor": None, "cause": "user", "restarts": cell.restarts},
+        )
+        return cell
+
+    async def stop(self, target: str, *, force: bool = False) -> ActorCell:
+        """Stop an actor (protected ones refuse unless `force`)."""
+        cell = self.resolve(target)
+        if cell.protected and not force:
+            raise ProtectedActorError(cell.name)
+        await cell.stop(timeout=self.stop_timeout)
+        return cell
+
+    async def remove(
+        self, target: str, *, force: bool = False, forget_state: bool = True
+    ) -> None:
+        """Stop an actor, unregister it and (by default) delete its saved state."""
+        cell = await self.stop(target, force=force)
+        if cell.supervisor is not None:
+            cell.supervisor.remove(cell)
+        self._by_id.pop(cell.id, None)
+        self._by_name.pop(cell.name, None)
+        self._buckets[cell.heartbeat_bucket].pop(cell.id, None)
+        self._last_metrics.pop(cell.id, None)
+        if forget_state:
+            await self.store.remove(cell.state_key)
+        cell.emit(EventKind.REMOVED, {})
+
+    async def shutdown(self) -> None:
+        """Stop every actor (newest first), stop heartbeats, flush saved state."""
+        self._closed = True
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+            self._tick_handle = None
+        self.root.cancel_all()
+        for cell in reversed(self.actors()):
+            if cell.supervisor is not None:
+                cell.supervisor.cancel_all()
+            try:
+                await cell.stop(timeout=self.stop_timeout, reason="shutdown")
+            except Exception:
+                _LOGGER.exception("Stopping %s failed", cell.name)
+        await self.store.flush()
+
+    # -- heartbeats --------------------------------------------------------------
+    def _ensure_ticker(self) -> None:
+        if self._tick_handle is None and not self._closed and self._by_id:
+            self._tick_handle = self.loop.call_later(
+                self.heartbeat_interval / HEARTBEAT_BUCKETS, self._tick
+            )
+
+    def _tick(self) -> None:
+        """Heartbeat one bucket (a tenth of the actors) per tick; no task per actor."""
+        self._tick_handle = None
+        bucket = self._buckets[self._tick_index]
+        self._tick_index = (self._tick_index + 1) % HEARTBEAT_BUCKETS
+        for cell in tuple(bucket.values()):
+            self.heartbeat(cell)
+        self._ensure_ticker()
+
+    def heartbeat(self, cell: ActorCell) -> None:
+        """Emit a heartbeat (and metrics when they changed) for one actor."""
+        metrics = cell.metrics()
+        extra: dict[str, Any] = {}
+        if cell.instance is not None and cell.state is not ActorState.FAILED:
+            try:
+                extra = cell.instance.heartbeat_data()
+            except Exception:
+                _LOGGER.exception("heartbeat_data of %s failed", cell.name)
+        cell.emit(
+            EventKind.HEARTBEAT,
+            {
+                "name": cell.name,
+                "state": cell.state.value,
+                "node": self.node,
+                "protected": cell.protected,
+                "queue_depth": metrics.queue_depth,
+                "uptime_s": metrics.uptime_s,
+                **extra,
+            },
+        )
+        signature = (metrics.messages_processed, metrics.errors, metrics.restarts)
+        if self._last_metrics.get(cell.id) != signature:
+            self._last_metrics[cell.id] = signature
+            cell.emit(
+                EventKind.METRICS,
+                {
+                    "messages_processed": metrics.messages_processed,
+                    "errors": metrics.errors,
+                    "restarts": metrics.restarts,
+                    "queue_depth": metrics.queue_depth,
+                    "dropped": metrics.dropped,
+                    "expired": metrics.expired,
+                    "uptime_s": metrics.uptime_s,
+                },
+            )
+
+
+def actor_factory(cls: type[Actor], *args: Any, **kwargs: Any) -> ActorFactory:
+    """Return a factory that makes a fresh `cls(*args, **kwargs)` on every (re)start."""
+
+    def make() -> Actor:
+        return cls(*args, **kwargs)
+
+    return make
