@@ -157,7 +157,8 @@ class Supervisor:
 
     async def _restart(self, failed: ActorCell) -> None:
         try:
-            if failed not in self.children:
+            # Stopped (or restarted) by the user during the backoff: leave it be.
+            if failed not in self.children or failed.state is not ActorState.FAILED:
                 return
             group = self._group(failed)
             was_paused = {c.id for c in group if c.state is ActorState.PAUSED}

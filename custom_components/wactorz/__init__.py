@@ -1,0 +1,130 @@
+"""Wactorz: a supervised multi-agent actor system inside Home Assistant."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.components import mqtt
+from homeassistant.const import EVENT_COMPONENT_LOADED, Platform
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
+
+from .bus import Bus, MemoryBus, MqttBus
+from .const import DOMAIN, ISSUE_MQTT_MISSING
+from .runtime import WactorzConfigEntry, WactorzRuntime
+from .services import async_setup_services
+from .storage import HaStateStore, RegistryStore
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the service actions (they check for a loaded entry per call)."""
+    async_setup_services(hass)
+    return True
+
+
+async def _async_bus(hass: HomeAssistant, entry: WactorzConfigEntry) -> Bus:
+    """Use HA's MQTT when it is set up; otherwise an in-memory bus and a repair issue."""
+    if hass.config_entries.async_entries("mqtt"):
+        if not await mqtt.async_wait_for_mqtt_client(hass):
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="mqtt_not_ready"
+            )
+        ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)
+        return MqttBus(hass)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        ISSUE_MQTT_MISSING,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_MQTT_MISSING,
+        learn_more_url="https://www.home-assistant.io/integrations/mqtt/",
+    )
+
+    @callback
+    def _on_component_loaded(event: Event) -> None:
+        if event.data.get("component") == "mqtt":
+            _LOGGER.info("MQTT is now set up; reloading Wactorz to use it")
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    entry.async_on_unload(
+        hass.bus.async_listen(EVENT_COMPONENT_LOADED, _on_component_loaded)
+    )
+    return MemoryBus(hass)
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> bool:
+    """Start the actor system, its agents and their entities."""
+    runtime = WactorzRuntime(hass, entry, await _async_bus(hass, entry))
+    try:
+        await runtime.async_start()
+    except BaseException:
+        if hasattr(runtime, "system"):
+            await runtime.async_stop()
+        raise
+    entry.runtime_data = runtime
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> bool:
+    """Stop every agent and release everything the entry holds."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_stop()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> None:
+    """Delete every file the entry wrote under .storage."""
+    registry = RegistryStore(hass, entry.entry_id)
+    await registry.async_load()
+    store = HaStateStore(hass, entry.entry_id)
+    for name in registry.agents:
+        await store.remove(name)
+    await registry.async_remove()
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> bool:
+    """Migrate old entries; refuse entries from a newer version (downgrade)."""
+    if entry.version > 1:
+        _LOGGER.error(
+            "Wactorz entry version %s.%s is newer than this release understands",
+            entry.version,
+            entry.minor_version,
+        )
+        return False
+    return True
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: WactorzConfigEntry, device: DeviceEntry
+) -> bool:
+    """Allow deleting the device of an agent that no longer exists."""
+    runtime = entry.runtime_data
+    for coordinator in runtime.coordinators.values():
+        if (
+            coordinator.cell is not None
+            and (
+                DOMAIN,
+                f"{entry.entry_id}_{coordinator.agent_name}",
+            )
+            in device.identifiers
+        ):
+            return False
+    return True

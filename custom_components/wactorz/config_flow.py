@@ -1,0 +1,189 @@
+"""Config flow: the hub entry (one per installation), its options and reconfigure."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import probatio
+
+from homeassistant.components import mqtt
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+)
+
+from .const import (
+    CONF_ASK_TIMEOUT,
+    CONF_HEARTBEAT_INTERVAL,
+    CONF_MQTT_EXPORT,
+    CONF_NODE_NAME,
+    CONF_TOPIC_PREFIX,
+    DEFAULT_ASK_TIMEOUT,
+    DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_MQTT_EXPORT,
+    DEFAULT_NODE_NAME,
+    DEFAULT_TOPIC_PREFIX,
+    DOMAIN,
+)
+from .core import sanitize_node
+
+MAX_NODE_NAME = 32
+MAX_TOPIC_PREFIX = 64
+_TOPIC_PREFIX_RE = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")
+
+HUB_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_NODE_NAME, default=DEFAULT_NODE_NAME): TextSelector(),
+        probatio.Optional(
+            CONF_TOPIC_PREFIX, default=DEFAULT_TOPIC_PREFIX
+        ): TextSelector(),
+    }
+)
+
+
+def _validate(
+    hass: HomeAssistant, user_input: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return (clean data, form errors) for the hub settings."""
+    errors: dict[str, str] = {}
+    raw_node = str(user_input.get(CONF_NODE_NAME, "")).strip()
+    node = sanitize_node(raw_node)
+    if (
+        not raw_node
+        or not re.search(r"[A-Za-z0-9]", raw_node)
+        or len(node) > MAX_NODE_NAME
+    ):
+        errors[CONF_NODE_NAME] = "invalid_node_name"
+    prefix = str(user_input.get(CONF_TOPIC_PREFIX, "") or "").strip()
+    if prefix and (
+        len(prefix) > MAX_TOPIC_PREFIX or not _TOPIC_PREFIX_RE.match(prefix)
+    ):
+        errors[CONF_TOPIC_PREFIX] = "invalid_topic_prefix"
+    if not errors and _mqtt_loaded(hass) and not mqtt.is_connected(hass):
+        errors["base"] = "mqtt_not_connected"
+    return {CONF_NODE_NAME: node, CONF_TOPIC_PREFIX: prefix}, errors
+
+
+def _mqtt_loaded(hass: HomeAssistant) -> bool:
+    return any(
+        entry.state is ConfigEntryState.LOADED
+        for entry in hass.config_entries.async_entries("mqtt")
+    )
+
+
+class WactorzConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up the Wactorz hub."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the node name and topic prefix; check MQTT before creating."""
+        await self.async_set_unique_id(DOMAIN)
+        self._abort_if_unique_id_configured()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = _validate(self.hass, user_input)
+            if not errors:
+                return self.async_create_entry(
+                    title=f"Wactorz ({data[CONF_NODE_NAME]})", data=data
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(HUB_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the node name or topic prefix of the existing hub."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = _validate(self.hass, user_input)
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, title=f"Wactorz ({data[CONF_NODE_NAME]})", data_updates=data
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                HUB_SCHEMA, user_input or dict(entry.data)
+            ),
+            errors=errors,
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: Any) -> WactorzOptionsFlow:
+        """Return the options flow."""
+        return WactorzOptionsFlow()
+
+
+def _options_schema() -> probatio.Schema:
+    return probatio.Schema(
+        {
+            probatio.Required(
+                CONF_HEARTBEAT_INTERVAL, default=DEFAULT_HEARTBEAT_INTERVAL
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=300,
+                    step=1,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="s",
+                )
+            ),
+            probatio.Required(
+                CONF_ASK_TIMEOUT, default=DEFAULT_ASK_TIMEOUT
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=600,
+                    step=1,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="s",
+                )
+            ),
+            probatio.Required(
+                CONF_MQTT_EXPORT, default=DEFAULT_MQTT_EXPORT
+            ): BooleanSelector(),
+        }
+    )
+
+
+class WactorzOptionsFlow(OptionsFlowWithReload):
+    """System settings; saving reloads the entry."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and save the options."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_HEARTBEAT_INTERVAL: int(user_input[CONF_HEARTBEAT_INTERVAL]),
+                    CONF_ASK_TIMEOUT: int(user_input[CONF_ASK_TIMEOUT]),
+                    CONF_MQTT_EXPORT: bool(user_input[CONF_MQTT_EXPORT]),
+                }
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                _options_schema(), dict(self.config_entry.options)
+            ),
+        )

@@ -1,0 +1,31 @@
+"""Constants of the Wactorz integration."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "wactorz"
+
+CONF_NODE_NAME: Final = "node_name"
+CONF_TOPIC_PREFIX: Final = "topic_prefix"
+CONF_HEARTBEAT_INTERVAL: Final = "heartbeat_interval"
+CONF_ASK_TIMEOUT: Final = "ask_timeout"
+CONF_MQTT_EXPORT: Final = "mqtt_export"
+
+DEFAULT_NODE_NAME: Final = "home"
+DEFAULT_TOPIC_PREFIX: Final = ""
+DEFAULT_HEARTBEAT_INTERVAL: Final = 10
+DEFAULT_ASK_TIMEOUT: Final = 30
+DEFAULT_MQTT_EXPORT: Final = True
+
+HEALTH_INTERVAL_S: Final = 15
+STATE_SAVE_DELAY_S: Final = 5
+
+ATTR_AGENT: Final = "agent"
+ATTR_MESSAGE: Final = "message"
+ATTR_TIMEOUT: Final = "timeout"
+
+SIGNAL_AGENT_ADDED: Final = "wactorz_agent_added_{}"
+
+ISSUE_MQTT_MISSING: Final = "mqtt_missing"
+ISSUE_STORAGE_UNREADABLE: Final = "storage_unreadable_{}"

@@ -1,0 +1,86 @@
+"""Scrub secrets out of text before it leaves the process (MQTT, logs, diagnostics).
+
+Two layers: literal values the runtime knows are secret (API keys, webhook
+URLs, passwords), and patterns that catch well-known token shapes even when
+nobody registered them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import re
+from typing import Any
+
+REDACTED = "**REDACTED**"
+_MIN_LITERAL = 6
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"), REDACTED),
+    (re.compile(r"\bnvapi-[A-Za-z0-9_\-]{16,}"), REDACTED),
+    (re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"), REDACTED),
+    (re.compile(r"\b(?:ghp|gho|github_pat|xox[abpr])_?[A-Za-z0-9_\-]{20,}"), REDACTED),
+    (
+        re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+        REDACTED,
+    ),
+    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._\-+/=]{12,}"), f"Bearer {REDACTED}"),
+    (
+        re.compile(r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\S+"),
+        f"https://discord.com/api/webhooks/{REDACTED}",
+    ),
+    (
+        re.compile(r"https://hooks\.slack\.com/\S+"),
+        f"https://hooks.slack.com/{REDACTED}",
+    ),
+    (re.compile(r"\b\d{6,12}:[A-Za-z0-9_\-]{30,}\b"), REDACTED),
+    (re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"), REDACTED),
+    (
+        re.compile(
+            r"(?i)\b(password|passwd|secret|token|api[_-]?key|access[_-]?key)(\"?\s*[=:]\s*\"?)([^\s\"',;}]+)"
+        ),
+        rf"\1\2{REDACTED}",
+    ),
+)
+
+
+class SecretScrubber:
+    """Replace known secret values and token-shaped strings with a marker."""
+
+    __slots__ = ("_literal_re", "_literals")
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        """Create a scrubber that also hides the given literal values."""
+        self._literals: set[str] = set()
+        self._literal_re: re.Pattern[str] | None = None
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Register more literal secrets (short values are ignored: too many false hits)."""
+        added = {s for s in secrets if isinstance(s, str) and len(s) >= _MIN_LITERAL}
+        if not added - self._literals:
+            return
+        self._literals |= added
+        ordered = sorted(self._literals, key=len, reverse=True)
+        self._literal_re = re.compile("|".join(re.escape(s) for s in ordered))
+
+    def scrub(self, text: str) -> str:
+        """Return `text` with every secret replaced."""
+        if self._literal_re is not None:
+            text = self._literal_re.sub(REDACTED, text)
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+    def scrub_data(self, data: Any) -> Any:
+        """Return a copy of JSON-like `data` with every string scrubbed."""
+        if isinstance(data, str):
+            return self.scrub(data)
+        if isinstance(data, dict):
+            return {key: self.scrub_data(value) for key, value in data.items()}
+        if isinstance(data, (list, tuple)):
+            return [self.scrub_data(value) for value in data]
+        return data
+
+    def contains_secret(self, text: str) -> bool:
+        """Return True when `text` would be changed by `scrub`."""
+        return self.scrub(text) != text

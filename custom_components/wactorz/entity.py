@@ -1,0 +1,78 @@
+"""Base entity of an agent: one device per agent, named by translation keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN, SIGNAL_AGENT_ADDED
+from .coordinator import AgentCoordinator
+
+if TYPE_CHECKING:
+    from .runtime import WactorzConfigEntry
+
+MANUFACTURER = "Wactorz"
+
+
+def agent_device_identifier(entry_id: str, agent: str) -> tuple[str, str]:
+    """Return the device identifier of an agent (stable: never its display name)."""
+    return (DOMAIN, f"{entry_id}_{agent}")
+
+
+class WactorzAgentEntity(CoordinatorEntity[AgentCoordinator]):
+    """An entity that belongs to one agent's device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: AgentCoordinator, key: str) -> None:
+        """Attach to the agent's coordinator and device."""
+        super().__init__(coordinator)
+        entry_id = coordinator.config_entry.entry_id
+        agent = coordinator.agent_name
+        self._attr_unique_id = f"{entry_id}_{agent}_{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={agent_device_identifier(entry_id, agent)},
+            name=agent,
+            manufacturer=MANUFACTURER,
+            model=str(coordinator.meta.get("kind", "agent")),
+            model_id=str(coordinator.meta.get("kind", "agent")),
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return True while the agent exists in the running system."""
+        return self.coordinator.agent_available and super().available
+
+
+def async_setup_agent_entities(
+    entry: WactorzConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[AgentCoordinator], Iterable[Entity]],
+) -> None:
+    """Add entities for every agent now, and for agents spawned later."""
+    runtime = entry.runtime_data
+    added: set[str] = set()
+
+    @callback
+    def add(name: str) -> None:
+        coordinator = runtime.coordinators.get(name)
+        if coordinator is None or name in added:
+            return
+        added.add(name)
+        async_add_entities(list(make(coordinator)))
+
+    for name in list(runtime.coordinators):
+        add(name)
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            runtime.hass, SIGNAL_AGENT_ADDED.format(entry.entry_id), add
+        )
+    )

@@ -1,0 +1,204 @@
+"""WactorzRuntime (`entry.runtime_data`): the actor system and its HA adapters.
+
+Data flow: actor events -> one EventStream -> (a) per-agent push coordinators
+-> entities, (b) EventExporter -> MQTT `agents/{id}/...`, (c) the dispatcher
+signal that adds entities for agents spawned later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_track_time_interval
+
+from .agents.io import IOAgent
+from .agents.main import MainActor
+from .agents.monitor import MonitorAgent
+from .bus import Bus, EventExporter, encode
+from .const import (
+    CONF_ASK_TIMEOUT,
+    CONF_HEARTBEAT_INTERVAL,
+    CONF_MQTT_EXPORT,
+    CONF_NODE_NAME,
+    CONF_TOPIC_PREFIX,
+    DEFAULT_ASK_TIMEOUT,
+    DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_MQTT_EXPORT,
+    DEFAULT_NODE_NAME,
+    DEFAULT_TOPIC_PREFIX,
+    HEALTH_INTERVAL_S,
+    SIGNAL_AGENT_ADDED,
+)
+from .coordinator import AgentCoordinator
+from .core import (
+    Actor,
+    ActorCell,
+    ActorError,
+    ActorEvent,
+    ActorSystem,
+    EventKind,
+    actor_factory,
+)
+from .core.redaction import SecretScrubber
+from .core.topics import SYSTEM_HEALTH, with_prefix
+from .storage import HaStateStore, RegistryStore
+
+_LOGGER = logging.getLogger(__name__)
+
+type WactorzConfigEntry = ConfigEntry[WactorzRuntime]
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltinAgent:
+    """A built-in agent: always present, no subentry."""
+
+    name: str
+    kind: str
+    actor: type[Actor]
+    protected: bool
+    description: str
+
+
+BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
+    BuiltinAgent("main", "main", MainActor, True, "Routes user messages"),
+    BuiltinAgent("monitor", "monitor", MonitorAgent, True, "Health watchdog"),
+    BuiltinAgent("io", "io", IOAgent, True, "Chat gateway"),
+)
+
+
+@dataclass
+class WactorzRuntime:
+    """Everything one config entry runs."""
+
+    hass: HomeAssistant
+    entry: ConfigEntry
+    bus: Bus
+    system: ActorSystem = field(init=False)
+    store: HaStateStore = field(init=False)
+    registry: RegistryStore = field(init=False)
+    scrubber: SecretScrubber = field(default_factory=SecretScrubber)
+    exporter: EventExporter | None = None
+    coordinators: dict[str, AgentCoordinator] = field(default_factory=dict)
+    _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def node_name(self) -> str:
+        """Return the node name of this installation."""
+        return str(self.entry.data.get(CONF_NODE_NAME, DEFAULT_NODE_NAME))
+
+    @property
+    def topic_prefix(self) -> str:
+        """Return the MQTT topic prefix ("" keeps the seed's names)."""
+        return str(self.entry.data.get(CONF_TOPIC_PREFIX, DEFAULT_TOPIC_PREFIX))
+
+    async def async_start(self) -> None:
+        """Create the system, wire the adapters and start the built-in agents."""
+        options = self.entry.options
+        self.store = HaStateStore(self.hass, self.entry.entry_id)
+        self.registry = RegistryStore(self.hass, self.entry.entry_id)
+        await self.registry.async_load()
+        self.system = ActorSystem(
+            self.node_name,
+            store=self.store,
+            loop=self.hass.loop,
+            heartbeat_interval=float(
+                options.get(CONF_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL)
+            ),
+            ask_timeout=float(options.get(CONF_ASK_TIMEOUT, DEFAULT_ASK_TIMEOUT)),
+        )
+        self._unsubscribers.append(self.system.events.subscribe(self._on_event))
+        if options.get(CONF_MQTT_EXPORT, DEFAULT_MQTT_EXPORT):
+            self.exporter = EventExporter(
+                self.hass, self.bus, self.scrubber, self.topic_prefix
+            )
+            self._unsubscribers.append(
+                self.system.events.subscribe(self.exporter.handle)
+            )
+        for agent in BUILTIN_AGENTS:
+            await self.async_spawn(
+                actor_factory(agent.actor),
+                agent.name,
+                kind=agent.kind,
+                protected=agent.protected,
+                description=agent.description,
+            )
+        self._unsubscribers.append(
+            async_track_time_interval(
+                self.hass,
+                self._async_publish_health,
+                timedelta(seconds=HEALTH_INTERVAL_S),
+                name="wactorz system health",
+                cancel_on_shutdown=True,
+            )
+        )
+
+    async def async_spawn(
+        self,
+        factory: Callable[[], Actor],
+        name: str,
+        *,
+        kind: str,
+        protected: bool = False,
+        description: str = "",
+        meta: dict[str, Any] | None = None,
+    ) -> ActorCell:
+        """Spawn an agent with a stable id (kept in the registry store)."""
+        record = self.registry.agents.get(name, {})
+        cell_meta = {"kind": kind, "description": description, **(meta or {})}
+        self.coordinators[name] = AgentCoordinator(
+            self.hass, self.entry, name, cell_meta, self.scrubber
+        )
+        cell = await self.system.spawn(
+            factory,
+            name,
+            actor_id=record.get("id"),
+            protected=protected,
+            meta=cell_meta,
+        )
+        if record.get("id") != cell.id or record.get("kind") != kind:
+            self.registry.async_set(name, {"id": cell.id, "kind": kind})
+        self.coordinators[name].bind(cell)
+        async_dispatcher_send(
+            self.hass, SIGNAL_AGENT_ADDED.format(self.entry.entry_id), name
+        )
+        return cell
+
+    @callback
+    def _on_event(self, event: ActorEvent) -> None:
+        coordinator = self.coordinators.get(event.actor_name)
+        if coordinator is not None:
+            coordinator.handle_event(event)
+
+    async def _async_publish_health(self, _now: Any = None) -> None:
+        """Publish system/health (answered by the monitor agent)."""
+        try:
+            health = await self.system.ask("monitor", {"command": "health"}, timeout=5)
+        except ActorError as err:
+            _LOGGER.debug("No health snapshot: %s", err)
+            return
+        health["bus"] = self.bus.kind
+        if self.exporter is not None:
+            self.exporter.enqueue(
+                EventKind.STATUS,
+                with_prefix(self.topic_prefix, SYSTEM_HEALTH),
+                encode(self.scrubber.scrub_data(health)),
+            )
+
+    async def async_stop(self) -> None:
+        """Stop every agent (their last status still goes out), flush, release listeners."""
+        await self.system.shutdown()
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+        await self.registry.async_flush()
+        if self.exporter is not None:
+            await self.exporter.async_close()
+        for coordinator in self.coordinators.values():
+            coordinator.unbind()

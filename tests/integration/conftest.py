@@ -1,0 +1,58 @@
+"""Fixtures of the Home Assistant integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.wactorz.const import (
+    CONF_HEARTBEAT_INTERVAL,
+    CONF_NODE_NAME,
+    CONF_TOPIC_PREFIX,
+    DOMAIN,
+)
+from homeassistant.core import HomeAssistant
+
+from ..broker import Broker, running_broker
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom_components/wactorz in every integration test."""
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[Broker]:
+    """A real Mosquitto on a free loopback port, shared by the session."""
+    with running_broker() as running:
+        yield running
+
+
+def make_entry(options: dict[str, Any] | None = None, **data: Any) -> MockConfigEntry:
+    """Return a hub entry like the config flow makes."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Wactorz (home)",
+        unique_id=DOMAIN,
+        data={CONF_NODE_NAME: "home", CONF_TOPIC_PREFIX: "", **data},
+        options={CONF_HEARTBEAT_INTERVAL: 10, **(options or {})},
+        version=1,
+        minor_version=1,
+    )
+
+
+@pytest.fixture
+def entry(hass: HomeAssistant) -> MockConfigEntry:
+    """A hub entry added to hass (not set up)."""
+    config_entry = make_entry()
+    config_entry.add_to_hass(hass)
+    return config_entry
+
+
+async def setup_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> None:
+    """Set up the entry and wait for everything to settle."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()

@@ -1,0 +1,97 @@
+"""Setting up and unloading the hub: agents, devices, entities, repair issue."""
+
+from __future__ import annotations
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.wactorz.const import DOMAIN, ISSUE_MQTT_MISSING
+from custom_components.wactorz.core import ActorState
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+
+from .conftest import setup_entry
+
+
+async def test_setup_starts_builtin_agents_with_devices(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """main, monitor and io run, each with a service device and its entities."""
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    system = entry.runtime_data.system
+    assert {cell.name for cell in system.actors()} == {"main", "monitor", "io"}
+    assert all(cell.state is ActorState.RUNNING for cell in system.actors())
+
+    device_registry = dr.async_get(hass)
+    entity_registry = er.async_get(hass)
+    for name in ("main", "monitor", "io"):
+        device = device_registry.async_get_device_by_identifier(
+            (DOMAIN, f"{entry.entry_id}_{name}"), entry.entry_id
+        )
+        assert device is not None
+        assert device.name == name
+        assert device.entry_type is dr.DeviceEntryType.SERVICE
+        entities = er.async_entries_for_device(
+            entity_registry, device.id, include_disabled_entities=True
+        )
+        keys = {e.unique_id.removeprefix(f"{entry.entry_id}_{name}_") for e in entities}
+        assert keys == {
+            "state",
+            "messages_processed",
+            "errors",
+            "restarts",
+            "queue_depth",
+            "problem",
+            "pause",
+            "resume",
+            "restart",
+            "lifecycle",
+        }
+
+    assert hass.states.get("sensor.main_state").state == "running"
+    assert hass.states.get("binary_sensor.main_problem").state == "off"
+    assert hass.states.get("sensor.main_messages_processed").state == "0"
+    # queue depth is a noisy diagnostic: disabled by default
+    assert hass.states.get("sensor.main_queue_depth") is None
+
+
+async def test_without_mqtt_runs_in_memory_and_raises_repair(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Without the MQTT integration the agents still work, and a repair issue says what is lost."""
+    await setup_entry(hass, entry)
+    assert entry.runtime_data.bus.kind == "memory"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_MQTT_MISSING)
+    assert issue is not None
+    assert issue.translation_key == ISSUE_MQTT_MISSING
+    assert issue.severity is ir.IssueSeverity.WARNING
+
+
+async def test_unload_stops_agents_and_leaves_nothing(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Unloading stops every agent; entities go unavailable (verify_cleanup checks tasks/timers)."""
+    await setup_entry(hass, entry)
+    system = entry.runtime_data.system
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert all(cell.state is ActorState.STOPPED for cell in system.actors())
+    assert hass.states.get("sensor.main_state").state == STATE_UNAVAILABLE
+    assert system._tick_handle is None
+
+
+async def test_reload_keeps_agent_ids(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Agent ids are stable across reloads (their MQTT topics do not change)."""
+    await setup_entry(hass, entry)
+    before = {c.name: c.id for c in entry.runtime_data.system.actors()}
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    after = {c.name: c.id for c in entry.runtime_data.system.actors()}
+    assert before == after
