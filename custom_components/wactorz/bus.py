@@ -201,8 +201,9 @@ class EventExporter:
             self.dropped += 1
         outbox.append((kind, topic, payload))
         if self._task is None:
-            self._task = self._hass.async_create_background_task(
-                self._drain(), "wactorz event export"
+            # A short-lived tracked task: it ends when the outbox is empty.
+            self._task = self._hass.async_create_task(
+                self._drain(), "wactorz event export", eager_start=False
             )
 
     async def _drain(self) -> None:

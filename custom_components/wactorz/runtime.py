@@ -14,7 +14,8 @@ import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 
@@ -87,6 +88,7 @@ class WactorzRuntime:
     exporter: EventExporter | None = None
     coordinators: dict[str, AgentCoordinator] = field(default_factory=dict)
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
+    _stop_unsub: Callable[[], None] | None = None
 
     @property
     def node_name(self) -> str:
@@ -129,6 +131,9 @@ class WactorzRuntime:
                 protected=agent.protected,
                 description=agent.description,
             )
+        self._stop_unsub = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
+        )
         self._unsubscribers.append(
             async_track_time_interval(
                 self.hass,
@@ -191,8 +196,16 @@ class WactorzRuntime:
                 encode(self.scrubber.scrub_data(health)),
             )
 
+    async def _async_on_hass_stop(self, _event: Event) -> None:
+        """Stop the agents when Home Assistant stops (their state reaches the final write)."""
+        self._stop_unsub = None
+        await self.system.shutdown()
+
     async def async_stop(self) -> None:
         """Stop every agent (their last status still goes out), flush, release listeners."""
+        if self._stop_unsub is not None:
+            self._stop_unsub()
+            self._stop_unsub = None
         await self.system.shutdown()
         for unsubscribe in self._unsubscribers:
             unsubscribe()

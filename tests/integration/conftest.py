@@ -31,9 +31,12 @@ def broker() -> Iterator[Broker]:
         yield running
 
 
-def make_entry(options: dict[str, Any] | None = None, **data: Any) -> MockConfigEntry:
+def make_entry(
+    options: dict[str, Any] | None = None, entry_id: str | None = None, **data: Any
+) -> MockConfigEntry:
     """Return a hub entry like the config flow makes."""
     return MockConfigEntry(
+        entry_id=entry_id,
         domain=DOMAIN,
         title="Wactorz (home)",
         unique_id=DOMAIN,

@@ -37,6 +37,7 @@ class ActorCell:
         "_persisted",
         "_started_at",
         "_stop_requested",
+        "_task_name",
         "errors",
         "expired",
         "factory",
@@ -91,6 +92,7 @@ class ActorCell:
         self._drain_task: asyncio.Task[None] | None = None
         self._started_at = time.monotonic()
         self._stop_requested = False
+        self._task_name = f"wactorz actor {name}"
 
     def __repr__(self) -> str:
         """Name and state."""
@@ -127,13 +129,14 @@ class ActorCell:
         self._persisted[key] = value
         self.system.store.schedule_save(self.state_key, self._snapshot)
 
-    def recall(self, key: str, default: Any) -> Any:
+    def recall(self, key: str, default: Any = None) -> Any:
         """Return a persisted key."""
         return self._persisted.get(key, default)
 
     def forget(self, key: str) -> None:
         """Remove a persisted key and schedule a save."""
-        if self._persisted.pop(key, None) is not None:
+        if key in self._persisted:  # a None value must be forgotten too
+            del self._persisted[key]
             self.system.store.schedule_save(self.state_key, self._snapshot)
 
     def persisted(self) -> dict[str, Any]:
@@ -183,19 +186,27 @@ class ActorCell:
                 error.phase if error else "unknown",
                 error.message if error else "failed",
             )
-        accepted, evicted = self.mailbox.offer(message)
-        if not accepted:
-            raise MailboxFullError(self.name, self.mailbox.capacity)
-        if (
-            evicted is not None
-            and evicted.reply is not None
-            and not evicted.reply.done()
-        ):
-            evicted.reply.set_exception(
-                MailboxFullError(self.name, self.mailbox.capacity)
-            )
+        mailbox = self.mailbox
+        queue = mailbox._queue  # noqa: SLF001 - Mailbox.offer's fast path, inlined
+        if len(queue) < mailbox.capacity:
+            queue.append(message)
+        else:
+            accepted, evicted = mailbox.offer(message)
+            if not accepted:
+                raise MailboxFullError(self.name, mailbox.capacity)
+            if (
+                evicted is not None
+                and evicted.reply is not None
+                and not evicted.reply.done()
+            ):
+                evicted.reply.set_exception(
+                    MailboxFullError(self.name, mailbox.capacity)
+                )
         if self._drain_task is None and state is ActorState.RUNNING:
-            self._schedule()
+            # What _schedule checks holds here: the mailbox is not empty.
+            self._drain_task = self.system.loop.create_task(
+                self._drain(), name=self._task_name
+            )
 
     def pause(self) -> None:
         """Stop taking messages from the mailbox (they keep queueing)."""
@@ -249,42 +260,51 @@ class ActorCell:
             and self.state is ActorState.RUNNING
         ):
             self._drain_task = self.system.loop.create_task(
-                self._drain(), name=f"wactorz actor {self.name}"
+                self._drain(), name=self._task_name
             )
 
     async def _drain(self) -> None:
-        mailbox = self.mailbox
+        queue = self.mailbox._queue  # noqa: SLF001 - the cell owns its mailbox
         instance = self.instance
         assert instance is not None
+        running = ActorState.RUNNING
         handled = 0
         try:
-            while (
-                mailbox
-                and self.state is ActorState.RUNNING
-                and not self._stop_requested
-            ):
-                message = mailbox.pop()
-                reply = message.reply
-                if reply is not None and reply.done():
-                    self.expired += 1  # the asker gave up: don't do the work
-                    continue
-                try:
-                    value = await instance.handle(message)
-                except asyncio.CancelledError:
+            while True:
+                while queue and self.state is running and not self._stop_requested:
+                    message = queue.popleft()
+                    reply = message.reply
+                    if reply is not None and reply.done():
+                        self.expired += 1  # the asker gave up: don't do the work
+                        continue
+                    try:
+                        value = await instance.handle(message)
+                    except asyncio.CancelledError:
+                        if reply is not None and not reply.done():
+                            reply.set_exception(ActorStoppedError(self.name))
+                        raise
+                    except Exception as err:  # noqa: BLE001 - let it crash: supervision decides
+                        self._fail("handle", err, message)
+                        return
+                    self.messages_processed += 1
                     if reply is not None and not reply.done():
-                        reply.set_exception(ActorStoppedError(self.name))
-                    raise
-                except Exception as err:  # noqa: BLE001 - let it crash: supervision decides
-                    self._fail("handle", err, message)
+                        reply.set_result(
+                            Reply(
+                                message.correlation_id or "", self.id, self.name, value
+                            )
+                        )
+                    handled += 1
+                    if handled % BATCH == 0:
+                        await asyncio.sleep(0)
+                if queue or self.state is not running or self._stop_requested:
+                    return  # paused, failed or stopping: leave the rest queued
+                # Linger for one loop iteration before ending: an actor that was
+                # just asked is usually asked again right away (the answered
+                # sender runs next), and reusing this task is much cheaper than
+                # making a new one. Idle actors still end up with no task.
+                await asyncio.sleep(0)
+                if not queue:
                     return
-                self.messages_processed += 1
-                if reply is not None and not reply.done():
-                    reply.set_result(
-                        Reply(message.correlation_id or "", self.id, self.name, value)
-                    )
-                handled += 1
-                if handled % BATCH == 0:
-                    await asyncio.sleep(0)
         finally:
             self._drain_task = None
 

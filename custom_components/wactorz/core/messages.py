@@ -55,6 +55,31 @@ class Message:
         )
 
 
+_new_object = object.__new__
+
+
+def new_message(
+    payload: Any,
+    kind: MessageKind,
+    sender: str | None,
+    correlation_id: str | None,
+    reply: asyncio.Future[Reply] | None,
+) -> Message:
+    """Build a Message without the keyword-argument call (the delivery hot path).
+
+    Same result as `Message(payload, kind=..., ...)`, about twice as fast: a
+    class call with keywords is not specialized by the interpreter. Keep the
+    attributes in step with `Message.__init__`.
+    """
+    message: Message = _new_object(Message)
+    message.payload = payload
+    message.kind = kind
+    message.sender = sender
+    message.correlation_id = correlation_id
+    message.reply = reply
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """The answer to an ask: the value and the request's correlation id."""

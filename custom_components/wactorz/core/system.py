@@ -19,7 +19,7 @@ from .errors import (
 from .events import EventKind, EventStream
 from .ids import HlcWidGenerator, _wall_ms
 from .mailbox import DEFAULT_CAPACITY, DEFAULT_POLICIES, Mailbox, OverflowPolicy
-from .messages import Message, MessageKind, Outcome, Reply
+from .messages import MessageKind, Outcome, Reply, new_message
 from .persistence import MemoryStateStore, StateStore
 from .supervisor import Supervisor
 
@@ -30,9 +30,12 @@ DEFAULT_HEARTBEAT_INTERVAL = 10.0
 HEARTBEAT_BUCKETS = 10
 
 
-def _expire(future: asyncio.Future[Reply], error: BaseException) -> None:
+def _expire(
+    future: asyncio.Future[Reply], actor: str, timeout: float, correlation_id: str
+) -> None:
+    # The error is built only when an ask really times out (not on every ask).
     if not future.done():
-        future.set_exception(error)
+        future.set_exception(AskTimeoutError(actor, timeout, correlation_id))
 
 
 class ActorSystem:
@@ -159,7 +162,7 @@ class ActorSystem:
         cell = self._by_id.get(target) or self._by_name.get(target)
         if cell is None:
             raise ActorNotFoundError(target)
-        cell.enqueue(Message(payload, kind=kind, sender=sender))
+        cell.enqueue(new_message(payload, kind, sender, None, None))
 
     async def request(
         self,
@@ -178,13 +181,9 @@ class ActorSystem:
         loop = self.loop
         future: asyncio.Future[Reply] = loop.create_future()
         cid = correlation_id or self.ids.next()
-        cell.enqueue(
-            Message(payload, kind=kind, sender=sender, correlation_id=cid, reply=future)
-        )
+        cell.enqueue(new_message(payload, kind, sender, cid, future))
         wait = self.ask_timeout if timeout is None else timeout
-        handle = loop.call_later(
-            wait, _expire, future, AskTimeoutError(cell.name, wait, cid)
-        )
+        handle = loop.call_later(wait, _expire, future, cell.name, wait, cid)
         try:
             return await future
         finally:
@@ -228,7 +227,7 @@ class ActorSystem:
                 cell = self.resolve(target)
                 future: asyncio.Future[Reply] = loop.create_future()
                 cell.enqueue(
-                    Message(payload, sender=sender, correlation_id=cid, reply=future)
+                    new_message(payload, MessageKind.TASK, sender, cid, future)
                 )
             except Exception as err:  # noqa: BLE001 - reported per target
                 slots.append((target, None, err, cid))
