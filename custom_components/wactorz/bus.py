@@ -124,9 +124,12 @@ class MqttBus:
         """Subscribe through HA's MQTT client."""
 
         async def on_message(message: mqtt.ReceiveMessage) -> None:
-            payload = message.payload
-            if isinstance(payload, bytes):
-                payload = payload.decode("utf-8", errors="replace")
+            raw = message.payload
+            payload = (
+                raw
+                if isinstance(raw, str)
+                else bytes(raw).decode("utf-8", errors="replace")
+            )
             result = callback(message.topic, payload)
             if result is not None:
                 await result

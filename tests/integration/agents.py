@@ -13,7 +13,11 @@ class CrashingActor(Actor):
 
     async def handle(self, message: Message) -> Any:
         """Crash or echo."""
-        text = message.payload.get("text") if isinstance(message.payload, dict) else message.payload
+        text = (
+            message.payload.get("text")
+            if isinstance(message.payload, dict)
+            else message.payload
+        )
         if text == "boom":
             raise RuntimeError("kaboom with sk-ant-api03-abcdefghijklmnopqrstuvwxyz")
         self.persist("handled", self.recall("handled", 0) + 1)

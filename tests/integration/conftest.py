@@ -15,8 +15,7 @@ from custom_components.wactorz.const import (
     DOMAIN,
 )
 from homeassistant.core import HomeAssistant
-
-from ..broker import Broker, running_broker
+from tests.broker import Broker, running_broker
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +25,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture(scope="session")
 def broker() -> Iterator[Broker]:
-    """A real Mosquitto on a free loopback port, shared by the session."""
+    """Run a real Mosquitto on a free loopback port for the session."""
     with running_broker() as running:
         yield running
 
@@ -49,7 +48,7 @@ def make_entry(
 
 @pytest.fixture
 def entry(hass: HomeAssistant) -> MockConfigEntry:
-    """A hub entry added to hass (not set up)."""
+    """Return a hub entry added to hass (not set up)."""
     config_entry = make_entry()
     config_entry.add_to_hass(hass)
     return config_entry

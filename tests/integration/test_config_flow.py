@@ -24,7 +24,9 @@ from .conftest import setup_entry
 
 async def test_user_flow_creates_hub_with_defaults(hass: HomeAssistant) -> None:
     """Submitting the form with its defaults creates the hub."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
@@ -39,12 +41,18 @@ async def test_user_flow_creates_hub_with_defaults(hass: HomeAssistant) -> None:
 
 async def test_user_flow_sanitizes_node_name(hass: HomeAssistant) -> None:
     """Node names become id-safe slugs."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_NODE_NAME: "Living Room HA", CONF_TOPIC_PREFIX: "house/one"}
+        result["flow_id"],
+        {CONF_NODE_NAME: "Living Room HA", CONF_TOPIC_PREFIX: "house/one"},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_NODE_NAME: "living-room-ha", CONF_TOPIC_PREFIX: "house/one"}
+    assert result["data"] == {
+        CONF_NODE_NAME: "living-room-ha",
+        CONF_TOPIC_PREFIX: "house/one",
+    }
 
 
 @pytest.mark.parametrize(
@@ -53,18 +61,34 @@ async def test_user_flow_sanitizes_node_name(hass: HomeAssistant) -> None:
         ({CONF_NODE_NAME: "   "}, {CONF_NODE_NAME: "invalid_node_name"}),
         ({CONF_NODE_NAME: "!!!"}, {CONF_NODE_NAME: "invalid_node_name"}),
         ({CONF_NODE_NAME: "x" * 40}, {CONF_NODE_NAME: "invalid_node_name"}),
-        ({CONF_NODE_NAME: "ok", CONF_TOPIC_PREFIX: "a/+/b"}, {CONF_TOPIC_PREFIX: "invalid_topic_prefix"}),
-        ({CONF_NODE_NAME: "ok", CONF_TOPIC_PREFIX: "/lead"}, {CONF_TOPIC_PREFIX: "invalid_topic_prefix"}),
-        ({CONF_NODE_NAME: "ok", CONF_TOPIC_PREFIX: "trail/"}, {CONF_TOPIC_PREFIX: "invalid_topic_prefix"}),
-        ({CONF_NODE_NAME: "ok", CONF_TOPIC_PREFIX: "a#"}, {CONF_TOPIC_PREFIX: "invalid_topic_prefix"}),
+        (
+            {CONF_NODE_NAME: "ok", CONF_TOPIC_PREFIX: "a/+/b"},
+            {CONF_TOPIC_PREFIX: "invalid_topic_prefix"},
+        ),
+        (
+            {CONF_NODE_NAME: "ok", CONF_TOPIC_PREFIX: "/lead"},
+            {CONF_TOPIC_PREFIX: "invalid_topic_prefix"},
+        ),
+        (
+            {CONF_NODE_NAME: "ok", CONF_TOPIC_PREFIX: "trail/"},
+            {CONF_TOPIC_PREFIX: "invalid_topic_prefix"},
+        ),
+        (
+            {CONF_NODE_NAME: "ok", CONF_TOPIC_PREFIX: "a#"},
+            {CONF_TOPIC_PREFIX: "invalid_topic_prefix"},
+        ),
     ],
 )
 async def test_user_flow_errors_then_recovers(
     hass: HomeAssistant, user_input: dict, errors: dict
 ) -> None:
     """Bad input shows the field error and keeps the form; fixing it creates the entry."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     result = await hass.config_entries.flow.async_configure(
@@ -76,22 +100,32 @@ async def test_user_flow_errors_then_recovers(
 async def test_user_flow_checks_mqtt_connection(hass: HomeAssistant) -> None:
     """With MQTT set up but disconnected, the flow says so before creating anything."""
     MockConfigEntry(domain="mqtt", state=ConfigEntryState.LOADED).add_to_hass(hass)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    with patch("custom_components.wactorz.config_flow.mqtt.is_connected", return_value=False):
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    with patch(
+        "custom_components.wactorz.config_flow.mqtt.is_connected", return_value=False
+    ):
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "mqtt_not_connected"}
     with (
-        patch("custom_components.wactorz.config_flow.mqtt.is_connected", return_value=True),
+        patch(
+            "custom_components.wactorz.config_flow.mqtt.is_connected", return_value=True
+        ),
         patch("custom_components.wactorz.async_setup_entry", return_value=True),
     ):
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_second_hub_is_refused(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def test_second_hub_is_refused(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
     """Only one hub can exist."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] in ("single_instance_allowed", "already_configured")
 

@@ -30,7 +30,10 @@ async def test_message_counter_updates_on_heartbeat(hass: HomeAssistant) -> None
     await setup_entry(hass, entry)
     for _ in range(3):
         await hass.services.async_call(
-            DOMAIN, "ask", {"agent": "main", "message": "/help"}, blocking=True,
+            DOMAIN,
+            "ask",
+            {"agent": "main", "message": "/help"},
+            blocking=True,
             return_response=True,
         )
     assert hass.states.get("sensor.main_messages_processed").state == "0"
@@ -63,11 +66,15 @@ async def test_failure_then_supervisor_restart_shows_in_entities(
     assert hass.states.get("sensor.echo_state").state == "running"
     assert hass.states.get("binary_sensor.echo_problem").state == "off"
     assert hass.states.get("sensor.echo_restarts").state == "1"
-    assert hass.states.get("event.echo_lifecycle").attributes["event_type"] == "restarted"
+    assert (
+        hass.states.get("event.echo_lifecycle").attributes["event_type"] == "restarted"
+    )
     assert cell.instance is not first_instance
 
 
-async def test_buttons_pause_resume_restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def test_buttons_pause_resume_restart(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
     """The buttons control the agent and the state sensor follows."""
     await setup_entry(hass, entry)
     await hass.services.async_call(
@@ -86,7 +93,9 @@ async def test_buttons_pause_resume_restart(hass: HomeAssistant, entry: MockConf
     assert hass.states.get("sensor.io_restarts").state == "1"
 
 
-async def test_gave_up_after_restart_budget(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def test_gave_up_after_restart_budget(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
     """An agent crashing again and again ends failed with a 'gave_up' event."""
     await setup_entry(hass, entry)
     runtime = entry.runtime_data

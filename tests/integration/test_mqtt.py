@@ -15,12 +15,14 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.wactorz.const import DOMAIN, ISSUE_MQTT_MISSING
+from custom_components.wactorz.core import actor_factory
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
+from tests.broker import Broker
 
-from ..broker import Broker
+from .agents import CrashingActor
 from .conftest import make_entry, setup_entry
 
 
@@ -67,14 +69,12 @@ async def test_topic_prefix_and_secret_scrubbing(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
     """A prefix moves every topic; error payloads never carry a secret."""
-    from custom_components.wactorz.core import actor_factory
-
-    from .agents import CrashingActor
-
     entry = make_entry(topic_prefix="wz")
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
-    cell = await entry.runtime_data.async_spawn(actor_factory(CrashingActor), "echo", kind="test")
+    cell = await entry.runtime_data.async_spawn(
+        actor_factory(CrashingActor), "echo", kind="test"
+    )
     entry.runtime_data.system.tell("echo", {"text": "boom"})
     await hass.async_block_till_done()
     errors = [p for t, p in _published(mqtt_mock) if t == f"wz/agents/{cell.id}/errors"]
@@ -129,7 +129,9 @@ async def test_real_broker_heartbeats_reach_external_client(
     assert await mqtt.async_wait_for_mqtt_client(hass)
 
     seen: dict[str, dict] = {}
-    async with aiomqtt.Client(broker.host, broker.port, identifier="wactorz-test-observer") as client:
+    async with aiomqtt.Client(
+        broker.host, broker.port, identifier="wactorz-test-observer"
+    ) as client:
         await client.subscribe("agents/+/heartbeat")
         entry = make_entry(options={"heartbeat_interval": 1})
         entry.add_to_hass(hass)
@@ -147,7 +149,9 @@ async def test_real_broker_heartbeats_reach_external_client(
         await asyncio.wait_for(collect(), timeout=15)
 
     assert {seen[n]["actor_id"] for n in ("main", "monitor", "io")} == set(names)
-    assert all(seen[n]["state"] == "running" and seen[n]["node"] == "home" for n in seen)
+    assert all(
+        seen[n]["state"] == "running" and seen[n]["node"] == "home" for n in seen
+    )
     assert await hass.config_entries.async_unload(entry.entry_id)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
     await hass.async_block_till_done()

@@ -34,7 +34,11 @@ def _storage(config_dir: str, key: str) -> Path:
 
 async def _ask_main(hass: HomeAssistant, text: str) -> dict:
     return await hass.services.async_call(
-        DOMAIN, "ask", {"agent": "main", "message": text}, blocking=True, return_response=True
+        DOMAIN,
+        "ask",
+        {"agent": "main", "message": text},
+        blocking=True,
+        return_response=True,
     )
 
 
@@ -57,8 +61,13 @@ async def test_restart_restores_agents_ids_and_state(
     saved = json.loads(main_file.read_text())
     assert saved["version"] == 1
     assert saved["minor_version"] == 2
-    assert [h["text"] for h in saved["data"]["state"]["history"]] == ["/help", "/agents"]
-    registry = json.loads(_storage(hass_config_dir, f"{DOMAIN}.{entry.entry_id}").read_text())
+    assert [h["text"] for h in saved["data"]["state"]["history"]] == [
+        "/help",
+        "/agents",
+    ]
+    registry = json.loads(
+        _storage(hass_config_dir, f"{DOMAIN}.{entry.entry_id}").read_text()
+    )
     assert {name: rec["id"] for name, rec in registry["data"]["agents"].items()} == ids
 
     async with async_test_home_assistant(config_dir=hass_config_dir) as hass2:
@@ -76,7 +85,9 @@ async def test_restart_restores_agents_ids_and_state(
         await hass2.async_stop()
 
 
-async def test_older_layout_is_migrated(hass: HomeAssistant, hass_config_dir: str) -> None:
+async def test_older_layout_is_migrated(
+    hass: HomeAssistant, hass_config_dir: str
+) -> None:
     """A 1.1 file (state at the top level) is read and rewritten as 1.2."""
     entry = make_entry()
     path = _storage(hass_config_dir, f"{DOMAIN}.{entry.entry_id}.main")
@@ -98,7 +109,9 @@ async def test_older_layout_is_migrated(hass: HomeAssistant, hass_config_dir: st
     await hass.async_stop()
     saved = json.loads(path.read_text())
     assert saved["minor_version"] == 2
-    assert saved["data"] == {"state": {"history": [{"text": "old", "reply": "r", "at": 1.0}]}}
+    assert saved["data"] == {
+        "state": {"history": [{"text": "old", "reply": "r", "at": 1.0}]}
+    }
 
 
 async def test_unreadable_state_is_kept_and_reported(

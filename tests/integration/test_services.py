@@ -15,6 +15,7 @@ from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import ActorState, actor_factory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
 from .agents import CrashingActor, SlowActor
@@ -49,7 +50,7 @@ async def test_ask_returns_the_reply_with_its_correlation_id(
 async def test_ask_routes_mentions_through_main(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
-    """main forwards '@agent text' and returns that agent's answer."""
+    """Main forwards '@agent text' and returns that agent's answer."""
     await setup_entry(hass, entry)
     runtime = entry.runtime_data
     await runtime.async_spawn(actor_factory(CrashingActor), "echo", kind="test")
@@ -60,7 +61,9 @@ async def test_ask_routes_mentions_through_main(
     assert history[-1]["text"] == "@echo hello there"
 
 
-async def test_main_without_llm_says_so(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def test_main_without_llm_says_so(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
     """Without a provider main does not pretend: it says it can only route."""
     await setup_entry(hass, entry)
     response = await _ask(hass, "main", "what is the capital of France?")
@@ -70,7 +73,7 @@ async def test_main_without_llm_says_so(hass: HomeAssistant, entry: MockConfigEn
 async def test_send_delivers_without_waiting(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
-    """send queues a task for the agent; it is handled shortly after."""
+    """Send queues a task for the agent; it is handled shortly after."""
     await setup_entry(hass, entry)
     runtime = entry.runtime_data
     cell = await runtime.async_spawn(actor_factory(CrashingActor), "echo", kind="test")
@@ -104,13 +107,17 @@ async def test_ask_paused_agent_is_refused_then_works_after_resume(
 ) -> None:
     """A paused agent would not answer: ask says so instead of waiting for the timeout."""
     await setup_entry(hass, entry)
-    await hass.services.async_call(DOMAIN, "pause_agent", {"agent": "main"}, blocking=True)
+    await hass.services.async_call(
+        DOMAIN, "pause_agent", {"agent": "main"}, blocking=True
+    )
     assert entry.runtime_data.system.get("main").state is ActorState.PAUSED
     assert hass.states.get("sensor.main_state").state == "paused"
     with pytest.raises(ServiceValidationError) as err:
         await _ask(hass, "main", "/help")
     assert err.value.translation_key == "agent_paused"
-    await hass.services.async_call(DOMAIN, "resume_agent", {"agent": "main"}, blocking=True)
+    await hass.services.async_call(
+        DOMAIN, "resume_agent", {"agent": "main"}, blocking=True
+    )
     response = await _ask(hass, "main", "/help")
     assert "Commands" in response["reply"]["text"]
 
@@ -135,7 +142,9 @@ async def test_ask_failing_agent_reports_the_error_without_secrets(
 ) -> None:
     """A handler that raises fails the ask with the agent's error (secrets scrubbed in the sensor)."""
     await setup_entry(hass, entry)
-    await entry.runtime_data.async_spawn(actor_factory(CrashingActor), "echo", kind="test")
+    await entry.runtime_data.async_spawn(
+        actor_factory(CrashingActor), "echo", kind="test"
+    )
     with pytest.raises(HomeAssistantError) as err:
         await _ask(hass, "echo", "boom")
     assert err.value.translation_key == "agent_failed"
@@ -153,15 +162,23 @@ async def test_stop_protected_agent_is_refused(
     """main, monitor and io are protected; other agents stop."""
     await setup_entry(hass, entry)
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(DOMAIN, "stop_agent", {"agent": "main"}, blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "stop_agent", {"agent": "main"}, blocking=True
+        )
     assert err.value.translation_key == "agent_protected"
-    await entry.runtime_data.async_spawn(actor_factory(CrashingActor), "echo", kind="test")
-    await hass.services.async_call(DOMAIN, "stop_agent", {"agent": "echo"}, blocking=True)
+    await entry.runtime_data.async_spawn(
+        actor_factory(CrashingActor), "echo", kind="test"
+    )
+    await hass.services.async_call(
+        DOMAIN, "stop_agent", {"agent": "echo"}, blocking=True
+    )
     assert hass.states.get("sensor.echo_state").state == "stopped"
     with pytest.raises(ServiceValidationError) as err:
         await _ask(hass, "echo", "hi")
     assert err.value.translation_key == "agent_stopped"
-    await hass.services.async_call(DOMAIN, "restart_agent", {"agent": "echo"}, blocking=True)
+    await hass.services.async_call(
+        DOMAIN, "restart_agent", {"agent": "echo"}, blocking=True
+    )
     assert (await _ask(hass, "echo", "hi"))["reply"] == {"text": "echo hi"}
 
 
@@ -179,16 +196,18 @@ async def test_bad_service_input_is_rejected_by_the_schema(
     ]
     for data in bad:
         with pytest.raises(Exception) as err:  # noqa: PT011 - probatio's Invalid
-            await _ask(hass, **data) if "message" in data else await hass.services.async_call(
+            await _ask(
+                hass, **data
+            ) if "message" in data else await hass.services.async_call(
                 DOMAIN, "ask", data, blocking=True, return_response=True
             )
-        assert "Invalid" in type(err.value).__name__ or isinstance(err.value, ServiceValidationError)
+        assert "Invalid" in type(err.value).__name__ or isinstance(
+            err.value, ServiceValidationError
+        )
 
 
 async def test_services_without_loaded_entry(hass: HomeAssistant) -> None:
     """Calling a service before the hub is set up says so."""
-    from homeassistant.setup import async_setup_component
-
     assert await async_setup_component(hass, DOMAIN, {})
     with pytest.raises(ServiceValidationError):
         await _ask(hass, "main", "hi")

@@ -87,7 +87,9 @@ async def test_unload_stops_agents_and_leaves_nothing(
     assert system._tick_handle is None
 
 
-async def test_reload_keeps_agent_ids(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def test_reload_keeps_agent_ids(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
     """Agent ids are stable across reloads (their MQTT topics do not change)."""
     await setup_entry(hass, entry)
     before = {c.name: c.id for c in entry.runtime_data.system.actors()}

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from itertools import count
 import logging
+import time
 from typing import Any
 
 from .actor import Actor, ActorState
@@ -30,12 +31,70 @@ DEFAULT_HEARTBEAT_INTERVAL = 10.0
 HEARTBEAT_BUCKETS = 10
 
 
-def _expire(
-    future: asyncio.Future[Reply], actor: str, timeout: float, correlation_id: str
-) -> None:
-    # The error is built only when an ask really times out (not on every ask).
-    if not future.done():
-        future.set_exception(AskTimeoutError(actor, timeout, correlation_id))
+# Timer handles may run this much before their time (asyncio does the same).
+_CLOCK_SLACK = time.get_clock_info("monotonic").resolution
+
+
+class _AskTimers:
+    """The timeouts of the pending asks that share one timeout value.
+
+    Asks with equal timeouts expire in the order they were made, so an
+    insertion-ordered dict plus one timer armed for the oldest deadline replaces
+    a TimerHandle per ask (asyncio's timer heap is a large part of an ask's
+    cost): an answered ask just leaves the dict. The timer is not cancelled
+    when asks are answered; when it fires it fails what is overdue and re-arms
+    for the oldest ask still pending, or retires when none is left.
+    """
+
+    __slots__ = ("_groups", "_handle", "_loop", "pending", "timeout")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        timeout: float,
+        groups: dict[float, _AskTimers],
+    ) -> None:
+        """Create an empty group; `groups` is the registry it leaves when retiring."""
+        self._loop = loop
+        self._groups = groups
+        self._handle: asyncio.TimerHandle | None = None
+        self.timeout = timeout
+        # future -> (deadline, actor name, correlation id), oldest first
+        self.pending: dict[asyncio.Future[Reply], tuple[float, str, str]] = {}
+
+    def add(self, future: asyncio.Future[Reply], actor: str, cid: str) -> None:
+        """Fail `future` with AskTimeoutError unless it is done (or removed) in time."""
+        deadline = self._loop.time() + self.timeout
+        self.pending[future] = (deadline, actor, cid)
+        if self._handle is None:
+            self._handle = self._loop.call_at(deadline, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        pending = self.pending
+        now = self._loop.time() + _CLOCK_SLACK
+        while pending:
+            future = next(iter(pending))
+            deadline, actor, cid = pending[future]
+            if deadline > now:
+                self._handle = self._loop.call_at(deadline, self._fire)
+                return
+            del pending[future]
+            if not future.done():
+                future.set_exception(AskTimeoutError(actor, self.timeout, cid))
+        if self._groups.get(self.timeout) is self:
+            del self._groups[self.timeout]
+
+    def close(self) -> bool:
+        """Retire now if no ask is pending (shutdown); return True when retired."""
+        for future in [f for f in self.pending if f.done()]:
+            del self.pending[future]
+        if self.pending:
+            return False
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        return True
 
 
 class ActorSystem:
@@ -70,6 +129,7 @@ class ActorSystem:
         self._tick_index = 0
         self._tick_handle: asyncio.TimerHandle | None = None
         self._last_metrics: dict[str, tuple[int, int, int]] = {}
+        self._ask_timers: dict[float, _AskTimers] = {}
         self._closed = False
         self.root = Supervisor(self, "root")
 
@@ -175,19 +235,38 @@ class ActorSystem:
         correlation_id: str | None = None,
     ) -> Reply:
         """Ask and return the whole Reply (value plus the request's correlation id)."""
-        cell = self._by_id.get(target) or self._by_name.get(target)
-        if cell is None:
-            raise ActorNotFoundError(target)
-        loop = self.loop
-        future: asyncio.Future[Reply] = loop.create_future()
-        cid = correlation_id or self.ids.next()
-        cell.enqueue(new_message(payload, kind, sender, cid, future))
-        wait = self.ask_timeout if timeout is None else timeout
-        handle = loop.call_later(wait, _expire, future, cell.name, wait, cid)
+        future, timers = self._post(
+            target, payload, sender, timeout, kind, correlation_id
+        )
         try:
             return await future
         finally:
-            handle.cancel()
+            timers.pending.pop(future, None)  # (gone if it timed out)
+
+    def _post(  # noqa: PLR0917 - internal hot path, positional on purpose
+        self,
+        target: str,
+        payload: Any,
+        sender: str | None,
+        timeout: float | None,
+        kind: MessageKind,
+        correlation_id: str | None,
+    ) -> tuple[asyncio.Future[Reply], _AskTimers]:
+        """Send a request; the caller awaits the future, then removes it from the timers."""
+        cell = self._by_id.get(target) or self._by_name.get(target)
+        if cell is None:
+            raise ActorNotFoundError(target)
+        future: asyncio.Future[Reply] = self.loop.create_future()
+        cid = correlation_id or self.ids.next()
+        cell.enqueue(new_message(payload, kind, sender, cid, future))
+        wait = self.ask_timeout if timeout is None else timeout
+        timers = self._ask_timers.get(wait)
+        if timers is None:
+            timers = self._ask_timers[wait] = _AskTimers(
+                self.loop, wait, self._ask_timers
+            )
+        timers.add(future, cell.name, cid)
+        return future, timers
 
     async def ask(
         self,
@@ -199,9 +278,12 @@ class ActorSystem:
         kind: MessageKind = MessageKind.TASK,
     ) -> Any:
         """Ask and return the reply value; raise on timeout, failure or refusal."""
-        reply = await self.request(
-            target, payload, sender=sender, timeout=timeout, kind=kind
-        )
+        # `request` inlined: one coroutine per ask instead of two.
+        future, timers = self._post(target, payload, sender, timeout, kind, None)
+        try:
+            reply = await future
+        finally:
+            timers.pending.pop(future, None)  # (gone if it timed out)
         return reply.value
 
     async def send_to_many(
@@ -318,6 +400,9 @@ class ActorSystem:
                 await cell.stop(timeout=self.stop_timeout, reason="shutdown")
             except Exception:
                 _LOGGER.exception("Stopping %s failed", cell.name)
+        for wait, timers in list(self._ask_timers.items()):
+            if timers.close():
+                del self._ask_timers[wait]
         await self.store.flush()
 
     # -- heartbeats --------------------------------------------------------------
