@@ -97,3 +97,42 @@ async def test_reload_keeps_agent_ids(
     await hass.async_block_till_done()
     after = {c.name: c.id for c in entry.runtime_data.system.actors()}
     assert before == after
+
+
+async def test_unload_flushes_agent_state_at_once(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_storage: dict
+) -> None:
+    """State written behind (5 s delay) is on disk as soon as the entry unloads."""
+    await setup_entry(hass, entry)
+    await hass.services.async_call(
+        DOMAIN, "ask", {"agent": "main", "message": "/help"}, blocking=True, return_response=True
+    )
+    key = f"{DOMAIN}.{entry.entry_id}.main"
+    assert key not in hass_storage  # not yet: the write is delayed
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"]["state"]["history"][0]["text"] == "/help"
+
+
+async def test_entry_from_newer_version_is_refused(hass: HomeAssistant) -> None:
+    """A downgrade does not try to run an entry it does not understand."""
+    newer = MockConfigEntry(domain=DOMAIN, unique_id=DOMAIN, data={}, version=2)
+    newer.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(newer.entry_id)
+    assert newer.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_removing_the_entry_deletes_its_files(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_storage: dict
+) -> None:
+    """Deleting the hub removes every .storage file it wrote."""
+    await setup_entry(hass, entry)
+    await hass.services.async_call(
+        DOMAIN, "ask", {"agent": "main", "message": "/help"}, blocking=True, return_response=True
+    )
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert any(k.startswith(f"{DOMAIN}.{entry.entry_id}") for k in hass_storage)
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not any(k.startswith(f"{DOMAIN}.{entry.entry_id}") for k in hass_storage)
