@@ -89,11 +89,11 @@ make_venv() {
     rm -rf "$dir"
   fi
   log "Creating ${dir#"$ROOT"/} with $("$py" -V 2>&1) ($py)"
-  if [[ $py == "$PY_PREFIX"/* ]]; then
-    # Debian's ensurepip looks for the host's old wheels: bootstrap pip from the wheel the packages ship.
+  # A Debian-packaged Python (like the one in .python314/) ships pip as a wheel next to it, and its
+  # ensurepip looks for the host's old wheels: bootstrap pip from that wheel instead.
+  wheel=$(compgen -G "$(dirname "$py")/../share/python-wheels/pip-*.whl" | head -n1 || true)
+  if [ -n "$wheel" ]; then
     "$py" -m venv --without-pip "$dir"
-    wheel=$(compgen -G "$PY_PREFIX/usr/share/python-wheels/pip-*.whl" | head -n1) ||
-      die "no pip wheel in $PY_PREFIX/usr/share/python-wheels"
     "$dir/bin/python" "$wheel/pip" install --quiet "$wheel"
   else
     "$py" -m venv "$dir"

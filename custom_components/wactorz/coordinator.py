@@ -134,7 +134,11 @@ class AgentCoordinator(DataUpdateCoordinator[AgentSnapshot]):
             for listener in tuple(self._lifecycle_listeners):
                 listener(lifecycle, self._scrubber.scrub_data(event.data))
         if event.kind in _SNAPSHOT_EVENTS:
-            self.async_set_updated_data(self._snapshot())
+            snapshot = self._snapshot()
+            if (
+                snapshot != self.data
+            ):  # most heartbeats change nothing: no write, no log
+                self.async_set_updated_data(snapshot)
 
     @callback
     def async_add_lifecycle_listener(

@@ -105,7 +105,11 @@ async def test_unload_flushes_agent_state_at_once(
     """State written behind (5 s delay) is on disk as soon as the entry unloads."""
     await setup_entry(hass, entry)
     await hass.services.async_call(
-        DOMAIN, "ask", {"agent": "main", "message": "/help"}, blocking=True, return_response=True
+        DOMAIN,
+        "ask",
+        {"agent": "main", "message": "/help"},
+        blocking=True,
+        return_response=True,
     )
     key = f"{DOMAIN}.{entry.entry_id}.main"
     assert key not in hass_storage  # not yet: the write is delayed
@@ -128,7 +132,11 @@ async def test_removing_the_entry_deletes_its_files(
     """Deleting the hub removes every .storage file it wrote."""
     await setup_entry(hass, entry)
     await hass.services.async_call(
-        DOMAIN, "ask", {"agent": "main", "message": "/help"}, blocking=True, return_response=True
+        DOMAIN,
+        "ask",
+        {"agent": "main", "message": "/help"},
+        blocking=True,
+        return_response=True,
     )
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
