@@ -2,8 +2,9 @@
 
 No task exists while an actor is idle. Delivering a message to an idle,
 running actor schedules one drain task, which handles messages until the
-mailbox is empty and then ends; it yields to the loop every `BATCH` messages
-so a burst to one actor never starves the others.
+mailbox is empty and then ends (an actor in a rapid request/response exchange
+lingers one loop iteration first, see `_drain`); it yields to the loop every
+`BATCH` messages so a burst to one actor never starves the others.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ class ActorCell:
         "_persisted",
         "_started_at",
         "_stop_requested",
-        "_task_name",
         "errors",
         "expired",
         "factory",
@@ -99,7 +99,6 @@ class ActorCell:
         self._drained_at = -LINGER_WINDOW - 1
         self._started_at = time.monotonic()
         self._stop_requested = False
-        self._task_name = f"wactorz actor {name}"
 
     def __repr__(self) -> str:
         """Name and state."""
@@ -118,15 +117,19 @@ class ActorCell:
 
     def metrics(self) -> ActorMetrics:
         """Return a snapshot of the counters."""
+        state = self.state
+        mailbox = self.mailbox
+        # Positional on purpose (every heartbeat calls this): a class call with
+        # keywords is not specialized by the interpreter. Order of ActorMetrics.
         return ActorMetrics(
-            messages_processed=self.messages_processed,
-            errors=self.errors,
-            restarts=self.restarts,
-            queue_depth=len(self.mailbox),
-            dropped=self.mailbox.dropped,
-            expired=self.expired,
-            uptime_s=round(time.monotonic() - self._started_at, 3)
-            if self.state in (ActorState.RUNNING, ActorState.PAUSED)
+            self.messages_processed,
+            self.errors,
+            self.restarts,
+            len(mailbox._queue),  # noqa: SLF001 - len(mailbox) without the call
+            mailbox.dropped,
+            self.expired,
+            round(time.monotonic() - self._started_at, 3)
+            if state is ActorState.RUNNING or state is ActorState.PAUSED
             else 0.0,
         )
 
@@ -162,7 +165,9 @@ class ActorCell:
         previous = self.state
         self.state = new
         self.emit(
-            EventKind.STATUS, {"state": new.value, "previous": previous.value, **data}
+            # `_value_`: the same string as `.value`, without the enum property call.
+            EventKind.STATUS,
+            {"state": new._value_, "previous": previous._value_, **data},
         )
 
     # -- lifecycle -------------------------------------------------------------
@@ -184,15 +189,16 @@ class ActorCell:
     def enqueue(self, message: Message) -> None:
         """Put `message` in the mailbox or raise why it cannot be taken."""
         state = self.state
-        if state is ActorState.STOPPED or self._stop_requested:
-            raise ActorStoppedError(self.name)
-        if state is ActorState.FAILED and not self._restart_pending():
-            error = self.last_error
-            raise ActorFailedError(
-                self.name,
-                error.phase if error else "unknown",
-                error.message if error else "failed",
-            )
+        if state is not ActorState.RUNNING or self._stop_requested:
+            if state is ActorState.STOPPED or self._stop_requested:
+                raise ActorStoppedError(self.name)
+            if state is ActorState.FAILED and not self._restart_pending():
+                error = self.last_error
+                raise ActorFailedError(
+                    self.name,
+                    error.phase if error else "unknown",
+                    error.message if error else "failed",
+                )
         mailbox = self.mailbox
         queue = mailbox._queue  # noqa: SLF001 - Mailbox.offer's fast path, inlined
         if len(queue) < mailbox.capacity:
@@ -212,7 +218,7 @@ class ActorCell:
         if self._drain_task is None and state is ActorState.RUNNING:
             # What _schedule checks holds here: the mailbox is not empty.
             self._drain_task = self.system.loop.create_task(
-                self._drain(), name=self._task_name
+                self._drain(), name=f"wactorz actor {self.name}"
             )
 
     def pause(self) -> None:
@@ -267,7 +273,7 @@ class ActorCell:
             and self.state is ActorState.RUNNING
         ):
             self._drain_task = self.system.loop.create_task(
-                self._drain(), name=self._task_name
+                self._drain(), name=f"wactorz actor {self.name}"
             )
 
     async def _drain(self) -> None:

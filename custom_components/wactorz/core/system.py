@@ -20,11 +20,12 @@ from .errors import (
 from .events import EventKind, EventStream
 from .ids import HlcWidGenerator, _wall_ms
 from .mailbox import DEFAULT_CAPACITY, DEFAULT_POLICIES, Mailbox, OverflowPolicy
-from .messages import MessageKind, Outcome, Reply, new_message
+from .messages import Message, MessageKind, Outcome, Reply, new_message
 from .persistence import MemoryStateStore, StateStore
 from .supervisor import Supervisor
 
 _LOGGER = logging.getLogger(__name__)
+_new_object = object.__new__
 
 DEFAULT_ASK_TIMEOUT = 30.0
 DEFAULT_HEARTBEAT_INTERVAL = 10.0
@@ -122,6 +123,9 @@ class ActorSystem:
         self.stop_timeout = stop_timeout
         self._by_id: dict[str, ActorCell] = {}
         self._by_name: dict[str, ActorCell] = {}
+        # True once some key is both an id and a name: lookups must then try
+        # ids first; until then the delivery paths try names first (one lookup).
+        self._shadowed = False
         self._buckets: list[dict[str, ActorCell]] = [
             {} for _ in range(HEARTBEAT_BUCKETS)
         ]
@@ -199,6 +203,8 @@ class ActorSystem:
         )
         self._by_id[cell.id] = cell
         self._by_name[name] = cell
+        if name in self._by_id or cell.id in self._by_name:
+            self._shadowed = True
         cell.heartbeat_bucket = next(self._bucket_counter) % HEARTBEAT_BUCKETS
         self._buckets[cell.heartbeat_bucket][cell.id] = cell
         (supervisor or self.root).add(cell)
@@ -219,10 +225,20 @@ class ActorSystem:
         kind: MessageKind = MessageKind.TASK,
     ) -> None:
         """Deliver without waiting; raise if the target cannot take it."""
-        cell = self._by_id.get(target) or self._by_name.get(target)
+        if self._shadowed:
+            cell = self._by_id.get(target) or self._by_name.get(target)
+        else:  # the same answer, names first: one lookup for the usual target
+            cell = self._by_name.get(target) or self._by_id.get(target)
         if cell is None:
             raise ActorNotFoundError(target)
-        cell.enqueue(new_message(payload, kind, sender, None, None))
+        # new_message(payload, kind, sender, None, None), inlined: the hottest path.
+        message: Message = _new_object(Message)
+        message.payload = payload
+        message.kind = kind
+        message.sender = sender
+        message.correlation_id = None
+        message.reply = None
+        cell.enqueue(message)
 
     async def request(
         self,
@@ -253,7 +269,10 @@ class ActorSystem:
         correlation_id: str | None,
     ) -> tuple[asyncio.Future[Reply], _AskTimers]:
         """Send a request; the caller awaits the future, then removes it from the timers."""
-        cell = self._by_id.get(target) or self._by_name.get(target)
+        if self._shadowed:
+            cell = self._by_id.get(target) or self._by_name.get(target)
+        else:  # the same answer, names first: one lookup for the usual target
+            cell = self._by_name.get(target) or self._by_id.get(target)
         if cell is None:
             raise ActorNotFoundError(target)
         future: asyncio.Future[Reply] = self.loop.create_future()
@@ -434,7 +453,7 @@ class ActorSystem:
             EventKind.HEARTBEAT,
             {
                 "name": cell.name,
-                "state": cell.state.value,
+                "state": cell.state._value_,  # (`.value` without the property call)
                 "node": self.node,
                 "protected": cell.protected,
                 "queue_depth": metrics.queue_depth,
