@@ -21,6 +21,8 @@ from custom_components.wactorz.core import (
     actor_factory,
 )
 
+from .conftest import SystemFactory
+
 FAST = RestartPolicy(max_restarts=5, window_s=60.0, backoff_base_s=0.01)
 NAMES = ["c1", "c2", "c3", "c4"]
 # Long enough that a test polling every few ms sees the backoff window.
@@ -395,3 +397,41 @@ async def test_one_for_all_two_crashes_at_once_restart_the_group_once(
     assert [family.starts[n] for n in NAMES] == [2, 2, 2, 2]
     assert [family.cell(n).restarts for n in NAMES] == [1, 1, 1, 1]
     assert all(family.cell(n).state is ActorState.RUNNING for n in NAMES)
+
+
+async def test_siblings_keep_taking_messages_during_a_group_restart(
+    make_system: SystemFactory,
+) -> None:
+    """one_for_all: a healthy sibling being restarted queues tells instead of refusing them."""
+    system = make_system()
+    supervisor = Supervisor(
+        system, "group", Strategy.ONE_FOR_ALL, RestartPolicy(backoff_base_s=0.01)
+    )
+    release = asyncio.Event()
+    seen: list[object] = []
+
+    class SlowStop(Actor):
+        async def handle(self, message: Message) -> object:
+            seen.append(message.payload)
+            return None
+
+        async def on_stop(self) -> None:
+            await release.wait()
+
+    class Crasher(Actor):
+        async def handle(self, message: Message) -> object:
+            raise RuntimeError("boom")
+
+    sibling = await system.spawn(
+        actor_factory(SlowStop), "sibling", supervisor=supervisor
+    )
+    await system.spawn(actor_factory(Crasher), "crasher", supervisor=supervisor)
+    system.tell("crasher", "x")
+    async with asyncio.timeout(5):
+        while not sibling._stop_requested:  # the group restart is stopping the sibling
+            await asyncio.sleep(0.005)
+    system.tell("sibling", "during restart")  # must not raise ActorStoppedError
+    release.set()
+    async with asyncio.timeout(5):
+        while seen != ["during restart"]:
+            await asyncio.sleep(0.005)

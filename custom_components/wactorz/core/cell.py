@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .supervisor import Supervisor
     from .system import ActorSystem
 
-BATCH = 64
+BATCH = 256
 # A drain that starts within this many drain starts/ends (process-wide) of its
 # actor's previous drain lingers when it runs dry (see `_drain`).
 LINGER_WINDOW = 4
@@ -43,6 +43,7 @@ class ActorCell:
         "_drained_at",
         "_persisted",
         "_started_at",
+        "_restarting",
         "_stop_requested",
         "errors",
         "expired",
@@ -99,6 +100,7 @@ class ActorCell:
         self._drained_at = -LINGER_WINDOW - 1
         self._started_at = time.monotonic()
         self._stop_requested = False
+        self._restarting = False
 
     def __repr__(self) -> str:
         """Name and state."""
@@ -177,6 +179,7 @@ class ActorCell:
         instance._cell = self  # noqa: SLF001 - the cell owns its instance
         self.instance = instance
         self._stop_requested = False
+        self._restarting = False
         try:
             await instance.on_start()
         except Exception as err:  # noqa: BLE001 - any failure marks FAILED
@@ -190,7 +193,9 @@ class ActorCell:
         """Put `message` in the mailbox or raise why it cannot be taken."""
         state = self.state
         if state is not ActorState.RUNNING or self._stop_requested:
-            if state is ActorState.STOPPED or self._stop_requested:
+            if (
+                state is ActorState.STOPPED or self._stop_requested
+            ) and not self._restarting:
                 raise ActorStoppedError(self.name)
             if state is ActorState.FAILED and not self._restart_pending():
                 error = self.last_error
@@ -217,9 +222,11 @@ class ActorCell:
                 )
         if self._drain_task is None and state is ActorState.RUNNING:
             # What _schedule checks holds here: the mailbox is not empty.
-            self._drain_task = self.system.loop.create_task(
+            task = self.system.loop.create_task(
                 self._drain(), name=f"wactorz actor {self.name}"
             )
+            if not task.done():  # an eager task factory may finish it at once
+                self._drain_task = task
 
     def pause(self) -> None:
         """Stop taking messages from the mailbox (they keep queueing)."""
@@ -243,6 +250,7 @@ class ActorCell:
         if self.state is ActorState.STOPPED:
             return
         self._stop_requested = True
+        self._restarting = keep_mailbox  # a restart keeps taking messages meanwhile
         task = self._drain_task
         if task is not None and task is not asyncio.current_task():
             done, _ = await asyncio.wait({task}, timeout=timeout)
@@ -272,9 +280,11 @@ class ActorCell:
             and self.mailbox
             and self.state is ActorState.RUNNING
         ):
-            self._drain_task = self.system.loop.create_task(
+            task = self.system.loop.create_task(
                 self._drain(), name=f"wactorz actor {self.name}"
             )
+            if not task.done():  # an eager task factory may finish it at once
+                self._drain_task = task
 
     async def _drain(self) -> None:
         # Started right after our previous drain ended (a request/response

@@ -176,6 +176,8 @@ class Supervisor:
             for child in group:
                 child.restarts += 1
                 await child.start(paused=child.id in was_paused)
+                if child.state is ActorState.FAILED:
+                    continue  # failed again in on_start: handled below, no RESTARTED
                 child.emit(
                     EventKind.RESTARTED,
                     {

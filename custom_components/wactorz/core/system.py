@@ -376,6 +376,8 @@ class ActorSystem:
             )
         cell.restarts += 1
         await cell.start()
+        if cell.state is ActorState.FAILED:
+            return cell  # on_start failed again: the supervisor has it
         cell.emit(
             EventKind.RESTARTED,
             {"supervisor": None, "cause": "user", "restarts": cell.restarts},
