@@ -29,3 +29,4 @@ SIGNAL_AGENT_ADDED: Final = "wactorz_agent_added_{}"
 
 ISSUE_MQTT_MISSING: Final = "mqtt_missing"
 ISSUE_STORAGE_UNREADABLE: Final = "storage_unreadable_{}"
+ISSUE_AGENT_GAVE_UP: Final = "agent_gave_up_{}"

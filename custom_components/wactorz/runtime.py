@@ -16,6 +16,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 
@@ -34,7 +35,9 @@ from .const import (
     DEFAULT_MQTT_EXPORT,
     DEFAULT_NODE_NAME,
     DEFAULT_TOPIC_PREFIX,
+    DOMAIN,
     HEALTH_INTERVAL_S,
+    ISSUE_AGENT_GAVE_UP,
     SIGNAL_AGENT_ADDED,
 )
 from .coordinator import AgentCoordinator
@@ -125,7 +128,7 @@ class WactorzRuntime:
             )
         for agent in BUILTIN_AGENTS:
             await self.async_spawn(
-                actor_factory(agent.actor),
+                self._builtin_factory(agent),
                 agent.name,
                 kind=agent.kind,
                 protected=agent.protected,
@@ -143,6 +146,41 @@ class WactorzRuntime:
                 cancel_on_shutdown=True,
             )
         )
+
+    def _builtin_factory(self, agent: BuiltinAgent) -> Callable[[], Actor]:
+        if agent.actor is MonitorAgent:
+            return actor_factory(
+                MonitorAgent,
+                on_escalate=self._escalate,
+                on_recover=self._recover,
+                silence_timeout_s=3 * self.system.heartbeat_interval,
+            )
+        return actor_factory(agent.actor)
+
+    @callback
+    def _escalate(self, agent: str, data: dict[str, Any]) -> None:
+        """Tell the user that supervision gave up on an agent (fixable: restart it)."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            ISSUE_AGENT_GAVE_UP.format(agent),
+            is_fixable=self.system.get(agent) is not None,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="agent_gave_up",
+            translation_placeholders={
+                "agent": agent,
+                "error": self.scrubber.scrub(
+                    str(data.get("error") or data.get("reason") or "")
+                ),
+                "restarts": str(data.get("restarts", "")),
+            },
+            data={"agent": agent},
+        )
+
+    @callback
+    def _recover(self, agent: str) -> None:
+        ir.async_delete_issue(self.hass, DOMAIN, ISSUE_AGENT_GAVE_UP.format(agent))
 
     async def async_spawn(
         self,

@@ -17,6 +17,7 @@ from custom_components.wactorz.core import (
     Supervisor,
     actor_factory,
 )
+from custom_components.wactorz.core.redaction import REDACTED, SecretScrubber
 
 
 class Chatty(Actor):
@@ -190,3 +191,27 @@ async def test_crash_restart_give_up_remove_event_sequence(
     ]
     assert failed[0].data["phase"] == "handle"
     assert failed[0].data["error"] == "boom"
+
+
+def test_scrubber_hides_secret_keys_and_token_shapes() -> None:
+    """Values under secret-looking keys and token-shaped strings never survive scrubbing."""
+    scrubber = SecretScrubber(["my-literal-secret"])
+    data = {
+        "password": "hunter22",
+        "nested": [{"api_key": "abc123"}, "Bearer abcdefghijklmnop1234"],
+        "text": "key sk-ant-api03-abcdefghijklmnopqrstu and my-literal-secret",
+        "webhook_url": "https://discord.com/api/webhooks/1/abc",
+        "count": 3,
+        "token_count": 7,
+        "input_tokens": 120,
+        "auth_token": "zzzzzz",
+    }
+    clean = scrubber.scrub_data(data)
+    assert clean["password"] == REDACTED
+    assert clean["nested"][0]["api_key"] == REDACTED
+    assert "abcdefghijklmnop1234" not in clean["nested"][1]
+    assert "sk-ant" not in clean["text"] and "my-literal-secret" not in clean["text"]
+    assert clean["webhook_url"] == REDACTED
+    assert clean["count"] == 3
+    assert clean["token_count"] == 7 and clean["input_tokens"] == 120  # counters stay
+    assert clean["auth_token"] == REDACTED

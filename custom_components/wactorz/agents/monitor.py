@@ -1,17 +1,35 @@
-"""MonitorAgent: watches the event stream and answers health questions.
+"""MonitorAgent: the health watchdog, fed by the event stream (no polling).
 
-It keeps a per-agent registry of last heartbeat, state and errors, fed by
-events (no polling). The watchdog behaviour (timeouts, repairs) comes with
-the system-agents issue.
+- Local agents heartbeat from the system's ticker; a busy agent that makes no
+  progress for longer than its watchdog timeout is *stalled*: the monitor fails
+  it (`system.kill`) so its supervisor restarts it within the restart budget.
+- Remote agents (heartbeats about actors this system does not host) are
+  *silent* when no heartbeat arrives within their timeout; one timer, set for
+  the earliest deadline, finds them (nothing runs while nothing is due).
+- Errors are kept per agent (phase, count, last traceback); a burst of errors,
+  a failure, a stall or silence makes an agent *degraded*; the reverse
+  *recovered*. Both transitions are alerts on `agents/{id}/alert`.
+- When supervision gives up, `on_escalate` tells the user (a repair issue in
+  Home Assistant); `on_recover` withdraws it.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
+import heapq
+import itertools
 import time
 from typing import Any
 
-from ..core import Actor, ActorEvent, ActorState, EventKind, Message
+from ..core import Actor, ActorError, ActorEvent, ActorState, EventKind, Message
+
+DEFAULT_STALL_TIMEOUT_S = 300.0
+DEFAULT_SILENCE_TIMEOUT_S = 30.0
+ERROR_BURST = 5
+ERROR_WINDOW_S = 60.0
+TRACEBACK_LIMIT = 2000
 
 _WATCHED = (
     EventKind.HEARTBEAT,
@@ -22,57 +40,269 @@ _WATCHED = (
     EventKind.REMOVED,
 )
 
+type EscalateHook = Callable[[str, dict[str, Any]], None]
+type RecoverHook = Callable[[str], None]
+
+
+@dataclass
+class AgentHealth:
+    """What the monitor knows about one agent."""
+
+    actor_id: str
+    remote: bool = False
+    last_heartbeat: float | None = None
+    errors: int = 0
+    recent_errors: deque[float] = field(
+        default_factory=lambda: deque(maxlen=ERROR_BURST)
+    )
+    last_error: dict[str, Any] | None = None
+    reasons: set[str] = field(default_factory=set)
+    gave_up: bool = False
+    escalated: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly view."""
+        return {
+            "actor_id": self.actor_id,
+            "remote": self.remote,
+            "last_heartbeat": self.last_heartbeat,
+            "errors": self.errors,
+            "last_error": self.last_error,
+            "degraded": sorted(self.reasons),
+            "gave_up": self.gave_up,
+        }
+
 
 class MonitorAgent(Actor):
-    """Keeps an error registry per agent and reports system health."""
+    """Keeps an error registry per agent, detects stalls and silence, escalates."""
 
-    def __init__(self) -> None:
-        """Start with an empty registry."""
+    def __init__(
+        self,
+        *,
+        stall_timeout_s: float = DEFAULT_STALL_TIMEOUT_S,
+        silence_timeout_s: float = DEFAULT_SILENCE_TIMEOUT_S,
+        on_escalate: EscalateHook | None = None,
+        on_recover: RecoverHook | None = None,
+    ) -> None:
+        """Create the monitor; hooks let the host tell the user (repairs)."""
+        self._stall_timeout = stall_timeout_s
+        self._silence_timeout = silence_timeout_s
+        self._on_escalate = on_escalate
+        self._on_recover = on_recover
         self._unsubscribe: Callable[[], None] | None = None
-        self._agents: dict[str, dict[str, Any]] = {}
+        self._agents: dict[str, AgentHealth] = {}
+        self._deadlines: list[tuple[float, int, str]] = []
+        self._deadline_seq: dict[str, int] = {}
+        self._counter = itertools.count()
+        self._timer: Any = None
 
     async def on_start(self) -> None:
         """Subscribe to the event stream."""
         self._unsubscribe = self.system.events.subscribe(self._on_event, _WATCHED)
 
     async def on_stop(self) -> None:
-        """Unsubscribe."""
+        """Unsubscribe and cancel the deadline timer."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # -- events ------------------------------------------------------------------
+    def _record(self, event: ActorEvent) -> AgentHealth:
+        record = self._agents.get(event.actor_name)
+        if record is None:
+            remote = self.system.get(event.actor_name) is None
+            record = self._agents[event.actor_name] = AgentHealth(
+                event.actor_id, remote
+            )
+        return record
 
     def _on_event(self, event: ActorEvent) -> None:
+        name = event.actor_name
         if event.kind is EventKind.REMOVED:
-            self._agents.pop(event.actor_name, None)
+            self._agents.pop(name, None)
+            self._deadline_seq.pop(name, None)
+            self._clear_escalation(name)
             return
-        record = self._agents.setdefault(event.actor_name, {"errors": 0})
-        if event.kind is EventKind.HEARTBEAT:
-            record["last_heartbeat"] = event.timestamp
-        elif event.kind is EventKind.ERROR:
-            record["errors"] += 1
-            record["last_error"] = {
-                "phase": event.data.get("phase"),
-                "message": event.data.get("message"),
-                "at": event.timestamp,
-            }
-            counts: dict[str, int] = dict(self.recall("error_counts", {}))
-            counts[event.actor_name] = counts.get(event.actor_name, 0) + 1
-            self.persist("error_counts", counts)
-        elif event.kind is EventKind.GAVE_UP:
-            record["gave_up"] = True
-        elif event.kind is EventKind.RESTARTED:
-            record["gave_up"] = False
+        record = self._record(event)
+        match event.kind:
+            case EventKind.HEARTBEAT:
+                self._on_heartbeat(name, record, event)
+            case EventKind.ERROR:
+                self._on_error(name, record, event)
+            case EventKind.STATUS:
+                if event.data.get("state") == ActorState.FAILED.value:
+                    self._mark(name, record, "failed", True)
+                elif event.data.get("state") in (
+                    ActorState.RUNNING.value,
+                    ActorState.STOPPED.value,
+                ):
+                    self._mark(name, record, "failed", False)
+            case EventKind.GAVE_UP:
+                record.gave_up = True
+                if not record.escalated:
+                    record.escalated = True
+                    if self._on_escalate is not None:
+                        self._on_escalate(name, dict(event.data))
+            case EventKind.RESTARTED:
+                record.gave_up = False
+                record.recent_errors.clear()
+                self._mark(name, record, "stalled", False)
+                self._mark(name, record, "error_burst", False)
+                self._clear_escalation(name)
+            case _:
+                pass
 
+    def _on_heartbeat(self, name: str, record: AgentHealth, event: ActorEvent) -> None:
+        record.last_heartbeat = event.timestamp
+        if record.remote:
+            self._mark(name, record, "silent", False)
+            self._arm(name, self._timeout_for(name, self._silence_timeout))
+            return
+        stalled = float(event.data.get("stalled_s") or 0.0)
+        limit = self._timeout_for(name, self._stall_timeout)
+        if stalled > limit and "stalled" not in record.reasons:
+            self._mark(name, record, "stalled", True)
+            # Escalate to the supervisor from our own mailbox (needs an await).
+            self.tell(self.id, {"command": "kill", "agent": name, "stalled_s": stalled})
+        elif stalled <= limit:
+            self._mark(name, record, "stalled", False)
+
+    def _on_error(self, name: str, record: AgentHealth, event: ActorEvent) -> None:
+        record.errors += 1
+        now = time.monotonic()
+        record.recent_errors.append(now)
+        record.last_error = {
+            "phase": event.data.get("phase"),
+            "type": event.data.get("error_type"),
+            "message": event.data.get("message"),
+            "traceback": str(event.data.get("traceback") or "")[-TRACEBACK_LIMIT:],
+            "at": event.timestamp,
+        }
+        burst = (
+            len(record.recent_errors) == ERROR_BURST
+            and now - record.recent_errors[0] <= ERROR_WINDOW_S
+        )
+        self._mark(name, record, "error_burst", burst)
+        counts: dict[str, int] = dict(self.recall("error_counts", {}))
+        counts[name] = counts.get(name, 0) + 1
+        self.persist("error_counts", counts)
+
+    def _timeout_for(self, name: str, default: float) -> float:
+        cell = self.system.get(name)
+        value = cell.meta.get("watchdog_timeout_s") if cell is not None else None
+        return (
+            float(value) if isinstance(value, (int, float)) and value > 0 else default
+        )
+
+    # -- degraded / recovered ------------------------------------------------------
+    def _mark(self, name: str, record: AgentHealth, reason: str, on: bool) -> None:
+        was_degraded = bool(record.reasons)
+        if on:
+            record.reasons.add(reason)
+        else:
+            record.reasons.discard(reason)
+        now_degraded = bool(record.reasons)
+        if now_degraded == was_degraded:
+            return
+        cell = self.system.get(name)
+        if cell is None:
+            return  # remote agents: the node bridge reports on their behalf
+        if now_degraded:
+            cell.emit(
+                EventKind.ALERT,
+                {
+                    "message": f"{name} is degraded: {', '.join(sorted(record.reasons))}",
+                    "severity": "warning",
+                    "status": "degraded",
+                    "reasons": sorted(record.reasons),
+                    "source": self.name,
+                },
+            )
+        else:
+            cell.emit(
+                EventKind.ALERT,
+                {
+                    "message": f"{name} recovered",
+                    "severity": "info",
+                    "status": "recovered",
+                    "source": self.name,
+                },
+            )
+
+    def _clear_escalation(self, name: str) -> None:
+        record = self._agents.get(name)
+        if record is not None and record.escalated:
+            record.escalated = False
+            if self._on_recover is not None:
+                self._on_recover(name)
+        elif record is None and self._on_recover is not None:
+            self._on_recover(name)
+
+    # -- silence deadlines (one timer for the earliest) ----------------------------
+    def _arm(self, name: str, timeout: float) -> None:
+        seq = next(self._counter)
+        self._deadline_seq[name] = seq
+        heapq.heappush(self._deadlines, (time.monotonic() + timeout, seq, name))
+        self._schedule_timer()
+
+    def _schedule_timer(self) -> None:
+        loop = self.system.loop
+        while (
+            self._deadlines
+            and self._deadline_seq.get(self._deadlines[0][2]) != (self._deadlines[0][1])
+        ):
+            heapq.heappop(self._deadlines)  # superseded by a later heartbeat
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._deadlines:
+            due = self._deadlines[0][0]
+            self._timer = loop.call_later(
+                max(0.0, due - time.monotonic()), self._expire
+            )
+
+    def _expire(self) -> None:
+        self._timer = None
+        now = time.monotonic()
+        while self._deadlines and self._deadlines[0][0] <= now:
+            _, seq, name = heapq.heappop(self._deadlines)
+            if self._deadline_seq.get(name) != seq:
+                continue
+            del self._deadline_seq[name]
+            record = self._agents.get(name)
+            if record is not None:
+                self._mark(name, record, "silent", True)
+                if self._on_escalate is not None and not record.escalated:
+                    record.escalated = True
+                    self._on_escalate(name, {"reason": "silent", "remote": True})
+        self._schedule_timer()
+
+    # -- requests --------------------------------------------------------------
     async def handle(self, message: Message) -> Any:
-        """Answer {"command": "health"} or {"command": "errors", "agent": name}."""
+        """Answer health and errors questions; carry out watchdog kills."""
         payload = message.payload if isinstance(message.payload, dict) else {}
         command = payload.get("command", "health")
+        if command == "kill":
+            name = str(payload.get("agent", ""))
+            try:
+                await self.system.kill(
+                    name,
+                    phase="watchdog",
+                    reason=f"no progress for {payload.get('stalled_s')} s",
+                )
+            except ActorError:
+                return {"killed": False}
+            return {"killed": True}
         if command == "errors":
             name = str(payload.get("agent", ""))
+            record = self._agents.get(name)
             return {
                 "agent": name,
                 "total": self.recall("error_counts", {}).get(name, 0),
-                **self._agents.get(name, {}),
+                **(record.as_dict() if record else {}),
             }
         return self.health()
 
@@ -92,6 +322,7 @@ class MonitorAgent(Actor):
             "agents": len(self.system),
             "states": states,
             "failed": failed,
+            "degraded": sorted(n for n, r in self._agents.items() if r.reasons),
             "queue_depth": queue_depth,
-            "errors": sum(r["errors"] for r in self._agents.values()),
+            "errors": sum(r.errors for r in self._agents.values()),
         }

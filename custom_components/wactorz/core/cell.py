@@ -43,6 +43,7 @@ class ActorCell:
         "_drained_at",
         "_persisted",
         "_started_at",
+        "_kill_reason",
         "_restarting",
         "_stop_requested",
         "errors",
@@ -101,6 +102,7 @@ class ActorCell:
         self._started_at = time.monotonic()
         self._stop_requested = False
         self._restarting = False
+        self._kill_reason: str | None = None
 
     def __repr__(self) -> str:
         """Name and state."""
@@ -307,7 +309,12 @@ class ActorCell:
                         value = await instance.handle(message)
                     except asyncio.CancelledError:
                         if reply is not None and not reply.done():
-                            reply.set_exception(ActorStoppedError(self.name))
+                            reason = self._kill_reason
+                            reply.set_exception(
+                                ActorFailedError(self.name, "watchdog", reason)
+                                if reason is not None
+                                else ActorStoppedError(self.name)
+                            )
                         raise
                     except Exception as err:  # noqa: BLE001 - let it crash: supervision decides
                         self._fail("handle", err, message)
@@ -341,6 +348,20 @@ class ActorCell:
         finally:
             self._drain_task = None
             self._drained_at = next(_drain_clock)
+
+    async def kill(self, phase: str, reason: str) -> None:
+        """Cancel the running handler and mark the actor FAILED (watchdog escalation)."""
+        if self.state in (ActorState.STOPPED, ActorState.FAILED):
+            return
+        task = self._drain_task
+        self._kill_reason = reason
+        try:
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                await asyncio.wait({task}, timeout=self.system.stop_timeout)
+        finally:
+            self._kill_reason = None
+        self._fail(phase, TimeoutError(reason))
 
     # -- failure -----------------------------------------------------------------
     def _record_error(self, phase: str, err: BaseException) -> ErrorInfo:

@@ -43,6 +43,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# Values under keys like these are secret whatever they look like.
+_SECRET_KEY = re.compile(
+    r"(?i)^(?:.*[_-])?(?:pass(?:word|wd|phrase)?|secrets?|token|api[_-]?keys?|"
+    r"access[_-]?keys?|private[_-]?keys?|credentials?|authorization|webhooks?(?:[_-]url)?)$"
+)
+
+
 class SecretScrubber:
     """Replace known secret values and token-shaped strings with a marker."""
 
@@ -76,7 +83,12 @@ class SecretScrubber:
         if isinstance(data, str):
             return self.scrub(data)
         if isinstance(data, dict):
-            return {key: self.scrub_data(value) for key, value in data.items()}
+            return {
+                key: REDACTED
+                if isinstance(key, str) and _SECRET_KEY.search(key) and value
+                else self.scrub_data(value)
+                for key, value in data.items()
+            }
         if isinstance(data, (list, tuple)):
             return [self.scrub_data(value) for value in data]
         return data

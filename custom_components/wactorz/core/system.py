@@ -133,6 +133,8 @@ class ActorSystem:
         self._tick_index = 0
         self._tick_handle: asyncio.TimerHandle | None = None
         self._last_metrics: dict[str, tuple[int, int, int]] = {}
+        # id -> (messages_processed, monotonic time) of the last progress seen while busy
+        self._progress: dict[str, tuple[int, float]] = {}
         self._ask_timers: dict[float, _AskTimers] = {}
         self._closed = False
         self.root = Supervisor(self, "root")
@@ -403,6 +405,7 @@ class ActorSystem:
         self._by_name.pop(cell.name, None)
         self._buckets[cell.heartbeat_bucket].pop(cell.id, None)
         self._last_metrics.pop(cell.id, None)
+        self._progress.pop(cell.id, None)
         if forget_state:
             await self.store.remove(cell.state_key)
         cell.emit(EventKind.REMOVED, {})
@@ -445,6 +448,7 @@ class ActorSystem:
     def heartbeat(self, cell: ActorCell) -> None:
         """Emit a heartbeat (and metrics when they changed) for one actor."""
         metrics = cell.metrics()
+        stalled_s = self._stalled_for(cell, metrics.messages_processed)
         extra: dict[str, Any] = {}
         if cell.instance is not None and cell.state is not ActorState.FAILED:
             try:
@@ -460,6 +464,7 @@ class ActorSystem:
                 "protected": cell.protected,
                 "queue_depth": metrics.queue_depth,
                 "uptime_s": metrics.uptime_s,
+                "stalled_s": stalled_s,
                 **extra,
             },
         )
@@ -478,6 +483,24 @@ class ActorSystem:
                     "uptime_s": metrics.uptime_s,
                 },
             )
+
+    def _stalled_for(self, cell: ActorCell, processed: int) -> float:
+        """Return how long a busy actor has made no progress (0 when idle or progressing)."""
+        if not cell.busy:
+            self._progress.pop(cell.id, None)
+            return 0.0
+        now = time.monotonic()
+        last = self._progress.get(cell.id)
+        if last is None or last[0] != processed:
+            self._progress[cell.id] = (processed, now)
+            return 0.0
+        return round(now - last[1], 1)
+
+    async def kill(self, target: str, *, phase: str, reason: str) -> ActorCell:
+        """Fail an actor from outside (a watchdog): cancel its handler; supervision decides."""
+        cell = self.resolve(target)
+        await cell.kill(phase, reason)
+        return cell
 
 
 def actor_factory(cls: type[Actor], *args: Any, **kwargs: Any) -> ActorFactory:
