@@ -20,7 +20,7 @@ from .actor import Actor, ActorMetrics, ActorState, ErrorInfo
 from .errors import ActorFailedError, ActorStoppedError, MailboxFullError
 from .events import ActorEvent, EventKind
 from .mailbox import Mailbox
-from .messages import Message, Reply
+from .messages import Message, MessageKind, Reply
 
 if TYPE_CHECKING:
     from .supervisor import Supervisor
@@ -191,8 +191,8 @@ class ActorCell:
         self._set_state(ActorState.PAUSED if paused else ActorState.RUNNING)
         self._schedule()
 
-    def enqueue(self, message: Message) -> None:
-        """Put `message` in the mailbox or raise why it cannot be taken."""
+    def enqueue(self, message: Any) -> None:
+        """Put a Message (or a bare TASK payload) in the mailbox or raise why it cannot be taken."""
         state = self.state
         if state is not ActorState.RUNNING or self._stop_requested:
             if (
@@ -296,12 +296,24 @@ class ActorCell:
         instance = self.instance
         assert instance is not None
         running = ActorState.RUNNING
+        task_kind = MessageKind.TASK
+        new_object = object.__new__
         handled = 0
         try:
             while True:
                 while queue and self.state is running and not self._stop_requested:
-                    message = queue.popleft()
-                    reply = message.reply
+                    item = queue.popleft()
+                    if type(item) is Message:
+                        message = item
+                        reply = message.reply
+                    else:  # a bare payload: a plain tell (as_message, inlined)
+                        message = new_object(Message)
+                        message.payload = item
+                        message.kind = task_kind
+                        message.sender = None
+                        message.correlation_id = None
+                        message.reply = None
+                        reply = None
                     if reply is not None and reply.done():
                         self.expired += 1  # the asker gave up: don't do the work
                         continue

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
-from .messages import Message, MessageKind
+from .messages import Message, MessageKind, as_message
 
 
 class OverflowPolicy(StrEnum):
@@ -45,7 +46,10 @@ class Mailbox:
         self.capacity = capacity
         self.dropped = 0
         self._policies = policies
-        self._queue: deque[Message] = deque()
+        # Plain tells (a TASK with no sender) are queued as their bare payload:
+        # no long-lived wrapper per waiting message (less memory, less GC work);
+        # `as_message` makes the Message when it is handled.
+        self._queue: deque[Any] = deque()
 
     def __len__(self) -> int:
         """Return the number of queued messages."""
@@ -55,31 +59,29 @@ class Mailbox:
         """Return True when messages are waiting."""
         return bool(self._queue)
 
-    def offer(self, message: Message) -> tuple[bool, Message | None]:
-        """Queue `message`; return (accepted, evicted message or None)."""
+    def offer(self, item: Any) -> tuple[bool, Message | None]:
+        """Queue a Message or bare payload; return (accepted, evicted message or None)."""
         queue = self._queue
+        kind = item.kind if type(item) is Message else MessageKind.TASK
         if len(queue) < self.capacity:
-            queue.append(message)
+            queue.append(item)
             return True, None
-        if (
-            self._policies.get(message.kind, OverflowPolicy.REJECT)
-            is OverflowPolicy.REJECT
-        ):
+        if self._policies.get(kind, OverflowPolicy.REJECT) is OverflowPolicy.REJECT:
             return False, None
         for index, queued in enumerate(queue):
-            if queued.kind is message.kind:
+            if type(queued) is Message and queued.kind is kind:
                 del queue[index]
-                queue.append(message)
+                queue.append(item)
                 self.dropped += 1
                 return True, queued
         return False, None
 
     def pop(self) -> Message:
         """Remove and return the oldest message (the mailbox must not be empty)."""
-        return self._queue.popleft()
+        return as_message(self._queue.popleft())
 
     def drain(self) -> list[Message]:
         """Remove and return every queued message."""
-        messages = list(self._queue)
+        messages = [as_message(item) for item in self._queue]
         self._queue.clear()
         return messages

@@ -58,6 +58,19 @@ class Message:
 _new_object = object.__new__
 
 
+def as_message(item: Any) -> Message:
+    """Return a mailbox item as a Message (bare payloads are plain TASK tells)."""
+    if type(item) is Message:
+        return item
+    message: Message = _new_object(Message)
+    message.payload = item
+    message.kind = MessageKind.TASK
+    message.sender = None
+    message.correlation_id = None
+    message.reply = None
+    return message
+
+
 def new_message(
     payload: Any,
     kind: MessageKind,

@@ -27,6 +27,7 @@ from .supervisor import Supervisor
 _LOGGER = logging.getLogger(__name__)
 _new_object = object.__new__
 
+_TASK = MessageKind.TASK
 DEFAULT_ASK_TIMEOUT = 30.0
 DEFAULT_HEARTBEAT_INTERVAL = 10.0
 HEARTBEAT_BUCKETS = 10
@@ -233,6 +234,9 @@ class ActorSystem:
             cell = self._by_name.get(target) or self._by_id.get(target)
         if cell is None:
             raise ActorNotFoundError(target)
+        if sender is None and kind is _TASK and type(payload) is not Message:
+            cell.enqueue(payload)  # queued bare; the Message is made when handled
+            return
         # new_message(payload, kind, sender, None, None), inlined: the hottest path.
         message: Message = _new_object(Message)
         message.payload = payload
