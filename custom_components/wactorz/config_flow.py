@@ -20,14 +20,21 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
     TextSelector,
 )
 
 from .const import (
     CONF_ASK_TIMEOUT,
     CONF_HEARTBEAT_INTERVAL,
+    CONF_IO_CHAT,
+    CONF_IO_CHAT_COMMANDS,
+    CONF_MAP_EXPORT,
     CONF_MQTT_EXPORT,
     CONF_NODE_NAME,
+    CONF_STATE_EXPORT,
+    CONF_STATE_EXPORT_DOMAINS,
     CONF_TOPIC_PREFIX,
     DEFAULT_ASK_TIMEOUT,
     DEFAULT_HEARTBEAT_INTERVAL,
@@ -162,6 +169,13 @@ def _options_schema() -> probatio.Schema:
             probatio.Required(
                 CONF_MQTT_EXPORT, default=DEFAULT_MQTT_EXPORT
             ): BooleanSelector(),
+            probatio.Required(CONF_IO_CHAT, default=False): BooleanSelector(),
+            probatio.Required(CONF_IO_CHAT_COMMANDS, default=False): BooleanSelector(),
+            probatio.Required(CONF_STATE_EXPORT, default=False): BooleanSelector(),
+            probatio.Optional(CONF_STATE_EXPORT_DOMAINS, default=[]): SelectSelector(
+                SelectSelectorConfig(options=[], multiple=True, custom_value=True)
+            ),
+            probatio.Required(CONF_MAP_EXPORT, default=False): BooleanSelector(),
         }
     )
 
@@ -179,6 +193,17 @@ class WactorzOptionsFlow(OptionsFlowWithReload):
                     CONF_HEARTBEAT_INTERVAL: int(user_input[CONF_HEARTBEAT_INTERVAL]),
                     CONF_ASK_TIMEOUT: int(user_input[CONF_ASK_TIMEOUT]),
                     CONF_MQTT_EXPORT: bool(user_input[CONF_MQTT_EXPORT]),
+                    CONF_IO_CHAT: bool(user_input[CONF_IO_CHAT]),
+                    CONF_IO_CHAT_COMMANDS: bool(user_input[CONF_IO_CHAT_COMMANDS]),
+                    CONF_STATE_EXPORT: bool(user_input[CONF_STATE_EXPORT]),
+                    CONF_STATE_EXPORT_DOMAINS: sorted(
+                        {
+                            domain.strip().lower()
+                            for domain in user_input.get(CONF_STATE_EXPORT_DOMAINS, [])
+                            if domain.strip()
+                        }
+                    ),
+                    CONF_MAP_EXPORT: bool(user_input[CONF_MAP_EXPORT]),
                 }
             )
         return self.async_show_form(

@@ -7,7 +7,7 @@ signal that adds entities for agents spawned later.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 import logging
@@ -23,12 +23,18 @@ from homeassistant.helpers.event import async_track_time_interval
 from .agents.io import IOAgent
 from .agents.main import MainActor
 from .agents.monitor import MonitorAgent
+from .agents.qa import QAAgent
 from .bus import Bus, EventExporter, encode
 from .const import (
     CONF_ASK_TIMEOUT,
     CONF_HEARTBEAT_INTERVAL,
+    CONF_IO_CHAT,
+    CONF_IO_CHAT_COMMANDS,
+    CONF_MAP_EXPORT,
     CONF_MQTT_EXPORT,
     CONF_NODE_NAME,
+    CONF_STATE_EXPORT,
+    CONF_STATE_EXPORT_DOMAINS,
     CONF_TOPIC_PREFIX,
     DEFAULT_ASK_TIMEOUT,
     DEFAULT_HEARTBEAT_INTERVAL,
@@ -51,7 +57,10 @@ from .core import (
     actor_factory,
 )
 from .core.redaction import SecretScrubber
-from .core.topics import SYSTEM_HEALTH, with_prefix
+from .core.topics import QA_FLAG, SYSTEM_HEALTH, with_prefix
+from .ha_agents.map import MapAgent
+from .ha_agents.state_bridge import StateBridgeAgent
+from .io_gateway import IoChatGateway
 from .storage import HaStateStore, RegistryStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,6 +83,7 @@ BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
     BuiltinAgent("main", "main", MainActor, True, "Routes user messages"),
     BuiltinAgent("monitor", "monitor", MonitorAgent, True, "Health watchdog"),
     BuiltinAgent("io", "io", IOAgent, True, "Chat gateway"),
+    BuiltinAgent("qa", "qa", QAAgent, True, "Safety observer"),
 )
 
 
@@ -88,7 +98,9 @@ class WactorzRuntime:
     store: HaStateStore = field(init=False)
     registry: RegistryStore = field(init=False)
     scrubber: SecretScrubber = field(default_factory=SecretScrubber)
-    exporter: EventExporter | None = None
+    exporter: EventExporter = field(init=False)
+    export_events: bool = False
+    io_gateway: IoChatGateway | None = None
     coordinators: dict[str, AgentCoordinator] = field(default_factory=dict)
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _stop_unsub: Callable[[], None] | None = None
@@ -119,10 +131,12 @@ class WactorzRuntime:
             ask_timeout=float(options.get(CONF_ASK_TIMEOUT, DEFAULT_ASK_TIMEOUT)),
         )
         self._unsubscribers.append(self.system.events.subscribe(self._on_event))
-        if options.get(CONF_MQTT_EXPORT, DEFAULT_MQTT_EXPORT):
-            self.exporter = EventExporter(
-                self.hass, self.bus, self.scrubber, self.topic_prefix
-            )
+        # The outbox carries everything we publish; agent events only when exported.
+        self.exporter = EventExporter(
+            self.hass, self.bus, self.scrubber, self.topic_prefix
+        )
+        self.export_events = bool(options.get(CONF_MQTT_EXPORT, DEFAULT_MQTT_EXPORT))
+        if self.export_events:
             self._unsubscribers.append(
                 self.system.events.subscribe(self.exporter.handle)
             )
@@ -134,6 +148,7 @@ class WactorzRuntime:
                 protected=agent.protected,
                 description=agent.description,
             )
+        await self._async_start_optional_agents(options)
         self._stop_unsub = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
         )
@@ -147,7 +162,65 @@ class WactorzRuntime:
             )
         )
 
+    async def _async_start_optional_agents(self, options: Mapping[str, Any]) -> None:
+        """Start what the user switched on: io/chat, state export, the map."""
+        publish = self.publish_raw
+        if options.get(CONF_STATE_EXPORT, False):
+            domains = frozenset(options.get(CONF_STATE_EXPORT_DOMAINS) or ())
+            await self.async_spawn(
+                actor_factory(
+                    StateBridgeAgent,
+                    self.hass,
+                    publish,
+                    self.scrubber,
+                    prefix=self.topic_prefix,
+                    domains=domains,
+                ),
+                "state-bridge",
+                kind="state_bridge",
+                description="Home Assistant state changes to MQTT",
+            )
+        if options.get(CONF_MAP_EXPORT, False):
+            await self.async_spawn(
+                actor_factory(
+                    MapAgent,
+                    self.hass,
+                    publish,
+                    self.scrubber,
+                    prefix=self.topic_prefix,
+                ),
+                "map",
+                kind="map",
+                description="Entities with area and location to MQTT",
+            )
+        if options.get(CONF_IO_CHAT, False):
+            self.io_gateway = IoChatGateway(
+                self.bus, self.system, self.scrubber, self.topic_prefix
+            )
+            await self.io_gateway.async_start()
+            self._unsubscribers.append(self.io_gateway.stop)
+
+    @callback
+    def publish_raw(self, topic: str, payload: str) -> None:
+        """Publish through the bounded outbox (dropped first when it is full)."""
+        self.exporter.enqueue(EventKind.LOG, topic, payload)
+
+    @callback
+    def _qa_flag(self, flag: dict[str, Any]) -> None:
+        self.exporter.enqueue(
+            EventKind.ALERT,
+            with_prefix(self.topic_prefix, QA_FLAG),
+            encode(self.scrubber.scrub_data(flag)),
+        )
+
     def _builtin_factory(self, agent: BuiltinAgent) -> Callable[[], Actor]:
+        options = self.entry.options
+        if agent.actor is QAAgent:
+            return actor_factory(QAAgent, self.scrubber, self._qa_flag)
+        if agent.actor is IOAgent:
+            return actor_factory(
+                IOAgent, allow_commands=bool(options.get(CONF_IO_CHAT_COMMANDS, False))
+            )
         if agent.actor is MonitorAgent:
             return actor_factory(
                 MonitorAgent,
@@ -227,12 +300,11 @@ class WactorzRuntime:
             _LOGGER.debug("No health snapshot: %s", err)
             return
         health["bus"] = self.bus.kind
-        if self.exporter is not None:
-            self.exporter.enqueue(
-                EventKind.STATUS,
-                with_prefix(self.topic_prefix, SYSTEM_HEALTH),
-                encode(self.scrubber.scrub_data(health)),
-            )
+        self.exporter.enqueue(
+            EventKind.STATUS,
+            with_prefix(self.topic_prefix, SYSTEM_HEALTH),
+            encode(self.scrubber.scrub_data(health)),
+        )
 
     async def _async_on_hass_stop(self, _event: Event) -> None:
         """Stop the agents when Home Assistant stops (their state reaches the final write)."""
@@ -249,7 +321,6 @@ class WactorzRuntime:
             unsubscribe()
         self._unsubscribers.clear()
         await self.registry.async_flush()
-        if self.exporter is not None:
-            await self.exporter.async_close()
+        await self.exporter.async_close()
         for coordinator in self.coordinators.values():
             coordinator.unbind()

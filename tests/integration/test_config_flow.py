@@ -163,7 +163,16 @@ async def test_options_flow_saves_and_reloads(
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_HEARTBEAT_INTERVAL: 5, CONF_ASK_TIMEOUT: 12, CONF_MQTT_EXPORT: False},
+        {
+            CONF_HEARTBEAT_INTERVAL: 5,
+            CONF_ASK_TIMEOUT: 12,
+            CONF_MQTT_EXPORT: False,
+            "io_chat": False,
+            "io_chat_commands": False,
+            "state_export": True,
+            "state_export_domains": [" Light ", "sensor", "light"],
+            "map_export": False,
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -171,8 +180,14 @@ async def test_options_flow_saves_and_reloads(
         CONF_HEARTBEAT_INTERVAL: 5,
         CONF_ASK_TIMEOUT: 12,
         CONF_MQTT_EXPORT: False,
+        "io_chat": False,
+        "io_chat_commands": False,
+        "state_export": True,
+        "state_export_domains": ["light", "sensor"],
+        "map_export": False,
     }
     runtime = entry.runtime_data
     assert runtime.system.heartbeat_interval == 5
     assert runtime.system.ask_timeout == 12
-    assert runtime.exporter is None
+    assert not runtime.export_events
+    assert runtime.system.get("state-bridge") is not None

@@ -43,6 +43,7 @@ async def test_ask_returns_the_reply_with_its_correlation_id(
         "@main: running",
         "@monitor: running",
         "@io: running",
+        "@qa: running",
     ]
     assert response["correlation_id"]
 

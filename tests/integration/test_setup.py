@@ -21,16 +21,16 @@ from .conftest import setup_entry
 async def test_setup_starts_builtin_agents_with_devices(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
-    """main, monitor and io run, each with a service device and its entities."""
+    """main, monitor, io and qa run, each with a service device and its entities."""
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
     system = entry.runtime_data.system
-    assert {cell.name for cell in system.actors()} == {"main", "monitor", "io"}
+    assert {cell.name for cell in system.actors()} == {"main", "monitor", "io", "qa"}
     assert all(cell.state is ActorState.RUNNING for cell in system.actors())
 
     device_registry = dr.async_get(hass)
     entity_registry = er.async_get(hass)
-    for name in ("main", "monitor", "io"):
+    for name in ("main", "monitor", "io", "qa"):
         device = device_registry.async_get_device_by_identifier(
             (DOMAIN, f"{entry.entry_id}_{name}"), entry.entry_id
         )

@@ -1,31 +1,74 @@
 """IOAgent: the chat gateway ({from, content} with `@agent` mentions).
 
-Messages without a mention go to main. The `io/chat` MQTT subscription is off
-by default and enabled in the options (system-agents issue).
+Messages without a mention go to main. Lines from outside Home Assistant's
+auth (the `io/chat` MQTT topic) may only use read-only slash-commands unless
+the user allowed more; the answer is emitted as a chat event of the agent that
+answered (published on `agents/{id}/chat`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..core import Actor, ActorError, Message
+from ..core import Actor, ActorError, EventKind, Message
 from .text import split_mention, text_of
+
+# Commands that only read: allowed from io/chat when they come without arguments.
+READ_ONLY_COMMANDS = frozenset(
+    {"/help", "/agents", "/nodes", "/cost", "/rules", "/memory", "/webhook"}
+)
+MAX_CONTENT = 4000
+
+
+def is_mutating_command(text: str) -> bool:
+    """Return True for a slash-command that changes the system."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return False
+    parts = stripped.split()
+    return parts[0].lower() not in READ_ONLY_COMMANDS or len(parts) > 1
 
 
 class IOAgent(Actor):
     """Routes one chat line to the mentioned agent (or main) and returns its answer."""
 
+    def __init__(self, *, allow_commands: bool = False) -> None:
+        """Create the gateway; `allow_commands` lets io/chat change the system."""
+        self._allow_commands = allow_commands
+
     async def handle(self, message: Message) -> Any:
         """Answer {"from": .., "content": "@agent text"}."""
         payload = message.payload if isinstance(message.payload, dict) else {}
-        sender = str(payload.get("from") or message.sender or "user")
-        target, rest = split_mention(text_of(message.payload))
+        sender = str(payload.get("from") or message.sender or "user")[:64]
+        content = text_of(message.payload)[:MAX_CONTENT]
+        target, rest = split_mention(content)
         target = target or "main"
+        if not self._allow_commands and is_mutating_command(rest):
+            answer_text = (
+                "That command changes the system and is not allowed from this chat. "
+                "Use Home Assistant (Assist, the panel or a service) or enable it in "
+                "the Wactorz options."
+            )
+            return self._reply(target, sender, answer_text, refused=True)
         try:
             answer = await self.ask(target, {"text": rest, "from": sender})
         except ActorError as err:
-            content = str(err)
-        else:
-            content = text_of(answer) or str(answer)
-        self.chat(content, to=sender, agent=target)
-        return {"from": target, "to": sender, "content": content}
+            return self._reply(target, sender, str(err), error=True)
+        return self._reply(target, sender, text_of(answer) or str(answer))
+
+    def _reply(
+        self, target: str, sender: str, content: str, **flags: bool
+    ) -> dict[str, Any]:
+        """Emit the chat event as the answering agent and return the reply."""
+        cell = self.system.get(target) or self._cell
+        cell.emit(
+            EventKind.CHAT,
+            {
+                "from": cell.name,
+                "to": sender,
+                "content": content,
+                "via": self.name,
+                **flags,
+            },
+        )
+        return {"from": target, "to": sender, "content": content, **flags}

@@ -6,6 +6,7 @@ issue; until a provider is configured, main says so instead of pretending.
 
 from __future__ import annotations
 
+from contextlib import suppress
 import time
 from typing import Any
 
@@ -27,6 +28,7 @@ class MainActor(Actor):
         text = text_of(message.payload).strip()
         if not text:
             return {"text": "Send some text, e.g. /help."}
+        self._screen(text, message.sender)
         reply = await self._route(text, message.sender)
         self._remember(text, reply)
         return {"text": reply}
@@ -58,6 +60,15 @@ class MainActor(Actor):
                 "Mention an agent with @name to send it a message."
             )
         return f"Unknown command {command}. Try /help."
+
+    def _screen(self, text: str, sender: str | None) -> None:
+        """Let QA look for prompt injection (fire and forget: never slows the reply)."""
+        if "qa" in self.system:
+            with suppress(ActorError):
+                self.tell(
+                    "qa",
+                    {"command": "inbound", "agent": sender or "user", "text": text},
+                )
 
     def _remember(self, text: str, reply: str) -> None:
         history: list[dict[str, Any]] = list(self.recall("history", []))

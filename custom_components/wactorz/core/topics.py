@@ -8,6 +8,7 @@ from .events import EventKind
 
 SYSTEM_HEALTH: Final = "system/health"
 IO_CHAT: Final = "io/chat"
+QA_FLAG: Final = "system/qa-flag"
 
 # agents/{id}/<suffix>; kinds not listed are not exported.
 EVENT_TOPIC_SUFFIX: Final[dict[EventKind, str]] = {

@@ -1,0 +1,125 @@
+"""QAAgent: the safety observer.
+
+Watches what agents say (chat, completed, log, alert events) for secrets and
+raw error bleed, what users send (`inbound`) for prompt injection, and agents
+that never answer (asks that expired unanswered). Every finding becomes a flag:
+counted per agent (persisted), kept in a bounded ring, and handed to `on_flag`
+(the host publishes it on `system/qa-flag`). Secrets themselves are never
+stored or passed on; exit points scrub them (that is the blocking).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+import time
+from typing import Any
+
+from ..core import Actor, ActorEvent, EventKind, Message
+from ..core.redaction import SecretScrubber
+from .qa_rules import (
+    Finding,
+    find_error_bleed,
+    find_injection,
+    find_secrets,
+    review_code,
+)
+
+RECENT_FLAGS = 200
+_OUTPUT_EVENTS = (EventKind.CHAT, EventKind.COMPLETED, EventKind.LOG, EventKind.ALERT)
+_TEXT_FIELDS = ("content", "preview", "message")
+
+type FlagHook = Callable[[dict[str, Any]], None]
+
+
+class QAAgent(Actor):
+    """Flags secrets, injection attempts, error bleed and unanswered requests."""
+
+    def __init__(
+        self, scrubber: SecretScrubber | None = None, on_flag: FlagHook | None = None
+    ) -> None:
+        """Create the observer; `scrubber` knows the installation's secret values."""
+        self._scrubber = scrubber or SecretScrubber()
+        self._on_flag = on_flag
+        self._recent: deque[dict[str, Any]] = deque(maxlen=RECENT_FLAGS)
+        self._expired: dict[str, int] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+
+    async def on_start(self) -> None:
+        """Watch agent output and metrics."""
+        self._unsubscribe = self.system.events.subscribe(
+            self._on_event, (*_OUTPUT_EVENTS, EventKind.METRICS)
+        )
+
+    async def on_stop(self) -> None:
+        """Stop watching."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _on_event(self, event: ActorEvent) -> None:
+        if event.actor_name == self.name:
+            return
+        if event.kind is EventKind.METRICS:
+            expired = int(event.data.get("expired") or 0)
+            before = self._expired.get(event.actor_name, 0)
+            self._expired[event.actor_name] = expired
+            if expired > before:
+                self.flag(
+                    event.actor_name,
+                    Finding(
+                        "no_answer", f"{expired - before} request(s) expired unanswered"
+                    ),
+                )
+            return
+        for key in _TEXT_FIELDS:
+            text = event.data.get(key)
+            if isinstance(text, str) and text:
+                for finding in self.check_output(text):
+                    self.flag(event.actor_name, finding)
+
+    def check_output(self, text: str) -> list[Finding]:
+        """Return what is wrong with text an agent is about to show or send."""
+        return [*find_secrets(text, self._scrubber), *find_error_bleed(text)]
+
+    def flag(self, agent: str, finding: Finding) -> dict[str, Any]:
+        """Record one finding about `agent` and hand it to the host."""
+        counts: dict[str, int] = dict(self.recall("flag_counts", {}))
+        counts[agent] = counts.get(agent, 0) + 1
+        self.persist("flag_counts", counts)
+        flag = {
+            "agent": agent,
+            "kind": finding.kind,
+            "detail": self._scrubber.scrub(finding.detail),
+            "timestamp": time.time(),
+            "count": counts[agent],
+        }
+        self._recent.append(flag)
+        if self._on_flag is not None:
+            self._on_flag(flag)
+        return flag
+
+    async def handle(self, message: Message) -> Any:
+        """Answer inbound/outbound checks, code reviews and flag queries."""
+        payload = message.payload if isinstance(message.payload, dict) else {}
+        command = payload.get("command")
+        agent = str(payload.get("agent") or message.sender or "unknown")
+        text = payload.get("text")
+        if command == "inbound" and isinstance(text, str):
+            findings = find_injection(text)
+            return {"flags": [self.flag(agent, f) for f in findings]}
+        if command == "outbound" and isinstance(text, str):
+            findings = self.check_output(text)
+            flags = [self.flag(agent, f) for f in findings]
+            return {"text": self._scrubber.scrub(text), "flags": flags}
+        if command == "review_code" and isinstance(payload.get("source"), str):
+            verdict = review_code(payload["source"])
+            return {
+                "safe": verdict.safe,
+                "reasons": verdict.reasons,
+                "imports": verdict.imports,
+            }
+        return {
+            "counts": dict(self.recall("flag_counts", {})),
+            "recent": list(self._recent)[-20:],
+        }
