@@ -1,0 +1,1 @@
+"""Tests of the pure LLM layer (providers through real SDKs, pricing, gateway)."""
