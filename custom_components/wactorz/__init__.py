@@ -10,6 +10,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .bus import Bus, MemoryBus, MqttBus
@@ -23,6 +24,7 @@ _LOGGER = logging.getLogger(__name__)
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CONVERSATION,
     Platform.EVENT,
     Platform.SENSOR,
 ]
@@ -97,6 +99,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
     for name in registry.agents:
         await store.remove(name)
     await registry.async_remove()
+    await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.meter").async_remove()
     ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)
 
 

@@ -9,30 +9,41 @@ import probatio
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import (
+    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import llm
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
 )
 
 from .const import (
     CONF_ASK_TIMEOUT,
+    CONF_DAILY_BUDGET,
+    CONF_FALLBACK_PROVIDERS,
     CONF_HEARTBEAT_INTERVAL,
     CONF_IO_CHAT,
     CONF_IO_CHAT_COMMANDS,
+    CONF_LLM_HASS_API,
+    CONF_MAIN_PROVIDER,
     CONF_MAP_EXPORT,
     CONF_MQTT_EXPORT,
     CONF_NODE_NAME,
+    CONF_PROMPT,
     CONF_STATE_EXPORT,
     CONF_STATE_EXPORT_DOMAINS,
     CONF_TOPIC_PREFIX,
@@ -42,8 +53,10 @@ from .const import (
     DEFAULT_NODE_NAME,
     DEFAULT_TOPIC_PREFIX,
     DOMAIN,
+    SUBENTRY_PROVIDER,
 )
 from .core import sanitize_node
+from .provider_flow import ProviderSubentryFlow
 
 MAX_NODE_NAME = 32
 MAX_TOPIC_PREFIX = 64
@@ -134,6 +147,14 @@ class WactorzConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentry types: LLM providers (agents come with their own issue)."""
+        return {SUBENTRY_PROVIDER: ProviderSubentryFlow}
+
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: Any) -> WactorzOptionsFlow:
@@ -181,34 +202,97 @@ def _options_schema() -> probatio.Schema:
 
 
 class WactorzOptionsFlow(OptionsFlowWithReload):
-    """System settings; saving reloads the entry."""
+    """System settings, then main's assistant settings; saving reloads the entry."""
+
+    _options: dict[str, Any]
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and save the options."""
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_HEARTBEAT_INTERVAL: int(user_input[CONF_HEARTBEAT_INTERVAL]),
-                    CONF_ASK_TIMEOUT: int(user_input[CONF_ASK_TIMEOUT]),
-                    CONF_MQTT_EXPORT: bool(user_input[CONF_MQTT_EXPORT]),
-                    CONF_IO_CHAT: bool(user_input[CONF_IO_CHAT]),
-                    CONF_IO_CHAT_COMMANDS: bool(user_input[CONF_IO_CHAT_COMMANDS]),
-                    CONF_STATE_EXPORT: bool(user_input[CONF_STATE_EXPORT]),
-                    CONF_STATE_EXPORT_DOMAINS: sorted(
-                        {
-                            domain.strip().lower()
-                            for domain in user_input.get(CONF_STATE_EXPORT_DOMAINS, [])
-                            if domain.strip()
-                        }
-                    ),
-                    CONF_MAP_EXPORT: bool(user_input[CONF_MAP_EXPORT]),
-                }
-            )
+            self._options = {
+                CONF_HEARTBEAT_INTERVAL: int(user_input[CONF_HEARTBEAT_INTERVAL]),
+                CONF_ASK_TIMEOUT: int(user_input[CONF_ASK_TIMEOUT]),
+                CONF_MQTT_EXPORT: bool(user_input[CONF_MQTT_EXPORT]),
+                CONF_IO_CHAT: bool(user_input[CONF_IO_CHAT]),
+                CONF_IO_CHAT_COMMANDS: bool(user_input[CONF_IO_CHAT_COMMANDS]),
+                CONF_STATE_EXPORT: bool(user_input[CONF_STATE_EXPORT]),
+                CONF_STATE_EXPORT_DOMAINS: sorted(
+                    {
+                        domain.strip().lower()
+                        for domain in user_input.get(CONF_STATE_EXPORT_DOMAINS, [])
+                        if domain.strip()
+                    }
+                ),
+                CONF_MAP_EXPORT: bool(user_input[CONF_MAP_EXPORT]),
+            }
+            return await self.async_step_assistant()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
                 _options_schema(), dict(self.config_entry.options)
+            ),
+        )
+
+    async def async_step_assistant(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Main's assistant: provider chain, budget, Home Assistant tools, prompt."""
+        providers = [
+            SelectOptionDict(value=subentry_id, label=subentry.title)
+            for subentry_id, subentry in self.config_entry.subentries.items()
+            if subentry.subentry_type == SUBENTRY_PROVIDER
+        ]
+        apis = [
+            SelectOptionDict(value=api.id, label=api.name)
+            for api in llm.async_get_apis(self.hass)
+        ]
+        if user_input is not None:
+            known = {option["value"] for option in providers}
+            main = user_input.get(CONF_MAIN_PROVIDER)
+            return self.async_create_entry(
+                data={
+                    **self._options,
+                    CONF_MAIN_PROVIDER: main if main in known else None,
+                    CONF_FALLBACK_PROVIDERS: [
+                        p
+                        for p in user_input.get(CONF_FALLBACK_PROVIDERS, [])
+                        if p in known and p != main
+                    ],
+                    CONF_DAILY_BUDGET: float(user_input.get(CONF_DAILY_BUDGET) or 0),
+                    CONF_LLM_HASS_API: list(user_input.get(CONF_LLM_HASS_API, [])),
+                    CONF_PROMPT: str(user_input.get(CONF_PROMPT) or "").strip(),
+                }
+            )
+        schema: dict[Any, Any] = {}
+        if providers:
+            schema[probatio.Optional(CONF_MAIN_PROVIDER)] = SelectSelector(
+                SelectSelectorConfig(
+                    options=providers, mode=SelectSelectorMode.DROPDOWN
+                )
+            )
+            schema[probatio.Optional(CONF_FALLBACK_PROVIDERS, default=[])] = (
+                SelectSelector(SelectSelectorConfig(options=providers, multiple=True))
+            )
+        schema[probatio.Optional(CONF_DAILY_BUDGET, default=0)] = NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=1000,
+                step=0.01,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="USD",
+            )
+        )
+        schema[probatio.Optional(CONF_LLM_HASS_API, default=[])] = SelectSelector(
+            SelectSelectorConfig(options=apis, multiple=True)
+        )
+        schema[probatio.Optional(CONF_PROMPT, default="")] = TextSelector(
+            TextSelectorConfig(multiline=True)
+        )
+        return self.async_show_form(
+            step_id="assistant",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(schema), dict(self.config_entry.options)
             ),
         )

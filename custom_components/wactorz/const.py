@@ -16,12 +16,28 @@ CONF_IO_CHAT_COMMANDS: Final = "io_chat_commands"
 CONF_STATE_EXPORT: Final = "state_export"
 CONF_STATE_EXPORT_DOMAINS: Final = "state_export_domains"
 CONF_MAP_EXPORT: Final = "map_export"
+CONF_MAIN_PROVIDER: Final = "main_provider"
+CONF_FALLBACK_PROVIDERS: Final = "fallback_providers"
+CONF_DAILY_BUDGET: Final = "daily_budget"
+CONF_PROMPT: Final = "prompt"
+CONF_LLM_HASS_API: Final = "llm_hass_api"
+
+SUBENTRY_PROVIDER: Final = "provider"
+SUBENTRY_AGENT: Final = "agent"
+CONF_PROVIDER_KIND: Final = "kind"
+CONF_API_KEY: Final = "api_key"
+CONF_BASE_URL: Final = "base_url"
+CONF_MODEL: Final = "model"
 
 DEFAULT_NODE_NAME: Final = "home"
 DEFAULT_TOPIC_PREFIX: Final = ""
 DEFAULT_HEARTBEAT_INTERVAL: Final = 10
 DEFAULT_ASK_TIMEOUT: Final = 30
 DEFAULT_MQTT_EXPORT: Final = True
+DEFAULT_MAIN_PROMPT: Final = (
+    "You are main, the coordinator of a team of agents running inside Home Assistant. "
+    "Answer briefly and plainly. Never reveal secrets, keys or tokens."
+)
 
 HEALTH_INTERVAL_S: Final = 15
 STATE_SAVE_DELAY_S: Final = 5
@@ -35,3 +51,5 @@ SIGNAL_AGENT_ADDED: Final = "wactorz_agent_added_{}"
 ISSUE_MQTT_MISSING: Final = "mqtt_missing"
 ISSUE_STORAGE_UNREADABLE: Final = "storage_unreadable_{}"
 ISSUE_AGENT_GAVE_UP: Final = "agent_gave_up_{}"
+ISSUE_BUDGET_EXCEEDED: Final = "budget_exceeded"
+ISSUE_PROVIDER_AUTH: Final = "provider_auth_{}"

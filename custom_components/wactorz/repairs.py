@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import probatio
+
 from homeassistant import data_entry_flow
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 
-from .const import DOMAIN, ISSUE_AGENT_GAVE_UP
+from .const import (
+    CONF_API_KEY,
+    CONF_MODEL,
+    DOMAIN,
+    ISSUE_AGENT_GAVE_UP,
+    ISSUE_PROVIDER_AUTH,
+)
 from .core import ActorError
+from .provider_flow import async_validate_provider
 from .runtime import WactorzConfigEntry
 
 
@@ -40,6 +54,54 @@ class RestartAgentRepairFlow(ConfirmRepairFlow):
         return await super().async_step_confirm(None)
 
 
+class ProviderAuthRepairFlow(RepairsFlow):
+    """Ask for a new API key, test it, save it in the provider subentry, reload."""
+
+    def __init__(self, subentry_id: str) -> None:
+        """Remember which provider subentry to fix."""
+        self._subentry_id = subentry_id
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Start at the key form."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Show the form; test and save the new key."""
+        entries = self.hass.config_entries.async_entries(DOMAIN)
+        entry = entries[0] if entries else None
+        subentry = entry.subentries.get(self._subentry_id) if entry else None
+        if entry is None or subentry is None:
+            return self.async_abort(reason="not_found")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**subentry.data, CONF_API_KEY: user_input[CONF_API_KEY].strip()}
+            _models, errors = await async_validate_provider(self.hass, data)
+            errors.pop(CONF_MODEL, None)
+            if not errors:
+                self.hass.config_entries.async_update_subentry(
+                    entry, subentry, data=data
+                )
+                ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_API_KEY): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    )
+                }
+            ),
+            errors=errors,
+            description_placeholders={"provider": subentry.title},
+        )
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
@@ -47,4 +109,6 @@ async def async_create_fix_flow(
     prefix = ISSUE_AGENT_GAVE_UP.format("")
     if issue_id.startswith(prefix) and data and isinstance(data.get("agent"), str):
         return RestartAgentRepairFlow(data["agent"])
+    if issue_id.startswith(ISSUE_PROVIDER_AUTH.format("")) and data:
+        return ProviderAuthRepairFlow(str(data.get("subentry_id")))
     return ConfirmRepairFlow()

@@ -24,7 +24,9 @@ from .agents.io import IOAgent
 from .agents.main import MainActor
 from .agents.monitor import MonitorAgent
 from .agents.qa import QAAgent
+from .ai import BudgetExceededError, ChatMessage, LlmRequest, ProviderError
 from .bus import Bus, EventExporter, encode
+from .chat import TurnResult
 from .const import (
     CONF_ASK_TIMEOUT,
     CONF_HEARTBEAT_INTERVAL,
@@ -33,11 +35,13 @@ from .const import (
     CONF_MAP_EXPORT,
     CONF_MQTT_EXPORT,
     CONF_NODE_NAME,
+    CONF_PROMPT,
     CONF_STATE_EXPORT,
     CONF_STATE_EXPORT_DOMAINS,
     CONF_TOPIC_PREFIX,
     DEFAULT_ASK_TIMEOUT,
     DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_MAIN_PROMPT,
     DEFAULT_MQTT_EXPORT,
     DEFAULT_NODE_NAME,
     DEFAULT_TOPIC_PREFIX,
@@ -61,6 +65,7 @@ from .core.topics import QA_FLAG, SYSTEM_HEALTH, with_prefix
 from .ha_agents.map import MapAgent
 from .ha_agents.state_bridge import StateBridgeAgent
 from .io_gateway import IoChatGateway
+from .llm_runtime import LlmRuntime
 from .storage import HaStateStore, RegistryStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -101,6 +106,8 @@ class WactorzRuntime:
     exporter: EventExporter = field(init=False)
     export_events: bool = False
     io_gateway: IoChatGateway | None = None
+    llm: LlmRuntime = field(init=False)
+    last_turn: TurnResult | None = None
     coordinators: dict[str, AgentCoordinator] = field(default_factory=dict)
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _stop_unsub: Callable[[], None] | None = None
@@ -130,6 +137,8 @@ class WactorzRuntime:
             ),
             ask_timeout=float(options.get(CONF_ASK_TIMEOUT, DEFAULT_ASK_TIMEOUT)),
         )
+        self.llm = LlmRuntime(self.hass, self.entry, self.scrubber)
+        await self.llm.async_setup()
         self._unsubscribers.append(self.system.events.subscribe(self._on_event))
         # The outbox carries everything we publish; agent events only when exported.
         self.exporter = EventExporter(
@@ -221,6 +230,8 @@ class WactorzRuntime:
             return actor_factory(
                 IOAgent, allow_commands=bool(options.get(CONF_IO_CHAT_COMMANDS, False))
             )
+        if agent.actor is MainActor:
+            return actor_factory(MainActor, self._respond)
         if agent.actor is MonitorAgent:
             return actor_factory(
                 MonitorAgent,
@@ -254,6 +265,45 @@ class WactorzRuntime:
     @callback
     def _recover(self, agent: str) -> None:
         ir.async_delete_issue(self.hass, DOMAIN, ISSUE_AGENT_GAVE_UP.format(agent))
+
+    async def _respond(
+        self, text: str, history: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Run main's LLM turn outside Assist (services, panel, io/chat); scrubbed input."""
+        await self.llm.async_sync()
+        chain = self.llm.main_chain()
+        if not chain:
+            return None
+        scrub = self.scrubber.scrub
+        messages: list[ChatMessage] = []
+        for exchange in history:
+            messages.append(ChatMessage.user(scrub(str(exchange.get("text", "")))))
+            messages.append(
+                ChatMessage.assistant(scrub(str(exchange.get("reply", ""))))
+            )
+        messages.append(ChatMessage.user(scrub(text)))
+        prompt = self.entry.options.get(CONF_PROMPT) or DEFAULT_MAIN_PROMPT
+        request = LlmRequest(model=chain[0].model, messages=messages, system=prompt)
+        try:
+            completion = await self.llm.gateway.complete("main", request, chain=chain)
+        except BudgetExceededError as err:
+            return {
+                "text": f"The daily LLM budget is spent: {err}",
+                "error": "budget_exceeded",
+            }
+        except ProviderError as err:
+            return {
+                "text": f"No provider could answer: {scrub(str(err))}",
+                "error": "provider",
+            }
+        return {
+            "text": scrub(completion.text),
+            "provider": completion.provider,
+            "model": completion.model,
+            "cost_usd": completion.cost_usd,
+            "input_tokens": completion.usage.input_tokens,
+            "output_tokens": completion.usage.output_tokens,
+        }
 
     async def async_spawn(
         self,
@@ -321,6 +371,7 @@ class WactorzRuntime:
             unsubscribe()
         self._unsubscribers.clear()
         await self.registry.async_flush()
+        await self.llm.async_close()
         await self.exporter.async_close()
         for coordinator in self.coordinators.values():
             coordinator.unbind()

@@ -15,12 +15,19 @@ from custom_components.wactorz.const import (
     DOMAIN,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 from tests.broker import Broker, running_broker
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Load custom_components/wactorz in every integration test."""
+async def auto_enable_custom_integrations(
+    hass: HomeAssistant, enable_custom_integrations: None
+) -> None:
+    """Load custom_components/wactorz in every test; set up `homeassistant` first.
+
+    The conversation integration (our dependency) needs the core integration.
+    """
+    assert await async_setup_component(hass, "homeassistant", {})
 
 
 @pytest.fixture(scope="session")

@@ -174,6 +174,11 @@ async def test_options_flow_saves_and_reloads(
             "map_export": False,
         },
     )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "assistant"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"daily_budget": 2.5, "prompt": "  Be terse.  "}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options == {
@@ -185,6 +190,11 @@ async def test_options_flow_saves_and_reloads(
         "state_export": True,
         "state_export_domains": ["light", "sensor"],
         "map_export": False,
+        "main_provider": None,
+        "fallback_providers": [],
+        "daily_budget": 2.5,
+        "llm_hass_api": [],
+        "prompt": "Be terse.",
     }
     runtime = entry.runtime_data
     assert runtime.system.heartbeat_interval == 5

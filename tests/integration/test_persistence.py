@@ -12,6 +12,7 @@ from custom_components.wactorz.const import DOMAIN
 from homeassistant import loader
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 
 from .conftest import make_entry, setup_entry
 
@@ -72,6 +73,7 @@ async def test_restart_restores_agents_ids_and_state(
 
     async with async_test_home_assistant(config_dir=hass_config_dir) as hass2:
         hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        assert await async_setup_component(hass2, "homeassistant", {})
         entry2 = make_entry(entry_id=entry.entry_id)
         entry2.add_to_hass(hass2)
         await setup_entry(hass2, entry2)

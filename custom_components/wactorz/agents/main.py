@@ -1,11 +1,15 @@
-"""MainActor: the user's entry point. Routes `@agent` mentions and slash-commands.
+"""MainActor: the user's entry point.
 
-The LLM conversation, intent routing and memory arrive with the providers
-issue; until a provider is configured, main says so instead of pretending.
+Order: slash-commands and explicit `@agent` mentions are answered locally
+(0 LLM calls); everything else goes to the injected `respond` (one LLM turn
+through the metered gateway). Without a configured provider main says so
+instead of pretending. `route_only` requests (Assist, which runs its own LLM
+turn with Home Assistant's tools) get `{"handled": False}` for those.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 import time
 from typing import Any
@@ -20,22 +24,50 @@ NO_LLM_REPLY = (
 )
 
 
+# (text, recent history) -> {"text", "provider", "model", ...}, or None without a provider.
+type Respond = Callable[[str, list[dict[str, Any]]], Awaitable[dict[str, Any] | None]]
+
+
 class MainActor(Actor):
     """Routes user messages; keeps a bounded, persisted history of exchanges."""
 
+    def __init__(self, respond: Respond | None = None) -> None:
+        """Create main; `respond` runs one LLM turn (None: no LLM available)."""
+        self._respond = respond
+
     async def handle(self, message: Message) -> Any:
-        """Answer one user message with a text reply."""
+        """Answer one user message."""
+        payload = message.payload if isinstance(message.payload, dict) else {}
         text = text_of(message.payload).strip()
         if not text:
-            return {"text": "Send some text, e.g. /help."}
+            return {
+                "text": "Send some text, e.g. /help.",
+                "handled": True,
+                "route": "empty",
+            }
         self._screen(text, message.sender)
-        reply = await self._route(text, message.sender)
+        local = await self._route_locally(text, message.sender)
+        if local is not None:
+            reply, route = local
+            self._remember(text, reply)
+            return {"text": reply, "handled": True, "route": route}
+        if payload.get("route_only"):
+            return {"handled": False}
+        answer = None
+        if self._respond is not None:
+            answer = await self._respond(text, list(self.recall("history", []))[-10:])
+        if answer is None:
+            answer = {"text": NO_LLM_REPLY}
+        reply = str(answer.get("text", ""))
         self._remember(text, reply)
-        return {"text": reply}
+        return {**answer, "text": reply, "handled": True, "route": "llm"}
 
-    async def _route(self, text: str, sender: str | None) -> str:
+    async def _route_locally(
+        self, text: str, sender: str | None
+    ) -> tuple[str, str] | None:
+        """Answer commands and mentions without an LLM; None when the LLM must answer."""
         if text.startswith("/"):
-            return self._command(text)
+            return self._command(text), "command"
         target, rest = split_mention(text)
         if target is not None and target != self.name:
             try:
@@ -43,9 +75,9 @@ class MainActor(Actor):
                     target, {"text": rest, "from": sender or "user"}
                 )
             except ActorError as err:
-                return f"@{target}: {err}"
-            return text_of(answer) or str(answer)
-        return NO_LLM_REPLY
+                return f"@{target}: {err}", "mention"
+            return text_of(answer) or str(answer), "mention"
+        return None
 
     def _command(self, text: str) -> str:
         command = text.split(maxsplit=1)[0].lower()

@@ -1,0 +1,252 @@
+"""One LLM turn on Home Assistant's ChatLog, through the metered gateway.
+
+Converts the ChatLog (system, user, assistant with tool calls, tool results)
+into the gateway's neutral messages, offers the ChatLog's LLM API tools
+(HA's Assist tools and every `llm.py` platform), streams the reply back into
+the ChatLog (so Assist can speak it while it arrives), and loops while the
+model asks for tools (bounded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import probatio
+
+from homeassistant.components import conversation
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import llm
+
+from .ai import (
+    BudgetExceededError,
+    ChatMessage,
+    Done,
+    ImageData,
+    LlmGateway,
+    LlmRequest,
+    ProviderAuthError,
+    ProviderBinding,
+    ProviderError,
+    TextDelta,
+    ToolCall,
+    ToolCallEvent,
+    ToolSpec,
+    UsageEvent,
+)
+from .const import DOMAIN
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_TOOL_ITERATIONS = 10
+MAX_HISTORY_MESSAGES = 40
+MAX_TOKENS = 1024
+
+
+@dataclass(slots=True)
+class TurnResult:
+    """Who answered and what it cost (for traces, service replies and sensors)."""
+
+    provider: str | None = None
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    llm_calls: int = 0
+
+
+def _tool_spec(tool: llm.Tool, custom_serializer: Any) -> ToolSpec:
+    schema = probatio.to_openapi(
+        tool.parameters, custom_serializer=custom_serializer, openapi_version="3.1.0"
+    )
+    return ToolSpec(
+        name=tool.name, description=tool.description or "", parameters=schema
+    )
+
+
+async def async_read_images(
+    hass: HomeAssistant, chat_log: conversation.ChatLog
+) -> dict[Path, bytes]:
+    """Read the image attachments of the chat log (in the executor: file I/O)."""
+    paths = {
+        attachment.path
+        for content in chat_log.content
+        if isinstance(content, conversation.UserContent)
+        for attachment in content.attachments or []
+        if attachment.mime_type.startswith("image/")
+    }
+    return {path: await hass.async_add_executor_job(path.read_bytes) for path in paths}
+
+
+def _images(
+    content: conversation.UserContent, files: dict[Path, bytes]
+) -> list[ImageData]:
+    return [
+        ImageData(attachment.mime_type, files[attachment.path])
+        for attachment in content.attachments or []
+        if attachment.path in files
+    ]
+
+
+def chat_log_messages(
+    chat_log: conversation.ChatLog,
+    files: dict[Path, bytes] | None = None,
+    limit: int = MAX_HISTORY_MESSAGES,
+) -> tuple[str | None, list[ChatMessage]]:
+    """Return (system prompt, messages) for the gateway; history bounded to `limit`."""
+    system: str | None = None
+    messages: list[ChatMessage] = []
+    for content in chat_log.content:
+        if isinstance(content, conversation.SystemContent):
+            system = content.content
+        elif isinstance(content, conversation.UserContent):
+            messages.append(
+                ChatMessage.user(content.content, _images(content, files or {}))
+            )
+        elif isinstance(content, conversation.AssistantContent):
+            native = content.native if isinstance(content.native, dict) else {}
+            call_data = native.get("tool_calls", {})
+            calls = [
+                ToolCall(
+                    id=call.id,
+                    name=call.tool_name,
+                    arguments=call.tool_args,
+                    provider_data=call_data.get(call.id, {}),
+                )
+                for call in content.tool_calls or []
+                if not call.external
+            ]
+            messages.append(
+                ChatMessage.assistant(
+                    content.content or "", calls, native.get("provider_data") or {}
+                )
+            )
+        elif isinstance(content, conversation.ToolResultContent):
+            messages.append(
+                ChatMessage.tool_result(
+                    content.tool_call_id,
+                    content.tool_name,
+                    json.dumps(content.result.data, default=str),
+                    error=content.result.error,
+                )
+            )
+    if len(messages) > limit:
+        messages = messages[-limit:]
+        while messages and messages[0].role.value == "tool":
+            messages.pop(0)  # never start with results whose calls were cut off
+    return system, messages
+
+
+async def _deltas(
+    gateway: LlmGateway,
+    agent: str,
+    request: LlmRequest,
+    chain: Sequence[ProviderBinding],
+    result: TurnResult,
+) -> AsyncIterator[conversation.AssistantContentDeltaDict]:
+    """Translate gateway events into ChatLog deltas."""
+    yield {"role": "assistant"}
+    call_data: dict[str, Any] = {}
+    result.llm_calls += 1
+    async for event in gateway.stream(agent, request, chain=chain):
+        if isinstance(event, TextDelta):
+            yield {"content": event.text}
+        elif isinstance(event, ToolCallEvent):
+            call = event.call
+            if call.provider_data:
+                call_data[call.id] = call.provider_data
+            yield {
+                "tool_calls": [
+                    llm.ToolInput(
+                        tool_name=call.name, tool_args=call.arguments, id=call.id
+                    )
+                ]
+            }
+        elif isinstance(event, UsageEvent):
+            result.input_tokens += event.usage.input_tokens
+            result.output_tokens += event.usage.output_tokens
+        elif isinstance(event, Done):
+            result.provider, result.model = event.provider, event.model
+            if event.cost_usd is not None:
+                result.cost_usd = (result.cost_usd or 0.0) + event.cost_usd
+            if call_data or event.provider_data:
+                yield {
+                    "native": {
+                        "tool_calls": call_data,
+                        "provider_data": event.provider_data,
+                    }
+                }
+
+
+def _error(key: str, **placeholders: str) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+async def async_run_turn(
+    chat_log: conversation.ChatLog,
+    gateway: LlmGateway,
+    chain: Sequence[ProviderBinding],
+    *,
+    agent: str,
+    agent_id: str,
+    response_schema: dict[str, Any] | None = None,
+    max_iterations: int = MAX_TOOL_ITERATIONS,
+) -> TurnResult:
+    """Run the model (and its tool calls) until it answers; errors are translated."""
+    if not chain:
+        raise _error("no_provider")
+    result = TurnResult()
+    tools: list[ToolSpec] = []
+    if chat_log.llm_api is not None:
+        tools = [
+            _tool_spec(tool, chat_log.llm_api.custom_serializer)
+            for tool in chat_log.llm_api.tools
+        ]
+    files = await async_read_images(chat_log.hass, chat_log)
+    for _ in range(max_iterations):
+        system, messages = chat_log_messages(chat_log, files)
+        request = LlmRequest(
+            model=chain[0].model,
+            messages=messages,
+            tools=tools,
+            max_tokens=MAX_TOKENS,
+            system=system,
+            response_schema=response_schema,
+        )
+        try:
+            async for _content in chat_log.async_add_delta_content_stream(
+                agent_id, _deltas(gateway, agent, request, chain, result)
+            ):
+                pass
+        except BudgetExceededError as err:
+            raise _error("budget_exceeded", error=str(err)) from err
+        except ProviderAuthError as err:
+            raise _error("provider_auth", provider=err.provider or "?") from err
+        except ProviderError as err:
+            raise _error(
+                "provider_error", provider=err.provider or "?", error=str(err)
+            ) from err
+        if not chat_log.unresponded_tool_results:
+            break
+    chat_log.async_trace(
+        {
+            "stats": {
+                "provider": result.provider,
+                "model": result.model,
+                "input_tokens": result.input_tokens,
+                "output_tokens": result.output_tokens,
+                "cost_usd": result.cost_usd,
+                "llm_calls": result.llm_calls,
+            }
+        }
+    )
+    return result

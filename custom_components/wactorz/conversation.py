@@ -1,0 +1,119 @@
+"""The Assist agent: MainActor routes, the LLM (with Home Assistant's tools) answers the rest.
+
+Explicit `@agent` mentions and slash-commands are answered by MainActor
+without any LLM call; everything else is one streamed LLM turn with the tools
+of the configured LLM APIs. Every turn, routed or not, stays in the ChatLog.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from homeassistant.components import conversation
+from homeassistant.const import MATCH_ALL
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .chat import async_run_turn
+from .const import CONF_LLM_HASS_API, CONF_PROMPT, DOMAIN
+from .core import ActorError
+from .entity import WactorzAgentEntity
+from .runtime import WactorzConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: WactorzConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the Assist agent of main."""
+    coordinator = entry.runtime_data.coordinators["main"]
+    async_add_entities([WactorzConversationEntity(entry, coordinator)])
+
+
+class WactorzConversationEntity(
+    WactorzAgentEntity,
+    conversation.ConversationEntity,
+    conversation.AbstractConversationAgent,
+):
+    """Wactorz in Assist: main's routing first, then an LLM turn."""
+
+    _attr_supports_streaming = True
+    _attr_translation_key = "assistant"
+
+    def __init__(self, entry: WactorzConfigEntry, coordinator) -> None:  # type: ignore[no-untyped-def]
+        """Create the agent on main's device."""
+        super().__init__(coordinator, "conversation")
+        self._entry = entry
+        if entry.options.get(CONF_LLM_HASS_API):
+            self._attr_supported_features = (
+                conversation.ConversationEntityFeature.CONTROL
+            )
+
+    @property
+    def supported_languages(self) -> list[str] | Literal["*"]:
+        """Return every language (the model decides)."""
+        return MATCH_ALL
+
+    async def async_added_to_hass(self) -> None:
+        """Register as a conversation agent."""
+        await super().async_added_to_hass()
+        conversation.async_set_agent(self.hass, self._entry, self)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Unregister."""
+        conversation.async_unset_agent(self.hass, self._entry)
+        await super().async_will_remove_from_hass()
+
+    async def _async_handle_message(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+    ) -> conversation.ConversationResult:
+        """Route through main; run the LLM when main does not answer locally."""
+        runtime = self._entry.runtime_data
+        try:
+            routed = await runtime.system.ask(
+                "main", {"text": user_input.text, "from": "assist", "route_only": True}
+            )
+        except ActorError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="agent_failed",
+                translation_placeholders={
+                    "agent": "main",
+                    "phase": "handle",
+                    "error": str(err),
+                },
+            ) from err
+        if isinstance(routed, dict) and routed.get("handled"):
+            chat_log.async_add_assistant_content_without_tools(
+                conversation.AssistantContent(
+                    agent_id=self.entity_id or DOMAIN,
+                    content=runtime.scrubber.scrub(str(routed.get("text", ""))),
+                )
+            )
+            return conversation.async_get_result_from_chat_log(user_input, chat_log)
+        options = self._entry.options
+        try:
+            await chat_log.async_provide_llm_data(
+                user_input.as_llm_context(DOMAIN),
+                options.get(CONF_LLM_HASS_API),
+                options.get(CONF_PROMPT),
+                user_input.extra_system_prompt,
+            )
+        except conversation.ConverseError as err:
+            return err.as_conversation_result()
+        llm = runtime.llm
+        await llm.async_sync()
+        runtime.last_turn = await async_run_turn(
+            chat_log,
+            llm.gateway,
+            llm.main_chain(),
+            agent="main",
+            agent_id=self.entity_id or DOMAIN,
+        )
+        return conversation.async_get_result_from_chat_log(user_input, chat_log)

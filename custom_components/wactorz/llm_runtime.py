@@ -1,0 +1,196 @@
+"""The LLM side of a config entry: providers from subentries, the gateway, metering in Store.
+
+Providers are built in the executor (the SDKs do blocking SSL setup) with
+Home Assistant's shared httpx client. Meter totals survive restarts in
+`.storage/wactorz.<entry>.meter` (written behind). A provider whose key stops
+working gets a fixable repair issue (the subentry's reauth); a spent daily
+budget blocks paid calls and raises a repair issue until the day rolls over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.httpx_client import get_async_client
+from homeassistant.helpers.storage import Store
+
+from .ai import CallRecord, LlmGateway, Provider, ProviderBinding, create_provider
+from .const import (
+    CONF_API_KEY,
+    CONF_BASE_URL,
+    CONF_DAILY_BUDGET,
+    CONF_FALLBACK_PROVIDERS,
+    CONF_MAIN_PROVIDER,
+    CONF_MODEL,
+    CONF_PROVIDER_KIND,
+    DOMAIN,
+    ISSUE_BUDGET_EXCEEDED,
+    ISSUE_PROVIDER_AUTH,
+    SUBENTRY_PROVIDER,
+)
+from .core.redaction import SecretScrubber
+
+_LOGGER = logging.getLogger(__name__)
+
+METER_SAVE_DELAY_S = 10
+REQUEST_TIMEOUT_S = 60.0
+
+
+async def async_build_provider(hass: HomeAssistant, data: dict[str, Any]) -> Provider:
+    """Build a provider from subentry data, off the event loop."""
+    return await hass.async_add_executor_job(
+        partial(
+            create_provider,
+            data[CONF_PROVIDER_KIND],
+            api_key=data.get(CONF_API_KEY) or None,
+            base_url=data.get(CONF_BASE_URL) or None,
+            http_client=get_async_client(hass),
+            timeout=REQUEST_TIMEOUT_S,
+        )
+    )
+
+
+class LlmRuntime:
+    """Providers, chains and the metered gateway of one entry."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, scrubber: SecretScrubber
+    ) -> None:
+        """Create (call `async_setup`)."""
+        self.hass = hass
+        self.entry = entry
+        self.scrubber = scrubber
+        self.bindings: dict[str, ProviderBinding] = {}
+        self.gateway = LlmGateway(on_reauth_needed=self._on_reauth_needed)
+        self._store: Store[dict[str, Any]] = Store(
+            hass,
+            1,
+            f"{DOMAIN}.{entry.entry_id}.meter",
+            private=True,
+            atomic_writes=True,
+        )
+        self._unsubscribers: list[Callable[[], None]] = []
+        self._built: tuple[Any, ...] | None = None
+
+    async def async_setup(self) -> None:
+        """Restore meter totals, apply the budget, build the providers."""
+        self.gateway.restore(await self._store.async_load() or {})
+        budget = float(self.entry.options.get(CONF_DAILY_BUDGET) or 0)
+        self.gateway.daily_budget_usd = budget if budget > 0 else None
+        self._unsubscribers.append(self.gateway.add_listener(self._on_call))
+        await self.async_sync()
+
+    def _fingerprint(self) -> tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...]:
+        return tuple(
+            (s.subentry_id, s.title, tuple(sorted(s.data.items())))
+            for s in self.entry.subentries.values()
+            if s.subentry_type == SUBENTRY_PROVIDER
+        )
+
+    async def async_sync(self) -> None:
+        """(Re)build the providers when provider subentries were added or changed."""
+        fingerprint = self._fingerprint()
+        if fingerprint == self._built:
+            return
+        self._built = fingerprint
+        old, self.bindings = self.bindings, {}
+        for binding in old.values():
+            await binding.provider.aclose()
+        for subentry in self.entry.subentries.values():
+            if subentry.subentry_type != SUBENTRY_PROVIDER:
+                continue
+            data = dict(subentry.data)
+            if data.get(CONF_API_KEY):
+                self.scrubber.add([data[CONF_API_KEY]])
+            try:
+                provider = await async_build_provider(self.hass, data)
+            except (ValueError, TypeError) as err:
+                _LOGGER.error("Provider %s is misconfigured: %s", subentry.title, err)
+                continue
+            self.bindings[subentry.subentry_id] = ProviderBinding(
+                name=subentry.title, provider=provider, model=str(data[CONF_MODEL])
+            )
+        self.gateway.set_chain(self.main_chain())
+
+    def main_chain(self) -> list[ProviderBinding]:
+        """Return main's provider chain: the chosen one, then the ordered fallbacks."""
+        options = self.entry.options
+        order: list[str] = []
+        main = options.get(CONF_MAIN_PROVIDER)
+        if main in self.bindings:
+            order.append(main)
+        order.extend(
+            s
+            for s in options.get(CONF_FALLBACK_PROVIDERS) or []
+            if s in self.bindings and s not in order
+        )
+        if not order and self.bindings:
+            order.append(next(iter(self.bindings)))
+        return [self.bindings[s] for s in order]
+
+    def chain_for(
+        self, provider_id: str | None, model: str | None
+    ) -> list[ProviderBinding]:
+        """Return a chain that starts with `provider_id` (optionally another model)."""
+        chain = self.main_chain()
+        binding = self.bindings.get(provider_id or "")
+        if binding is None:
+            return chain
+        first = ProviderBinding(binding.name, binding.provider, model or binding.model)
+        return [first, *(b for b in chain if b.name != binding.name)]
+
+    @callback
+    def _on_call(self, record: CallRecord) -> None:
+        self._store.async_delay_save(self.gateway.snapshot, METER_SAVE_DELAY_S)
+        if self.gateway.budget_exceeded():
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                ISSUE_BUDGET_EXCEEDED,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="budget_exceeded",
+                translation_placeholders={
+                    "budget": f"{self.gateway.daily_budget_usd:.2f}",
+                    "spent": f"{self.gateway.spent_today():.2f}",
+                },
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_BUDGET_EXCEEDED)
+
+    def _subentry_by_title(self, name: str) -> ConfigSubentry | None:
+        for subentry_id, binding in self.bindings.items():
+            if binding.name == name:
+                return self.entry.subentries.get(subentry_id)
+        return None
+
+    @callback
+    def _on_reauth_needed(self, name: str, err: Exception) -> None:
+        subentry = self._subentry_by_title(name)
+        if subentry is None:
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            ISSUE_PROVIDER_AUTH.format(subentry.subentry_id),
+            is_fixable=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="provider_auth",
+            translation_placeholders={"provider": subentry.title},
+            data={"subentry_id": subentry.subentry_id},
+        )
+
+    async def async_close(self) -> None:
+        """Save the meter now and release providers."""
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+        await self._store.async_save(self.gateway.snapshot())
+        for binding in self.bindings.values():
+            await binding.provider.aclose()

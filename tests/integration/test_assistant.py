@@ -1,0 +1,345 @@
+"""Providers and the Assist agent, through the real SDKs with their HTTP layer scripted.
+
+The SDK runs for real; only Home Assistant's shared httpx client is replaced
+by one whose transport is a scripted server (tests/ai/wire.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.core import actor_factory
+from homeassistant.components import conversation
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import intent, issue_registry as ir, llm
+from homeassistant.setup import async_setup_component
+from tests.ai.scripts import ANTHROPIC_KEY, AnthropicWire
+from tests.ai.wire import FakeServer
+
+from .agents import CrashingActor
+from .conftest import setup_entry
+
+AGENT_ID = "conversation.main_assistant"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    """Replace Home Assistant's shared httpx client with a scripted server."""
+    fake = FakeServer()
+    client = fake.httpx_client()
+    with patch(
+        "custom_components.wactorz.llm_runtime.get_async_client", return_value=client
+    ):
+        yield fake
+
+
+def _provider(title: str, key: str = ANTHROPIC_KEY) -> ConfigSubentryData:
+    return ConfigSubentryData(
+        data={
+            "kind": "anthropic",
+            "api_key": key,
+            "base_url": "",
+            "model": "claude-sonnet-4-5",
+        },
+        subentry_type="provider",
+        title=title,
+        unique_id=f"anthropic::{title}",
+    )
+
+
+def _entry(
+    *providers: ConfigSubentryData, options: dict[str, Any] | None = None
+) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Wactorz (home)",
+        unique_id=DOMAIN,
+        data={"node_name": "home", "topic_prefix": ""},
+        options={"heartbeat_interval": 10, **(options or {})},
+        subentries_data=list(providers),
+        version=1,
+        minor_version=1,
+    )
+
+
+async def _converse(hass: HomeAssistant, text: str) -> conversation.ConversationResult:
+    return await conversation.async_converse(
+        hass, text, None, Context(), agent_id=AGENT_ID
+    )
+
+
+async def test_provider_flow_tests_key_and_model(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """Adding a provider: a rejected key and an unknown model are form errors; then it is created."""
+    wire = AnthropicWire()
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (entry.entry_id, "provider"), context={"source": "user"}
+    )
+    assert result["step_id"] == "user"
+    result = await flow.async_configure(result["flow_id"], {"kind": "anthropic"})
+    assert result["step_id"] == "credentials"
+
+    server.add("GET", "/v1/models", wire.error(401))
+    result = await flow.async_configure(
+        result["flow_id"], {"name": "Claude", "api_key": "sk-ant-wrong-key-000000000"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    models = ["claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001"]
+    server.add(
+        "GET",
+        "/v1/models",
+        wire.models(models),
+        wire.models(models),
+        wire.models(models),
+    )
+    result = await flow.async_configure(
+        result["flow_id"], {"name": "Claude", "api_key": ANTHROPIC_KEY}
+    )
+    assert result["step_id"] == "model"
+    result = await flow.async_configure(result["flow_id"], {"model": "gpt-4o"})
+    assert result["errors"] == {"model": "model_not_found"}
+    result = await flow.async_configure(
+        result["flow_id"], {"model": "claude-sonnet-4-5"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    subentry = next(iter(entry.subentries.values()))
+    assert subentry.title == "Claude"
+    assert subentry.data["model"] == "claude-sonnet-4-5"
+    # the key is sent in the header, never anywhere else
+    assert all(ANTHROPIC_KEY.encode() not in r.body for r in server.requests)
+
+
+async def test_assist_turn_streams_reply_and_counts_usage(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """An Assist question goes to the provider; the reply, provider and tokens are recorded."""
+    wire = AnthropicWire()
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text(["The capital ", "is Paris."], usage=(40, 6, 0)),
+    )
+    result = await _converse(hass, "What is the capital of France?")
+    assert result.response.speech["plain"]["speech"] == "The capital is Paris."
+    body = server.requests[-1].json()
+    assert (
+        body["messages"][-1]["content"][0]["text"] == "What is the capital of France?"
+    )
+    assert body["stream"] is True
+    runtime = entry.runtime_data
+    assert runtime.last_turn.provider == "Claude"
+    assert runtime.llm.gateway.agent_totals()["main"].output_tokens == 6
+    assert runtime.llm.gateway.totals.cost_usd > 0
+
+
+async def test_assist_routes_mentions_without_llm(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """'@agent ...' and slash-commands are answered by main with 0 provider requests."""
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    await entry.runtime_data.async_spawn(
+        actor_factory(CrashingActor), "echo", kind="test"
+    )
+    result = await _converse(hass, "@echo ping")
+    assert result.response.speech["plain"]["speech"] == "echo ping"
+    result = await _converse(hass, "/agents")
+    assert "@echo: running" in result.response.speech["plain"]["speech"]
+    assert server.requests == []
+
+
+class _WeatherTool(llm.Tool):
+    name = "wactorz__get_weather"
+    integration = DOMAIN
+    description = "Current temperature in a room"
+    parameters = vol.Schema({vol.Required("room"): str})
+
+    async def async_call(
+        self,
+        hass: HomeAssistant,
+        tool_input: llm.ToolInput,
+        llm_context: llm.LLMContext,
+    ) -> llm.ToolResult:
+        return llm.ToolResult({"room": tool_input.tool_args["room"], "temperature": 21})
+
+
+class _TestAPI(llm.API):
+    async def async_get_api_instance(
+        self, llm_context: llm.LLMContext
+    ) -> llm.APIInstance:
+        return llm.APIInstance(self, "Use the tools.", llm_context, [_WeatherTool()])
+
+
+async def test_tool_call_round_trip_through_chat_log(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """The model calls a Home Assistant LLM tool; its result goes back; the model answers."""
+    assert await async_setup_component(hass, "intent", {})
+    unregister = llm.async_register_api(
+        hass, _TestAPI(hass=hass, id="test-api", name="Test")
+    )
+    wire = AnthropicWire()
+    entry = _entry(_provider("Claude"), options={"llm_hass_api": ["test-api"]})
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.tool_call("toolu_1", "wactorz__get_weather", {"room": "kitchen"}),
+        wire.text(["It is 21 degrees in the kitchen."]),
+    )
+    result = await _converse(hass, "How warm is the kitchen?")
+    assert (
+        result.response.speech["plain"]["speech"] == "It is 21 degrees in the kitchen."
+    )
+    first, second = (r.json() for r in server.requests)
+    assert [t["name"] for t in first["tools"]] == ["wactorz__get_weather"]
+    tool_result = second["messages"][-1]["content"][0]
+    assert (
+        tool_result["type"] == "tool_result" and tool_result["tool_use_id"] == "toolu_1"
+    )
+    assert "21" in str(tool_result["content"])
+    assert hass.states.get(AGENT_ID) is not None
+    unregister()
+
+
+async def test_rejected_key_raises_fixable_repair(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """A 401 answers with a clear error and a repair issue; the fix tests and stores a new key."""
+    assert await async_setup_component(hass, "repairs", {})
+    wire = AnthropicWire()
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add("POST", "/v1/messages", wire.error(401))
+    result = await _converse(hass, "hello?")
+    assert result.response.response_type is intent.IntentResponseType.ERROR
+    subentry_id = next(iter(entry.subentries))
+    issue_id = f"provider_auth_{subentry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None and issue.is_fixable
+
+    manager = repairs_flow_manager(hass)
+    flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    server.add("GET", "/v1/models", wire.error(401))
+    flow = await manager.async_configure(
+        flow["flow_id"], {"api_key": "sk-ant-still-wrong-0000"}
+    )
+    assert flow["errors"] == {"base": "invalid_auth"}
+    server.add("GET", "/v1/models", wire.models(["claude-sonnet-4-5-20250929"]))
+    flow = await manager.async_configure(
+        flow["flow_id"], {"api_key": "sk-ant-new-key-0123456789"}
+    )
+    assert flow["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.subentries[subentry_id].data["api_key"] == "sk-ant-new-key-0123456789"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_rate_limit_falls_back_and_says_who_answered(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """429s from the first provider fall over to the next; the reply names the one that answered."""
+    wire = AnthropicWire()
+    entry = _entry(
+        _provider("Primary"), _provider("Backup", "sk-ant-api03-backupKEY0123456789")
+    )
+    entry.add_to_hass(hass)
+    ids = list(entry.subentries)
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **entry.options,
+            "main_provider": ids[0],
+            "fallback_providers": [ids[1]],
+        },
+    )
+    await setup_entry(hass, entry)
+    busy = [wire.error(429, retry_after="0") for _ in range(3)]
+    server.add("POST", "/v1/messages", *busy, wire.text(["Backup here."]))
+    response = await hass.services.async_call(
+        DOMAIN,
+        "ask",
+        {"agent": "main", "message": "anyone?"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response["reply"]["text"] == "Backup here."
+    assert response["reply"]["provider"] == "Backup"
+    assert response["reply"]["route"] == "llm"
+    assert len(server.requests) == 4
+
+
+async def test_daily_budget_blocks_paid_calls(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """Once the day's spend reaches the budget, paid calls stop and a repair issue says why."""
+    wire = AnthropicWire()
+    entry = _entry(_provider("Claude"), options={"daily_budget": 0.000001})
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add(
+        "POST", "/v1/messages", wire.text(["First answer."], usage=(2000, 500, 0))
+    )
+    ask = {"agent": "main", "message": "question one"}
+    first = await hass.services.async_call(
+        DOMAIN, "ask", ask, blocking=True, return_response=True
+    )
+    assert first["reply"]["text"] == "First answer."
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "budget_exceeded") is not None
+    second = await hass.services.async_call(
+        DOMAIN,
+        "ask",
+        {**ask, "message": "question two"},
+        blocking=True,
+        return_response=True,
+    )
+    assert second["reply"]["error"] == "budget_exceeded"
+    assert len(server.requests) == 1
+
+
+async def test_meter_totals_survive_reload(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """Token and cost totals are kept in Store and restored after a reload."""
+    wire = AnthropicWire()
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add("POST", "/v1/messages", wire.text(["ok"], usage=(100, 10, 0)))
+    await hass.services.async_call(
+        DOMAIN,
+        "ask",
+        {"agent": "main", "message": "count me"},
+        blocking=True,
+        return_response=True,
+    )
+    before = entry.runtime_data.llm.gateway.totals
+    assert before.output_tokens == 10
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    after = entry.runtime_data.llm.gateway.totals
+    assert after.output_tokens == 10 and after.cost_usd == pytest.approx(
+        before.cost_usd
+    )
