@@ -56,6 +56,8 @@ class AgentSnapshot:
     gave_up: bool
     error_phase: str | None
     error_message: str | None
+    llm_cost_usd: float = 0.0
+    llm_tokens: int = 0
 
 
 def lifecycle_event_type(event: ActorEvent) -> str | None:
@@ -85,6 +87,8 @@ class AgentCoordinator(DataUpdateCoordinator[AgentSnapshot]):
         name: str,
         meta: dict[str, Any],
         scrubber: SecretScrubber,
+        *,
+        usage: Callable[[str], tuple[float, int]] | None = None,
     ) -> None:
         """Create the coordinator of agent `name`."""
         super().__init__(
@@ -98,6 +102,7 @@ class AgentCoordinator(DataUpdateCoordinator[AgentSnapshot]):
         self.agent_name = name
         self.meta = meta
         self._scrubber = scrubber
+        self._usage = usage
         self.cell: ActorCell | None = None
         self._gave_up = False
         self._lifecycle_listeners: list[Callable[[str, dict[str, Any]], None]] = []
@@ -163,10 +168,19 @@ class AgentCoordinator(DataUpdateCoordinator[AgentSnapshot]):
             )
         return self._snapshot()
 
+    @callback
+    def refresh_usage(self) -> None:
+        """Publish new LLM cost and token counts (after a metered call)."""
+        if self.cell is not None:
+            snapshot = self._snapshot()
+            if snapshot != self.data:
+                self.async_set_updated_data(snapshot)
+
     def _snapshot(self) -> AgentSnapshot:
         cell = self.cell
         assert cell is not None
         error = cell.last_error
+        cost, tokens = self._usage(self.agent_name) if self._usage else (0.0, 0)
         return AgentSnapshot(
             actor_id=cell.id,
             state=cell.state.value,
@@ -177,4 +191,6 @@ class AgentCoordinator(DataUpdateCoordinator[AgentSnapshot]):
             gave_up=self._gave_up,
             error_phase=error.phase if error else None,
             error_message=self._scrubber.scrub(error.message) if error else None,
+            llm_cost_usd=round(cost, 6),
+            llm_tokens=tokens,
         )

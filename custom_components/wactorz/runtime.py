@@ -24,7 +24,7 @@ from .agents.io import IOAgent
 from .agents.main import MainActor
 from .agents.monitor import MonitorAgent
 from .agents.qa import QAAgent
-from .ai import BudgetExceededError, ChatMessage, LlmRequest, ProviderError
+from .ai import BudgetExceededError, CallRecord, ChatMessage, LlmRequest, ProviderError
 from .bus import Bus, EventExporter, encode
 from .chat import TurnResult
 from .const import (
@@ -49,6 +49,7 @@ from .const import (
     HEALTH_INTERVAL_S,
     ISSUE_AGENT_GAVE_UP,
     SIGNAL_AGENT_ADDED,
+    SIGNAL_USAGE,
 )
 from .coordinator import AgentCoordinator
 from .core import (
@@ -139,6 +140,7 @@ class WactorzRuntime:
         )
         self.llm = LlmRuntime(self.hass, self.entry, self.scrubber)
         await self.llm.async_setup()
+        self._unsubscribers.append(self.llm.gateway.add_listener(self._on_llm_call))
         self._unsubscribers.append(self.system.events.subscribe(self._on_event))
         # The outbox carries everything we publish; agent events only when exported.
         self.exporter = EventExporter(
@@ -266,6 +268,20 @@ class WactorzRuntime:
     def _recover(self, agent: str) -> None:
         ir.async_delete_issue(self.hass, DOMAIN, ISSUE_AGENT_GAVE_UP.format(agent))
 
+    def _usage_of(self, agent: str) -> tuple[float, int]:
+        """Return (cost in USD, tokens) of one agent's LLM calls; main includes the totals."""
+        totals = self.llm.gateway.agent_totals().get(agent)
+        if totals is None:
+            return 0.0, 0
+        return totals.cost_usd, totals.input_tokens + totals.output_tokens
+
+    @callback
+    def _on_llm_call(self, record: CallRecord) -> None:
+        coordinator = self.coordinators.get(record.agent)
+        if coordinator is not None:
+            coordinator.refresh_usage()
+        async_dispatcher_send(self.hass, SIGNAL_USAGE.format(self.entry.entry_id))
+
     async def _respond(
         self, text: str, history: list[dict[str, Any]]
     ) -> dict[str, Any] | None:
@@ -319,7 +335,7 @@ class WactorzRuntime:
         record = self.registry.agents.get(name, {})
         cell_meta = {"kind": kind, "description": description, **(meta or {})}
         self.coordinators[name] = AgentCoordinator(
-            self.hass, self.entry, name, cell_meta, self.scrubber
+            self.hass, self.entry, name, cell_meta, self.scrubber, usage=self._usage_of
         )
         cell = await self.system.spawn(
             factory,

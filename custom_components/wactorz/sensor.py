@@ -13,8 +13,11 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .ai import MeterTotals
+from .const import SIGNAL_USAGE
 from .coordinator import AgentCoordinator, AgentSnapshot
 from .core import ActorState
 from .entity import WactorzAgentEntity, async_setup_agent_entities
@@ -27,7 +30,7 @@ PARALLEL_UPDATES = 0
 class AgentSensorDescription(SensorEntityDescription):
     """How one agent sensor reads its value from the snapshot."""
 
-    value: Callable[[AgentSnapshot], str | int]
+    value: Callable[[AgentSnapshot], str | int | float]
 
 
 SENSORS: tuple[AgentSensorDescription, ...] = (
@@ -58,6 +61,22 @@ SENSORS: tuple[AgentSensorDescription, ...] = (
         value=lambda snapshot: snapshot.restarts,
     ),
     AgentSensorDescription(
+        key="llm_cost",
+        translation_key="llm_cost",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement="USD",
+        suggested_display_precision=4,
+        value=lambda snapshot: snapshot.llm_cost_usd,
+    ),
+    AgentSensorDescription(
+        key="llm_tokens",
+        translation_key="llm_tokens",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement="tokens",
+        value=lambda snapshot: snapshot.llm_tokens,
+    ),
+    AgentSensorDescription(
         key="queue_depth",
         translation_key="queue_depth",
         state_class=SensorStateClass.MEASUREMENT,
@@ -79,6 +98,8 @@ async def async_setup_entry(
         async_add_entities,
         lambda coordinator: (AgentSensor(coordinator, d) for d in SENSORS),
     )
+    main = entry.runtime_data.coordinators["main"]
+    async_add_entities([TotalUsageSensor(main, entry, d) for d in TOTALS])
 
 
 class AgentSensor(WactorzAgentEntity, SensorEntity):
@@ -94,6 +115,75 @@ class AgentSensor(WactorzAgentEntity, SensorEntity):
         self.entity_description = description
 
     @property
-    def native_value(self) -> str | int:
+    def native_value(self) -> str | int | float:
         """Return the value from the latest snapshot."""
         return self.entity_description.value(self.coordinator.data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TotalUsageDescription(SensorEntityDescription):
+    """A total over every agent, read from the gateway's meter."""
+
+    value: Callable[[MeterTotals, float], float | int]
+
+
+TOTALS: tuple[TotalUsageDescription, ...] = (
+    TotalUsageDescription(
+        key="total_llm_cost",
+        translation_key="total_llm_cost",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement="USD",
+        suggested_display_precision=4,
+        value=lambda totals, _today: round(totals.cost_usd, 6),
+    ),
+    TotalUsageDescription(
+        key="total_llm_tokens",
+        translation_key="total_llm_tokens",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement="tokens",
+        value=lambda totals, _today: totals.input_tokens + totals.output_tokens,
+    ),
+    TotalUsageDescription(
+        key="llm_cost_today",
+        translation_key="llm_cost_today",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement="USD",
+        suggested_display_precision=4,
+        value=lambda _totals, today: round(today, 6),
+    ),
+)
+
+
+class TotalUsageSensor(WactorzAgentEntity, SensorEntity):
+    """Every agent's LLM usage together (on main's device)."""
+
+    entity_description: TotalUsageDescription
+
+    def __init__(
+        self,
+        coordinator: AgentCoordinator,
+        entry: WactorzConfigEntry,
+        description: TotalUsageDescription,
+    ) -> None:
+        """Create the sensor."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+        self._entry = entry
+
+    async def async_added_to_hass(self) -> None:
+        """Update after every metered call."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                SIGNAL_USAGE.format(self._entry.entry_id),
+                self.async_write_ha_state,
+            )
+        )
+
+    @property
+    def native_value(self) -> float | int:
+        """Return the total."""
+        gateway = self._entry.runtime_data.llm.gateway
+        return self.entity_description.value(gateway.totals, gateway.spent_today())

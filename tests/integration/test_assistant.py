@@ -149,6 +149,11 @@ async def test_assist_turn_streams_reply_and_counts_usage(
     assert runtime.last_turn.provider == "Claude"
     assert runtime.llm.gateway.agent_totals()["main"].output_tokens == 6
     assert runtime.llm.gateway.totals.cost_usd > 0
+    await hass.async_block_till_done()
+    assert float(hass.states.get("sensor.main_llm_cost").state) > 0
+    assert hass.states.get("sensor.main_llm_tokens").state == "46"
+    assert hass.states.get("sensor.main_total_llm_tokens").state == "46"
+    assert hass.states.get("sensor.main_llm_cost").attributes["unit_of_measurement"] == "USD"
 
 
 async def test_assist_routes_mentions_without_llm(

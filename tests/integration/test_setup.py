@@ -41,14 +41,16 @@ async def test_setup_starts_builtin_agents_with_devices(
             entity_registry, device.id, include_disabled_entities=True
         )
         keys = {e.unique_id.removeprefix(f"{entry.entry_id}_{name}_") for e in entities}
-        if name == "main":  # main is also the Assist agent
-            keys.remove("conversation")
+        if name == "main":  # main is also the Assist agent and shows the totals
+            keys -= {"conversation", "total_llm_cost", "total_llm_tokens", "llm_cost_today"}
         assert keys == {
             "state",
             "messages_processed",
             "errors",
             "restarts",
             "queue_depth",
+            "llm_cost",
+            "llm_tokens",
             "problem",
             "pause",
             "resume",
