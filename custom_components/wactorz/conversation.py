@@ -109,11 +109,12 @@ class WactorzConversationEntity(
             return err.as_conversation_result()
         llm = runtime.llm
         await llm.async_sync()
-        runtime.last_turn = await async_run_turn(
+        turn = await async_run_turn(
             chat_log,
             llm.gateway,
             llm.main_chain(),
             agent="main",
             agent_id=self.entity_id or DOMAIN,
         )
+        runtime.record_turn(chat_log.conversation_id, turn)
         return conversation.async_get_result_from_chat_log(user_input, chat_log)

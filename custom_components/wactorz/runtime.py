@@ -7,6 +7,7 @@ signal that adds entities for agents spawned later.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -70,6 +71,7 @@ from .llm_runtime import LlmRuntime
 from .storage import HaStateStore, RegistryStore
 
 _LOGGER = logging.getLogger(__name__)
+MAX_REMEMBERED_TURNS = 100
 
 type WactorzConfigEntry = ConfigEntry[WactorzRuntime]
 
@@ -109,6 +111,7 @@ class WactorzRuntime:
     io_gateway: IoChatGateway | None = None
     llm: LlmRuntime = field(init=False)
     last_turn: TurnResult | None = None
+    turns: OrderedDict[str, TurnResult] = field(default_factory=OrderedDict)
     coordinators: dict[str, AgentCoordinator] = field(default_factory=dict)
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _stop_unsub: Callable[[], None] | None = None
@@ -267,6 +270,15 @@ class WactorzRuntime:
     @callback
     def _recover(self, agent: str) -> None:
         ir.async_delete_issue(self.hass, DOMAIN, ISSUE_AGENT_GAVE_UP.format(agent))
+
+    @callback
+    def record_turn(self, conversation_id: str, turn: TurnResult) -> None:
+        """Remember who answered a conversation's last turn (bounded)."""
+        self.last_turn = turn
+        self.turns[conversation_id] = turn
+        self.turns.move_to_end(conversation_id)
+        while len(self.turns) > MAX_REMEMBERED_TURNS:
+            self.turns.popitem(last=False)
 
     def _usage_of(self, agent: str) -> tuple[float, int]:
         """Return (cost in USD, tokens) of one agent's LLM calls; main includes the totals."""

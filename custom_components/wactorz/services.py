@@ -20,6 +20,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 
+from .chat_service import CHAT_SCHEMA, SERVICE_CHAT, async_chat
 from .const import ATTR_AGENT, ATTR_MESSAGE, ATTR_TIMEOUT, DOMAIN
 from .core import (
     ActorCell,
@@ -192,6 +193,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_ASK,
         _async_ask,
         schema=ASK_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CHAT,
+        async_chat,
+        schema=CHAT_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
     for name in (SERVICE_PAUSE, SERVICE_RESUME, SERVICE_RESTART, SERVICE_STOP):

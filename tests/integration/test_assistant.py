@@ -17,6 +17,7 @@ import voluptuous as vol
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import actor_factory
 from homeassistant.components import conversation
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import Context, HomeAssistant
@@ -153,7 +154,10 @@ async def test_assist_turn_streams_reply_and_counts_usage(
     assert float(hass.states.get("sensor.main_llm_cost").state) > 0
     assert hass.states.get("sensor.main_llm_tokens").state == "46"
     assert hass.states.get("sensor.main_total_llm_tokens").state == "46"
-    assert hass.states.get("sensor.main_llm_cost").attributes["unit_of_measurement"] == "USD"
+    assert (
+        hass.states.get("sensor.main_llm_cost").attributes["unit_of_measurement"]
+        == "USD"
+    )
 
 
 async def test_assist_routes_mentions_without_llm(
@@ -348,3 +352,74 @@ async def test_meter_totals_survive_reload(
     assert after.output_tokens == 10 and after.cost_usd == pytest.approx(
         before.cost_usd
     )
+
+
+async def test_chat_service_answers_local_commands_without_llm(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """wactorz.chat: a Home Assistant command matched locally costs 0 provider requests."""
+    assert await async_setup_component(hass, "intent", {})
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    hass.states.async_set("light.kitchen", "off", {"friendly_name": "Kitchen light"})
+    turned_on: list[str] = []
+
+    async def turn_on(call: Any) -> None:
+        turned_on.append(call.data["entity_id"])
+
+    hass.services.async_register("light", "turn_on", turn_on)
+    async_expose_entity(hass, "conversation", "light.kitchen", True)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "chat",
+        {"message": "turn on the kitchen light"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response["route"] == "local" and response["llm_calls"] == 0
+    assert server.requests == []
+    await hass.async_block_till_done()
+    assert turned_on == [["light.kitchen"]]  # the intent calls the service for the matched entity
+
+    wire = AnthropicWire()
+    server.add(
+        "POST", "/v1/messages", wire.text(["Hi! How can I help?"], usage=(30, 7, 0))
+    )
+    response = await hass.services.async_call(
+        DOMAIN,
+        "chat",
+        {"message": "tell me something nice"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response["reply"] == "Hi! How can I help?"
+    assert response["route"] == "llm" and response["provider"] == "Claude"
+    assert response["output_tokens"] == 7 and response["cost_usd"] > 0
+    assert response["conversation_id"]
+
+
+async def test_tools_for_every_ha_llm_agent(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """The Assist API offers wactorz__list_agents and wactorz__ask_agent to any LLM agent."""
+    assert await async_setup_component(hass, "llm", {})
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    context = llm.LLMContext(
+        platform="test",
+        context=Context(),
+        language="en",
+        assistant="conversation",
+        device_id=None,
+    )
+    api = await llm.async_get_api(hass, llm.LLM_API_ASSIST, context)
+    names = {tool.name for tool in api.tools}
+    assert {"wactorz__list_agents", "wactorz__ask_agent"} <= names
+    listed = await api.async_call_tool(llm.ToolInput("wactorz__list_agents", {}))
+    assert {a["name"] for a in listed.data["agents"]} >= {"main", "monitor", "io", "qa"}
+    answer = await api.async_call_tool(
+        llm.ToolInput("wactorz__ask_agent", {"agent": "main", "message": "/help"})
+    )
+    assert answer.data["agent"] == "main" and "Commands" in answer.data["answer"]

@@ -1,0 +1,157 @@
+"""`wactorz.chat`: a conversation turn from automations and scripts, with its cost.
+
+Order: an `agent` other than main is asked directly; otherwise Home Assistant's
+sentence triggers and local intents answer matching commands with 0 LLM
+calls (this path bypasses Assist pipelines, which do it themselves); the rest
+is one turn of the Wactorz Assist agent (main's routing, then the LLM with HA's
+tools). All turns are kept in the conversation's ChatLog.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import probatio
+
+from homeassistant.components import conversation
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import (
+    chat_session,
+    config_validation as cv,
+    entity_registry as er,
+    service,
+)
+
+from .const import DOMAIN
+from .core import ActorError
+from .runtime import WactorzConfigEntry
+
+SERVICE_CHAT = "chat"
+MAX_MESSAGE = 8000
+
+CHAT_SCHEMA = probatio.Schema(
+    {
+        probatio.Required("message"): probatio.All(
+            cv.string, probatio.Length(min=1, max=MAX_MESSAGE)
+        ),
+        probatio.Optional("agent"): probatio.All(
+            cv.string, probatio.Length(min=1, max=128)
+        ),
+        probatio.Optional("conversation_id"): probatio.All(
+            cv.string, probatio.Length(min=1, max=128)
+        ),
+    }
+)
+
+
+def _agent_entity(hass: HomeAssistant, entry: WactorzConfigEntry) -> str:
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "conversation", DOMAIN, f"{entry.entry_id}_main_conversation"
+    )
+    if entity_id is None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="no_assistant"
+        )
+    return entity_id
+
+
+async def async_chat(call: ServiceCall) -> ServiceResponse:
+    """Answer one chat message; say who answered and what it cost."""
+    hass = call.hass
+    entry: WactorzConfigEntry = service.async_get_config_entry(hass, DOMAIN, None)
+    runtime = entry.runtime_data
+    text: str = call.data["message"]
+    agent = call.data.get("agent")
+    if agent and agent != "main":
+        if runtime.system.get(agent) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="agent_not_found",
+                translation_placeholders={"agent": agent},
+            )
+        try:
+            reply = await runtime.system.ask(agent, {"text": text, "from": "service"})
+        except ActorError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="control_failed",
+                translation_placeholders={"agent": agent, "error": str(err)},
+            ) from err
+        answer = reply.get("text") if isinstance(reply, dict) else reply
+        return {
+            "agent": agent,
+            "reply": runtime.scrubber.scrub(str(answer)),
+            "route": "agent",
+            "conversation_id": call.data.get("conversation_id"),
+        }
+
+    agent_id = _agent_entity(hass, entry)
+    with chat_session.async_get_chat_session(
+        hass, call.data.get("conversation_id")
+    ) as session:
+        user_input = conversation.ConversationInput(
+            text=text,
+            context=call.context,
+            conversation_id=session.conversation_id,
+            device_id=None,
+            satellite_id=None,
+            language=hass.config.language,
+            agent_id=agent_id,
+        )
+        local = await _async_local(hass, user_input)
+        if local is not None:
+            return {
+                "agent": "home_assistant",
+                "reply": local,
+                "route": "local",
+                "llm_calls": 0,
+                "conversation_id": session.conversation_id,
+            }
+    result = await conversation.async_converse(
+        hass, text, session.conversation_id, call.context, agent_id=agent_id
+    )
+    speech = result.response.speech.get("plain", {}).get("speech", "")
+    turn = runtime.turns.get(result.conversation_id or "")
+    response: dict[str, Any] = {
+        "agent": "main",
+        "reply": speech,
+        "route": "llm" if turn else "main",
+        "conversation_id": result.conversation_id,
+    }
+    if turn is not None:
+        response.update(
+            provider=turn.provider,
+            model=turn.model,
+            input_tokens=turn.input_tokens,
+            output_tokens=turn.output_tokens,
+            cost_usd=turn.cost_usd,
+            llm_calls=turn.llm_calls,
+        )
+    return response
+
+
+async def _async_local(
+    hass: HomeAssistant, user_input: conversation.ConversationInput
+) -> str | None:
+    """Answer with sentence triggers or local intents (kept in the ChatLog), or None."""
+    with (
+        chat_session.async_get_chat_session(
+            hass, user_input.conversation_id
+        ) as session,
+        conversation.async_get_chat_log(hass, session, user_input) as chat_log,
+    ):
+        speech = await conversation.async_handle_sentence_triggers(
+            hass, user_input, chat_log
+        )
+        if speech is None:
+            response = await conversation.async_handle_intents(
+                hass, user_input, chat_log
+            )
+            if response is None:
+                return None
+            speech = response.speech.get("plain", {}).get("speech", "")
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(agent_id=user_input.agent_id, content=speech)
+        )
+        return str(speech)
