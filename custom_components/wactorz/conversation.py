@@ -98,12 +98,14 @@ class WactorzConversationEntity(
             )
             return conversation.async_get_result_from_chat_log(user_input, chat_log)
         options = self._entry.options
+        memory = str(routed.get("context") or "") if isinstance(routed, dict) else ""
+        extra = "\n\n".join(p for p in (user_input.extra_system_prompt, memory) if p)
         try:
             await chat_log.async_provide_llm_data(
                 user_input.as_llm_context(DOMAIN),
                 options.get(CONF_LLM_HASS_API),
                 options.get(CONF_PROMPT),
-                user_input.extra_system_prompt,
+                runtime.scrubber.scrub(extra) or None,
             )
         except conversation.ConverseError as err:
             return err.as_conversation_result()

@@ -118,6 +118,45 @@ class AskAgentTool(Tool):
         return ToolResult({"agent": agent, "answer": runtime.scrubber.scrub(str(text))})
 
 
+class RememberFactTool(Tool):
+    """Store a durable fact about the user in main's memory."""
+
+    name = "wactorz__remember_fact"
+    title = "Remember a fact"
+    description = (
+        "Remember a durable fact about the user (name, preferences, rooms, routines) "
+        "for later conversations. Never use it for passwords, keys or tokens."
+    )
+    parameters = probatio.Schema(
+        {
+            probatio.Required("key"): probatio.All(str, probatio.Length(min=1, max=64)),
+            probatio.Required("value"): probatio.All(
+                str, probatio.Length(min=1, max=300)
+            ),
+        }
+    )
+    annotations = ToolAnnotations(
+        read_only=False, destructive=False, idempotent=True, open_world=False
+    )
+    integration = DOMAIN
+
+    @override
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
+    ) -> ToolResult:
+        """Ask main to store the fact (it refuses secrets)."""
+        entry = _runtime(hass)
+        if entry is None:
+            return ToolResult({"error": "Wactorz is not running"}, error=True)
+        try:
+            result = await entry.runtime_data.system.ask(
+                "main", {"command": "remember", **tool_input.tool_args}
+            )
+        except ActorError as err:
+            return ToolResult({"error": str(err)}, error=True)
+        return ToolResult(result, error=not result.get("stored"))
+
+
 @callback
 def async_get_tools(
     hass: HomeAssistant, llm_context: LLMContext, api_id: str
@@ -134,6 +173,6 @@ def async_get_tools(
         if cell.state in (ActorState.RUNNING, ActorState.FAILED)
     ]
     return LLMTools(
-        tools=[ListAgentsTool(), AskAgentTool(agents)],
+        tools=[ListAgentsTool(), AskAgentTool(agents), RememberFactTool()],
         prompt="Wactorz agents can be asked with wactorz__ask_agent; main coordinates them.",
     )

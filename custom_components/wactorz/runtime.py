@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+import json
 import logging
 from typing import Any
 
@@ -23,6 +24,7 @@ from homeassistant.helpers.event import async_track_time_interval
 
 from .agents.io import IOAgent
 from .agents.main import MainActor
+from .agents.memory import MemoryHooks
 from .agents.monitor import MonitorAgent
 from .agents.qa import QAAgent
 from .ai import BudgetExceededError, CallRecord, ChatMessage, LlmRequest, ProviderError
@@ -71,6 +73,20 @@ from .llm_runtime import LlmRuntime
 from .storage import HaStateStore, RegistryStore
 
 _LOGGER = logging.getLogger(__name__)
+SUMMARY_PROMPT = (
+    "Summarize this conversation in at most 300 words of dense facts, and list durable "
+    "facts about the user (name, preferences, rooms, devices) as short key/value pairs. "
+    "Never include passwords, keys or tokens."
+)
+SUMMARY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string"},
+        "facts": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["summary", "facts"],
+    "additionalProperties": False,
+}
 MAX_REMEMBERED_TURNS = 100
 
 type WactorzConfigEntry = ConfigEntry[WactorzRuntime]
@@ -236,7 +252,16 @@ class WactorzRuntime:
                 IOAgent, allow_commands=bool(options.get(CONF_IO_CHAT_COMMANDS, False))
             )
         if agent.actor is MainActor:
-            return actor_factory(MainActor, self._respond)
+            return actor_factory(
+                MainActor,
+                self._respond,
+                MemoryHooks(
+                    summarize=self._summarize,
+                    scrub=self.scrubber.scrub,
+                    on_secret=lambda value: self.scrubber.add([value]),
+                ),
+                self._cost_report,
+            )
         if agent.actor is MonitorAgent:
             return actor_factory(
                 MonitorAgent,
@@ -280,6 +305,62 @@ class WactorzRuntime:
         while len(self.turns) > MAX_REMEMBERED_TURNS:
             self.turns.popitem(last=False)
 
+    async def _summarize(
+        self, exchanges: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Compress old exchanges into a summary and durable facts (one LLM call)."""
+        await self.llm.async_sync()
+        chain = self.llm.main_chain()
+        if not chain:
+            return None
+        transcript = "\n".join(
+            f"User: {e.get('text', '')}\nAssistant: {e.get('reply', '')}"
+            for e in exchanges
+        )
+        request = LlmRequest(
+            model=chain[0].model,
+            messages=[ChatMessage.user(self.scrubber.scrub(transcript))],
+            system=SUMMARY_PROMPT,
+            max_tokens=600,
+            response_schema=SUMMARY_SCHEMA,
+        )
+        try:
+            completion = await self.llm.gateway.complete("main", request, chain=chain)
+            data = json.loads(completion.text)
+        except (ProviderError, BudgetExceededError, ValueError) as err:
+            _LOGGER.debug("No summary this time: %s", err)
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _cost_report(self) -> str:
+        """Return the /cost text: totals, today, per agent and per provider."""
+        gateway = self.llm.gateway
+        totals = gateway.totals
+        lines = [
+            f"Total: ${totals.cost_usd:.4f}, {totals.input_tokens} in / "
+            f"{totals.output_tokens} out tokens, {totals.calls} calls"
+            + (
+                f" ({totals.unknown_cost_requests} of unknown price)"
+                if totals.unknown_cost_requests
+                else ""
+            ),
+            f"Today: ${gateway.spent_today():.4f}"
+            + (
+                f" of ${gateway.daily_budget_usd:.2f}"
+                if gateway.daily_budget_usd
+                else ""
+            ),
+        ]
+        lines += [
+            f"@{name}: ${t.cost_usd:.4f}, {t.input_tokens + t.output_tokens} tokens"
+            for name, t in sorted(gateway.agent_totals().items())
+        ]
+        lines += [
+            f"{name}: ${t.cost_usd:.4f}, {t.calls} calls, {t.errors} errors"
+            for name, t in sorted(gateway.provider_totals().items())
+        ]
+        return "\n".join(lines)
+
     def _usage_of(self, agent: str) -> tuple[float, int]:
         """Return (cost in USD, tokens) of one agent's LLM calls; main includes the totals."""
         totals = self.llm.gateway.agent_totals().get(agent)
@@ -295,7 +376,7 @@ class WactorzRuntime:
         async_dispatcher_send(self.hass, SIGNAL_USAGE.format(self.entry.entry_id))
 
     async def _respond(
-        self, text: str, history: list[dict[str, Any]]
+        self, text: str, history: list[dict[str, Any]], context: str
     ) -> dict[str, Any] | None:
         """Run main's LLM turn outside Assist (services, panel, io/chat); scrubbed input."""
         await self.llm.async_sync()
@@ -311,6 +392,8 @@ class WactorzRuntime:
             )
         messages.append(ChatMessage.user(scrub(text)))
         prompt = self.entry.options.get(CONF_PROMPT) or DEFAULT_MAIN_PROMPT
+        if context:
+            prompt = f"{prompt}\n\n{scrub(context)}"
         request = LlmRequest(model=chain[0].model, messages=messages, system=prompt)
         try:
             completion = await self.llm.gateway.complete("main", request, chain=chain)

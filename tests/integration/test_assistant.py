@@ -380,7 +380,9 @@ async def test_chat_service_answers_local_commands_without_llm(
     assert response["route"] == "local" and response["llm_calls"] == 0
     assert server.requests == []
     await hass.async_block_till_done()
-    assert turned_on == [["light.kitchen"]]  # the intent calls the service for the matched entity
+    assert turned_on == [
+        ["light.kitchen"]
+    ]  # the intent calls the service for the matched entity
 
     wire = AnthropicWire()
     server.add(
@@ -423,3 +425,15 @@ async def test_tools_for_every_ha_llm_agent(
         llm.ToolInput("wactorz__ask_agent", {"agent": "main", "message": "/help"})
     )
     assert answer.data["agent"] == "main" and "Commands" in answer.data["answer"]
+    stored = await api.async_call_tool(
+        llm.ToolInput("wactorz__remember_fact", {"key": "name", "value": "Ada"})
+    )
+    assert stored.data["stored"] is True
+    refused = await api.async_call_tool(
+        llm.ToolInput(
+            "wactorz__remember_fact", {"key": "password", "value": "hunter2hunter2"}
+        )
+    )
+    assert refused.error and entry.runtime_data.system.get("main").recall("facts") == {
+        "name": "Ada"
+    }

@@ -50,11 +50,13 @@ async def test_restart_restores_agents_ids_and_state(
     entry = make_entry()
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
-    await _ask_main(hass, "/help")
-    await _ask_main(hass, "/agents")
+    await _ask_main(hass, "hello")
+    await _ask_main(hass, "/memory remember name: Ada")
+    await _ask_main(hass, "how are you")
     ids = {cell.name: cell.id for cell in entry.runtime_data.system.actors()}
     history = entry.runtime_data.system.get("main").recall("history")
-    assert [h["text"] for h in history] == ["/help", "/agents"]
+    assert [h["text"] for h in history] == ["hello", "how are you"]
+    assert entry.runtime_data.system.get("main").recall("facts") == {"name": "Ada"}
 
     await hass.async_stop()  # HA's final write flushes the delayed saves
 
@@ -62,9 +64,10 @@ async def test_restart_restores_agents_ids_and_state(
     saved = json.loads(main_file.read_text())
     assert saved["version"] == 1
     assert saved["minor_version"] == 2
+    assert saved["data"]["state"]["facts"] == {"name": "Ada"}
     assert [h["text"] for h in saved["data"]["state"]["history"]] == [
-        "/help",
-        "/agents",
+        "hello",
+        "how are you",
     ]
     registry = json.loads(
         _storage(hass_config_dir, f"{DOMAIN}.{entry.entry_id}").read_text()
@@ -80,7 +83,9 @@ async def test_restart_restores_agents_ids_and_state(
         system = entry2.runtime_data.system
         assert {cell.name: cell.id for cell in system.actors()} == ids
         restored = system.get("main").recall("history")
-        assert [h["text"] for h in restored] == ["/help", "/agents"]
+        assert [h["text"] for h in restored] == ["hello", "how are you"]
+        memory = await _ask_main(hass2, "/memory")
+        assert "name: Ada" in memory["reply"]["text"]
         response = await _ask_main(hass2, "/help")
         assert "Commands" in response["reply"]["text"]
         assert await hass2.config_entries.async_unload(entry2.entry_id)
@@ -134,6 +139,6 @@ async def test_unreadable_state_is_kept_and_reported(
     issue = ir.async_get(hass).async_get_issue(DOMAIN, "storage_unreadable_main")
     assert issue is not None
     assert issue.translation_placeholders["agent"] == "main"
-    await _ask_main(hass, "/help")  # main persists new history...
+    await _ask_main(hass, "hello")  # main persists new history...
     await hass.async_stop()
     assert path.read_text() == original  # ...but never over the unreadable file

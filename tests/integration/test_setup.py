@@ -111,7 +111,7 @@ async def test_unload_flushes_agent_state_at_once(
     await hass.services.async_call(
         DOMAIN,
         "ask",
-        {"agent": "main", "message": "/help"},
+        {"agent": "main", "message": "hello"},
         blocking=True,
         return_response=True,
     )
@@ -119,7 +119,7 @@ async def test_unload_flushes_agent_state_at_once(
     assert key not in hass_storage  # not yet: the write is delayed
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    assert hass_storage[key]["data"]["state"]["history"][0]["text"] == "/help"
+    assert hass_storage[key]["data"]["state"]["history"][0]["text"] == "hello"
 
 
 async def test_entry_from_newer_version_is_refused(hass: HomeAssistant) -> None:

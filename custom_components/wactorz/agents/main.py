@@ -11,33 +11,65 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-import time
 from typing import Any
 
 from ..core import Actor, ActorError, Message
+from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
 from .text import split_mention, text_of
 
-HISTORY_LIMIT = 50
 NO_LLM_REPLY = (
     "No language model is configured yet, so I can only route messages. "
     "Use @agent-name to talk to an agent, or /help for commands."
 )
 
 
-# (text, recent history) -> {"text", "provider", "model", ...}, or None without a provider.
-type Respond = Callable[[str, list[dict[str, Any]]], Awaitable[dict[str, Any] | None]]
+# (text, recent history, memory context) -> {"text", "provider", ...}, or None without a provider.
+type Respond = Callable[
+    [str, list[dict[str, Any]], str], Awaitable[dict[str, Any] | None]
+]
+
+HELP = (
+    "Commands:\n"
+    "/agents - agents and their states\n"
+    "/memory - what I remember; /memory clear; /memory forget <key>; "
+    "/memory remember <key>: <value>\n"
+    "/webhook - stored webhooks (masked); /webhook discord|slack|telegram <url>\n"
+    "/cost - LLM tokens and cost\n"
+    "Mention an agent with @name to send it a message."
+)
 
 
 class MainActor(Actor):
-    """Routes user messages; keeps a bounded, persisted history of exchanges."""
+    """Routes user messages; remembers history, a summary chain and user facts."""
 
-    def __init__(self, respond: Respond | None = None) -> None:
+    def __init__(
+        self,
+        respond: Respond | None = None,
+        memory_hooks: MemoryHooks | None = None,
+        cost_report: Callable[[], str] | None = None,
+    ) -> None:
         """Create main; `respond` runs one LLM turn (None: no LLM available)."""
         self._respond = respond
+        self._hooks = memory_hooks or MemoryHooks()
+        self._cost_report = cost_report
+        self.memory: Memory
+
+    async def on_start(self) -> None:
+        """Bind the memory to this instance's state; re-register stored secrets."""
+        self.memory = Memory(self.recall, self.persist, self._hooks)
+        self.memory.announce_secrets()
 
     async def handle(self, message: Message) -> Any:
-        """Answer one user message."""
+        """Answer one user message (or a memory command from a tool)."""
         payload = message.payload if isinstance(message.payload, dict) else {}
+        command = payload.get("command")
+        if command == "remember":
+            refused = self.memory.remember_fact(
+                str(payload.get("key", "")), str(payload.get("value", ""))
+            )
+            return {"stored": refused is None, "reason": refused}
+        if command == "context":
+            return {"context": self.memory.context()}
         text = text_of(message.payload).strip()
         if not text:
             return {
@@ -49,17 +81,22 @@ class MainActor(Actor):
         local = await self._route_locally(text, message.sender)
         if local is not None:
             reply, route = local
-            self._remember(text, reply)
+            if route != "command":  # commands are not conversation
+                await self.memory.remember_exchange(text, reply)
             return {"text": reply, "handled": True, "route": route}
         if payload.get("route_only"):
-            return {"handled": False}
+            return {"handled": False, "context": self.memory.context()}
         answer = None
         if self._respond is not None:
-            answer = await self._respond(text, list(self.recall("history", []))[-10:])
+            answer = await self._respond(
+                text,
+                self.memory.history[-RECENT_EXCHANGES:],
+                self.memory.context(),
+            )
         if answer is None:
             answer = {"text": NO_LLM_REPLY}
         reply = str(answer.get("text", ""))
-        self._remember(text, reply)
+        await self.memory.remember_exchange(text, reply)
         return {**answer, "text": reply, "handled": True, "route": "llm"}
 
     async def _route_locally(
@@ -80,18 +117,73 @@ class MainActor(Actor):
         return None
 
     def _command(self, text: str) -> str:
-        command = text.split(maxsplit=1)[0].lower()
+        parts = text.split(maxsplit=2)
+        command = parts[0].lower()
+        args = parts[1:]
         if command == "/agents":
-            lines = [
+            return "\n".join(
                 f"@{cell.name}: {cell.state.value}" for cell in self.system.actors()
-            ]
-            return "\n".join(lines)
+            )
         if command == "/help":
+            return HELP
+        if command == "/memory":
+            return self._memory_command(args)
+        if command == "/webhook":
+            return self._webhook_command(args)
+        if command == "/cost":
             return (
-                "Commands: /agents (list agents and states), /help.\n"
-                "Mention an agent with @name to send it a message."
+                self._cost_report() if self._cost_report else "No LLM is metered yet."
             )
         return f"Unknown command {command}. Try /help."
+
+    def _memory_command(self, args: list[str]) -> str:
+        memory = self.memory
+        if not args:
+            facts = memory.facts
+            lines = [f"- {k}: {v}" for k, v in sorted(facts.items())] or ["(no facts)"]
+            return (
+                "Facts:\n"
+                + "\n".join(lines)
+                + f"\nSummaries: {len(memory.summaries)}; recent exchanges: {len(memory.history)}"
+            )
+        action = args[0].lower()
+        rest = args[1] if len(args) > 1 else ""
+        if action == "clear":
+            memory.clear()
+            return "Memory cleared: facts, summaries and history."
+        if action == "forget" and rest:
+            return (
+                f"Forgot {rest}."
+                if memory.forget_fact(rest)
+                else f"No fact named {rest}."
+            )
+        if action == "remember" and ":" in rest:
+            key, value = rest.split(":", 1)
+            refused = memory.remember_fact(key, value)
+            return (
+                f"Refused: {refused}."
+                if refused
+                else f"Remembered {key.strip().lower()}."
+            )
+        return "Use /memory, /memory clear, /memory forget <key> or /memory remember <key>: <value>."
+
+    def _webhook_command(self, args: list[str]) -> str:
+        memory = self.memory
+        if not args:
+            hooks = memory.webhooks
+            if not hooks:
+                return "No webhooks stored. Use /webhook discord|slack|telegram <url>."
+            return "\n".join(
+                f"{kind}: {mask_url(url)}" for kind, url in sorted(hooks.items())
+            )
+        if len(args) < 2:
+            return "Use /webhook discord|slack|telegram <url>."
+        refused = memory.set_webhook(args[0].lower(), args[1].strip())
+        return (
+            f"Refused: {refused}."
+            if refused
+            else f"Stored the {args[0].lower()} webhook."
+        )
 
     def _screen(self, text: str, sender: str | None) -> None:
         """Let QA look for prompt injection (fire and forget: never slows the reply)."""
@@ -101,8 +193,3 @@ class MainActor(Actor):
                     "qa",
                     {"command": "inbound", "agent": sender or "user", "text": text},
                 )
-
-    def _remember(self, text: str, reply: str) -> None:
-        history: list[dict[str, Any]] = list(self.recall("history", []))
-        history.append({"text": text, "reply": reply, "at": time.time()})
-        self.persist("history", history[-HISTORY_LIMIT:])

@@ -50,6 +50,11 @@ _SECRET_KEY = re.compile(
 )
 
 
+def is_secret_key(key: str) -> bool:
+    """Return True for a field name whose value is secret (password, token, api_key...)."""
+    return bool(_SECRET_KEY.search(key.strip().replace(" ", "_")))
+
+
 class SecretScrubber:
     """Replace known secret values and token-shaped strings with a marker."""
 

@@ -1,0 +1,187 @@
+"""Main's routing and memory: commands, mentions, summaries, facts, webhooks, secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from custom_components.wactorz.agents.main import MainActor
+from custom_components.wactorz.agents.memory import SUMMARIZE_THRESHOLD, MemoryHooks
+from custom_components.wactorz.core import (
+    Actor,
+    MemoryStateStore,
+    Message,
+    actor_factory,
+)
+from custom_components.wactorz.core.redaction import SecretScrubber
+
+from .conftest import SystemFactory
+
+
+class Echo(Actor):
+    """Answers with what it got."""
+
+    async def handle(self, message: Message) -> Any:
+        """Echo the text."""
+        return {"text": f"echo {message.payload['text']}"}
+
+
+class FakeLlm:
+    """Stands in for the gateway: records what main sends, answers in order."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.calls: list[tuple[str, list[dict[str, Any]], str]] = []
+        self.summaries: list[list[dict[str, Any]]] = []
+
+    async def respond(
+        self, text: str, history: list[dict[str, Any]], context: str
+    ) -> dict[str, Any]:
+        """Answer every question the same way."""
+        self.calls.append((text, history, context))
+        return {"text": f"answer {len(self.calls)}", "provider": "fake"}
+
+    async def summarize(self, exchanges: list[dict[str, Any]]) -> dict[str, Any]:
+        """Return a summary and one fact (and a secret-looking one that must be refused)."""
+        self.summaries.append(exchanges)
+        return {
+            "summary": f"{len(exchanges)} exchanges about the house",
+            "facts": {"name": "Ada", "wifi_password": "hunter2hunter2"},
+        }
+
+
+async def _main(
+    system: Any, llm: FakeLlm | None = None, scrubber: SecretScrubber | None = None
+) -> Any:
+    scrubber = scrubber or SecretScrubber()
+    hooks = MemoryHooks(
+        summarize=llm.summarize if llm else None,
+        scrub=scrubber.scrub,
+        on_secret=lambda value: scrubber.add([value]),
+    )
+    return await system.spawn(
+        actor_factory(
+            MainActor, llm.respond if llm else None, hooks, lambda: "Total: $0.0100"
+        ),
+        "main",
+    )
+
+
+async def test_commands_and_mentions_cost_no_llm_call(
+    make_system: SystemFactory,
+) -> None:
+    """Slash-commands and @mentions are answered locally; other text goes to the LLM once."""
+    system = make_system()
+    llm = FakeLlm()
+    await _main(system, llm)
+    await system.spawn(actor_factory(Echo), "echo")
+    assert (await system.ask("main", "/agents"))["route"] == "command"
+    mention = await system.ask("main", "@echo hi")
+    assert mention == {"text": "echo hi", "handled": True, "route": "mention"}
+    assert (await system.ask("main", "/cost"))["text"] == "Total: $0.0100"
+    assert llm.calls == []
+    answer = await system.ask("main", "what's up?")
+    assert answer["text"] == "answer 1" and answer["provider"] == "fake"
+    assert len(llm.calls) == 1
+    unknown = await system.ask("main", "@nobody there?")
+    assert "nobody" in unknown["text"] and unknown["route"] == "mention"
+
+
+async def test_route_only_hands_back_with_memory_context(
+    make_system: SystemFactory,
+) -> None:
+    """Assist's routing request: not handled, with the facts for the prompt."""
+    system = make_system()
+    await _main(system, FakeLlm())
+    await system.ask("main", "/memory remember favourite room: the kitchen")
+    routed = await system.ask("main", {"text": "hello", "route_only": True})
+    assert routed["handled"] is False
+    assert "favourite room: the kitchen" in routed["context"]
+
+
+async def test_history_is_summarized_past_the_threshold(
+    make_system: SystemFactory,
+) -> None:
+    """Past 30 messages the oldest half becomes a summary; facts are learned, secrets refused."""
+    system = make_system()
+    llm = FakeLlm()
+    main = await _main(system, llm)
+    exchanges = SUMMARIZE_THRESHOLD // 2 + 1
+    for index in range(exchanges):
+        await system.ask("main", f"question {index}")
+    assert len(llm.summaries) == 1
+    summarized = llm.summaries[0]
+    assert summarized[0]["text"] == "question 0"
+    history = main.recall("history")
+    assert len(history) + len(summarized) == exchanges
+    assert main.recall("summaries") == [f"{len(summarized)} exchanges about the house"]
+    assert main.recall("facts") == {"name": "Ada"}  # the password-like fact was refused
+    # the next turn gets the summary and the facts as context
+    await system.ask("main", "and now?")
+    context = llm.calls[-1][2]
+    assert "name: Ada" in context and "exchanges about the house" in context
+
+
+async def test_secrets_are_never_stored(make_system: SystemFactory) -> None:
+    """A key in a message is scrubbed before it is remembered; a secret fact is refused."""
+    system = make_system()
+    main = await _main(system, FakeLlm())
+    await system.ask("main", "my key is sk-proj-abcdefghijklmnopqrstuvwxyz")
+    assert "sk-proj" not in str(main.recall("history"))
+    refused = await system.ask(
+        "main", "/memory remember api_key: sk-proj-abcdefghijklmnopqrstuvwxyz"
+    )
+    assert refused["text"].startswith("Refused")
+    assert main.recall("facts", {}) == {}
+    stored = await system.ask(
+        "main", {"command": "remember", "key": "token", "value": "x" * 40}
+    )
+    assert stored["stored"] is False
+
+
+async def test_memory_commands(make_system: SystemFactory) -> None:
+    """/memory lists, forgets and clears."""
+    system = make_system()
+    main = await _main(system, FakeLlm())
+    await system.ask("main", "/memory remember name: Ada")
+    await system.ask("main", "/memory remember city: Athens")
+    listing = (await system.ask("main", "/memory"))["text"]
+    assert "name: Ada" in listing and "city: Athens" in listing
+    assert (await system.ask("main", "/memory forget city"))["text"] == "Forgot city."
+    assert main.recall("facts") == {"name": "Ada"}
+    await system.ask("main", "/memory clear")
+    assert main.recall("facts") == {} and main.recall("history") == []
+
+
+async def test_webhooks_are_validated_masked_and_secret(
+    make_system: SystemFactory,
+) -> None:
+    """/webhook stores real webhook URLs only, shows them masked, and scrubs them everywhere."""
+    system = make_system()
+    scrubber = SecretScrubber()
+    await _main(system, FakeLlm(), scrubber)
+    url = "https://discord.com/api/webhooks/123456/abcdefTOKENxyz"
+    bad = await system.ask("main", "/webhook discord https://evil.example.com/hook")
+    assert bad["text"].startswith("Refused")
+    assert (await system.ask("main", f"/webhook discord {url}"))[
+        "text"
+    ] == "Stored the discord webhook."
+    listing = (await system.ask("main", "/webhook"))["text"]
+    assert listing == "discord: https://discord.com/…"
+    assert "TOKEN" not in scrubber.scrub(f"posting to {url}")
+
+
+async def test_memory_survives_a_system_restart(make_system: SystemFactory) -> None:
+    """History, summaries and facts come back from the store in a new system."""
+    store = MemoryStateStore()
+    llm = FakeLlm()
+    first = make_system(store=store)
+    await _main(first, llm)
+    await first.ask("main", "/memory remember name: Ada")
+    for index in range(SUMMARIZE_THRESHOLD // 2 + 1):
+        await first.ask("main", f"q{index}")
+    await first.shutdown()
+    second = make_system(store=store)
+    main = await _main(second, llm)
+    assert main.recall("facts") == {"name": "Ada"}
+    assert len(main.recall("summaries")) == 1
+    assert main.recall("history")[-1]["text"] == f"q{SUMMARIZE_THRESHOLD // 2}"
