@@ -22,6 +22,7 @@ from .storage import HaStateStore, RegistryStore
 _LOGGER = logging.getLogger(__name__)
 
 PLATFORMS: list[Platform] = [
+    Platform.AI_TASK,
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.CONVERSATION,

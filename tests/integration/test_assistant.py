@@ -16,7 +16,7 @@ import voluptuous as vol
 
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import actor_factory
-from homeassistant.components import conversation
+from homeassistant.components import ai_task, conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigSubentryData
@@ -437,3 +437,27 @@ async def test_tools_for_every_ha_llm_agent(
     assert refused.error and entry.runtime_data.system.get("main").recall("facts") == {
         "name": "Ada"
     }
+
+
+async def test_ai_task_structured_generation(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """ai_task.generate_data with a structure asks for JSON and returns the parsed data."""
+    wire = AnthropicWire()
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add(
+        "POST", "/v1/messages", wire.text(['{"room": "porch", ', '"lights": 2}'])
+    )
+    result = await ai_task.async_generate_data(
+        hass,
+        task_name="count lights",
+        entity_id="ai_task.main_ai_task",
+        instructions="How many lights are on the porch?",
+        structure=vol.Schema({vol.Required("room"): str, vol.Required("lights"): int}),
+    )
+    assert result.data == {"room": "porch", "lights": 2}
+    body = server.requests[-1].json()
+    assert "output_config" in body or "tools" in body  # structured output was requested
+    assert entry.runtime_data.llm.gateway.agent_totals()["main"].calls == 1

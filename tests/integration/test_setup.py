@@ -42,7 +42,13 @@ async def test_setup_starts_builtin_agents_with_devices(
         )
         keys = {e.unique_id.removeprefix(f"{entry.entry_id}_{name}_") for e in entities}
         if name == "main":  # main is also the Assist agent and shows the totals
-            keys -= {"conversation", "total_llm_cost", "total_llm_tokens", "llm_cost_today"}
+            keys -= {
+                "conversation",
+                "ai_task",
+                "total_llm_cost",
+                "total_llm_tokens",
+                "llm_cost_today",
+            }
         assert keys == {
             "state",
             "messages_processed",
