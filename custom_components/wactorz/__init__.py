@@ -80,8 +80,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> b
             await runtime.async_stop()
         raise
     entry.runtime_data = runtime
+    # Options, reconfigure and every subentry change (providers, agents) reload.
+    entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_reload_on_update(
+    hass: HomeAssistant, entry: WactorzConfigEntry
+) -> None:
+    hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> bool:

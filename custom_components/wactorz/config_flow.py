@@ -14,7 +14,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    OptionsFlowWithReload,
+    OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import llm
@@ -31,6 +31,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
 )
 
+from .agent_flow import AgentSubentryFlow
 from .const import (
     CONF_ASK_TIMEOUT,
     CONF_DAILY_BUDGET,
@@ -53,6 +54,7 @@ from .const import (
     DEFAULT_NODE_NAME,
     DEFAULT_TOPIC_PREFIX,
     DOMAIN,
+    SUBENTRY_AGENT,
     SUBENTRY_PROVIDER,
 )
 from .core import sanitize_node
@@ -136,7 +138,7 @@ class WactorzConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data, errors = _validate(self.hass, user_input)
             if not errors:
-                return self.async_update_reload_and_abort(
+                return self.async_update_and_abort(
                     entry, title=f"Wactorz ({data[CONF_NODE_NAME]})", data_updates=data
                 )
         return self.async_show_form(
@@ -153,7 +155,10 @@ class WactorzConfigFlow(ConfigFlow, domain=DOMAIN):
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Return the subentry types: LLM providers (agents come with their own issue)."""
-        return {SUBENTRY_PROVIDER: ProviderSubentryFlow}
+        return {
+            SUBENTRY_PROVIDER: ProviderSubentryFlow,
+            SUBENTRY_AGENT: AgentSubentryFlow,
+        }
 
     @staticmethod
     @callback
@@ -201,7 +206,7 @@ def _options_schema() -> probatio.Schema:
     )
 
 
-class WactorzOptionsFlow(OptionsFlowWithReload):
+class WactorzOptionsFlow(OptionsFlow):
     """System settings, then main's assistant settings; saving reloads the entry."""
 
     _options: dict[str, Any]

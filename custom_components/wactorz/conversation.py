@@ -16,7 +16,16 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .chat import async_run_turn
-from .const import CONF_LLM_HASS_API, CONF_PROMPT, DOMAIN
+from .const import (
+    CONF_ASSIST,
+    CONF_LLM_HASS_API,
+    CONF_MODEL,
+    CONF_PROMPT,
+    CONF_PROVIDER,
+    DOMAIN,
+    SUBENTRY_AGENT,
+)
+from .coordinator import AgentCoordinator
 from .core import ActorError
 from .entity import WactorzAgentEntity
 from .runtime import WactorzConfigEntry
@@ -30,8 +39,19 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the Assist agent of main."""
-    coordinator = entry.runtime_data.coordinators["main"]
-    async_add_entities([WactorzConversationEntity(entry, coordinator)])
+    runtime = entry.runtime_data
+    async_add_entities([WactorzConversationEntity(entry, runtime.coordinators["main"])])
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type != SUBENTRY_AGENT or not subentry.data.get(
+            CONF_ASSIST
+        ):
+            continue
+        coordinator = runtime.coordinators.get(str(subentry.data["name"]))
+        if coordinator is not None:
+            async_add_entities(
+                [AgentConversationEntity(entry, coordinator)],
+                config_subentry_id=subentry.subentry_id,
+            )
 
 
 class WactorzConversationEntity(
@@ -44,7 +64,9 @@ class WactorzConversationEntity(
     _attr_supports_streaming = True
     _attr_translation_key = "assistant"
 
-    def __init__(self, entry: WactorzConfigEntry, coordinator) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, entry: WactorzConfigEntry, coordinator: AgentCoordinator
+    ) -> None:
         """Create the agent on main's device."""
         super().__init__(coordinator, "conversation")
         self._entry = entry
@@ -116,6 +138,65 @@ class WactorzConversationEntity(
             llm.gateway,
             llm.main_chain(),
             agent="main",
+            agent_id=self.entity_id or DOMAIN,
+        )
+        runtime.record_turn(chat_log.conversation_id, turn)
+        return conversation.async_get_result_from_chat_log(user_input, chat_log)
+
+
+class AgentConversationEntity(
+    WactorzAgentEntity,
+    conversation.ConversationEntity,
+    conversation.AbstractConversationAgent,
+):
+    """A user-defined agent in Assist: its persona, its provider, its tools."""
+
+    _attr_supports_streaming = True
+    _attr_translation_key = "assistant"
+
+    def __init__(
+        self, entry: WactorzConfigEntry, coordinator: AgentCoordinator
+    ) -> None:
+        """Create the agent's Assist entity on its device."""
+        super().__init__(coordinator, "conversation")
+        self._entry = entry
+        config = entry.runtime_data.agent_config(coordinator.agent_name) or {}
+        if config.get(CONF_LLM_HASS_API):
+            self._attr_supported_features = (
+                conversation.ConversationEntityFeature.CONTROL
+            )
+
+    @property
+    def supported_languages(self) -> list[str] | Literal["*"]:
+        """Return every language (the model decides)."""
+        return MATCH_ALL
+
+    async def _async_handle_message(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+    ) -> conversation.ConversationResult:
+        """Run the agent's LLM turn with Home Assistant's tools."""
+        runtime = self._entry.runtime_data
+        name = self.coordinator.agent_name
+        config = runtime.agent_config(name) or {}
+        try:
+            await chat_log.async_provide_llm_data(
+                user_input.as_llm_context(DOMAIN),
+                config.get(CONF_LLM_HASS_API) or None,
+                config.get(CONF_PROMPT) or None,
+                user_input.extra_system_prompt,
+            )
+        except conversation.ConverseError as err:
+            return err.as_conversation_result()
+        await runtime.llm.async_sync()
+        turn = await async_run_turn(
+            chat_log,
+            runtime.llm.gateway,
+            runtime.llm.chain_for(
+                config.get(CONF_PROVIDER), config.get(CONF_MODEL) or None
+            ),
+            agent=name,
             agent_id=self.entity_id or DOMAIN,
         )
         runtime.record_turn(chat_log.conversation_id, turn)

@@ -67,7 +67,10 @@ def async_setup_agent_entities(
         if coordinator is None or name in added:
             return
         added.add(name)
-        async_add_entities(list(make(coordinator)))
+        async_add_entities(
+            list(make(coordinator)),
+            config_subentry_id=coordinator.meta.get("subentry_id"),
+        )
 
     for name in list(runtime.coordinators):
         add(name)

@@ -214,7 +214,7 @@ class ProviderSubentryFlow(ConfigSubentryFlow):
                         data=data,
                         unique_id=f"{kind}:{data.get(CONF_BASE_URL) or ''}:{key_fingerprint(data.get(CONF_API_KEY))}",
                     )
-                return self.async_update_reload_and_abort(
+                return self.async_update_and_abort(
                     entry, self._get_reconfigure_subentry(), data=data
                 )
         default = (

@@ -86,7 +86,6 @@ class ProviderAuthRepairFlow(RepairsFlow):
                     entry, subentry, data=data
                 )
                 ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
-                self.hass.config_entries.async_schedule_reload(entry.entry_id)
                 return self.async_create_entry(data={})
         return self.async_show_form(
             step_id="confirm",

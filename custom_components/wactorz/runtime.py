@@ -23,6 +23,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 
 from .agents.io import IOAgent
+from .agents.llm_agent import LlmAgent
 from .agents.main import MainActor
 from .agents.memory import MemoryHooks
 from .agents.monitor import MonitorAgent
@@ -31,14 +32,17 @@ from .ai import BudgetExceededError, CallRecord, ChatMessage, LlmRequest, Provid
 from .bus import Bus, EventExporter, encode
 from .chat import TurnResult
 from .const import (
+    CONF_ALLOWED_AGENTS,
     CONF_ASK_TIMEOUT,
     CONF_HEARTBEAT_INTERVAL,
     CONF_IO_CHAT,
     CONF_IO_CHAT_COMMANDS,
     CONF_MAP_EXPORT,
+    CONF_MODEL,
     CONF_MQTT_EXPORT,
     CONF_NODE_NAME,
     CONF_PROMPT,
+    CONF_PROVIDER,
     CONF_STATE_EXPORT,
     CONF_STATE_EXPORT_DOMAINS,
     CONF_TOPIC_PREFIX,
@@ -53,6 +57,7 @@ from .const import (
     ISSUE_AGENT_GAVE_UP,
     SIGNAL_AGENT_ADDED,
     SIGNAL_USAGE,
+    SUBENTRY_AGENT,
 )
 from .coordinator import AgentCoordinator
 from .core import (
@@ -179,6 +184,7 @@ class WactorzRuntime:
                 description=agent.description,
             )
         await self._async_start_optional_agents(options)
+        await self._async_start_user_agents()
         self._stop_unsub = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
         )
@@ -229,6 +235,79 @@ class WactorzRuntime:
             )
             await self.io_gateway.async_start()
             self._unsubscribers.append(self.io_gateway.stop)
+
+    async def _async_start_user_agents(self) -> None:
+        """Start one LLM agent per agent subentry (its name keeps its history)."""
+        for subentry in self.entry.subentries.values():
+            if subentry.subentry_type != SUBENTRY_AGENT:
+                continue
+            data = subentry.data
+            await self.async_spawn(
+                actor_factory(
+                    LlmAgent,
+                    self._agent_respond,
+                    frozenset(data.get(CONF_ALLOWED_AGENTS) or ()),
+                    self.scrubber.scrub,
+                ),
+                str(data["name"]),
+                kind="llm_agent",
+                description=subentry.title,
+                meta={"subentry_id": subentry.subentry_id, "watchdog_timeout_s": 600},
+            )
+
+    def agent_config(self, name: str) -> dict[str, Any] | None:
+        """Return the subentry data of a user-defined agent."""
+        for subentry in self.entry.subentries.values():
+            if (
+                subentry.subentry_type == SUBENTRY_AGENT
+                and subentry.data.get("name") == name
+            ):
+                return dict(subentry.data)
+        return None
+
+    async def _agent_respond(
+        self, name: str, text: str, history: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """One LLM turn of a user-defined agent with its persona and provider."""
+        config = self.agent_config(name) or {}
+        await self.llm.async_sync()
+        chain = self.llm.chain_for(
+            config.get(CONF_PROVIDER), config.get(CONF_MODEL) or None
+        )
+        if not chain:
+            return None
+        scrub = self.scrubber.scrub
+        messages: list[ChatMessage] = []
+        for exchange in history:
+            messages.append(ChatMessage.user(scrub(str(exchange.get("text", "")))))
+            messages.append(
+                ChatMessage.assistant(scrub(str(exchange.get("reply", ""))))
+            )
+        messages.append(ChatMessage.user(scrub(text)))
+        request = LlmRequest(
+            model=chain[0].model,
+            messages=messages,
+            system=config.get(CONF_PROMPT)
+            or f"You are {name}, an agent in a smart home.",
+        )
+        try:
+            completion = await self.llm.gateway.complete(name, request, chain=chain)
+        except BudgetExceededError as err:
+            return {
+                "text": f"The daily LLM budget is spent: {err}",
+                "error": "budget_exceeded",
+            }
+        except ProviderError as err:
+            return {
+                "text": f"No provider could answer: {scrub(str(err))}",
+                "error": "provider",
+            }
+        return {
+            "text": scrub(completion.text),
+            "provider": completion.provider,
+            "model": completion.model,
+            "cost_usd": completion.cost_usd,
+        }
 
     @callback
     def publish_raw(self, topic: str, payload: str) -> None:

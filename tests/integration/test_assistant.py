@@ -22,7 +22,12 @@ from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import intent, issue_registry as ir, llm
+from homeassistant.helpers import (
+    device_registry as dr,
+    intent,
+    issue_registry as ir,
+    llm,
+)
 from homeassistant.setup import async_setup_component
 from tests.ai.scripts import ANTHROPIC_KEY, AnthropicWire
 from tests.ai.wire import FakeServer
@@ -119,6 +124,8 @@ async def test_provider_flow_tests_key_and_model(
         result["flow_id"], {"model": "claude-sonnet-4-5"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()  # the new subentry reloads the hub
+    assert entry.runtime_data.llm.main_chain()[0].name == "Claude"
     subentry = next(iter(entry.subentries.values()))
     assert subentry.title == "Claude"
     assert subentry.data["model"] == "claude-sonnet-4-5"
@@ -461,3 +468,77 @@ async def test_ai_task_structured_generation(
     body = server.requests[-1].json()
     assert "output_config" in body or "tools" in body  # structured output was requested
     assert entry.runtime_data.llm.gateway.agent_totals()["main"].calls == 1
+
+
+async def test_user_defined_agent_lifecycle(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """An agent subentry becomes a running LLM agent with a device; reconfigure keeps its history."""
+    wire = AnthropicWire()
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    provider_id = next(iter(entry.subentries))
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (entry.entry_id, "agent"), context={"source": "user"}
+    )
+    result = await flow.async_configure(
+        result["flow_id"], {"name": "main", "provider": provider_id}
+    )
+    assert result["errors"] == {"name": "name_taken"}
+    result = await flow.async_configure(
+        result["flow_id"],
+        {
+            "name": "Garden Guru",
+            "provider": provider_id,
+            "prompt": "You are a gardener.",
+            "allowed_agents": ["main"],
+            "assist": True,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    runtime = entry.runtime_data
+    cell = runtime.system.get("garden-guru")
+    assert cell is not None and cell.meta["kind"] == "llm_agent"
+    subentry_id = next(s for s in entry.subentries if s != provider_id)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{entry.entry_id}_garden-guru"), entry.entry_id
+    )
+    assert device is not None
+    assert hass.states.get("conversation.garden_guru_assistant") is not None
+
+    server.add("POST", "/v1/messages", wire.text(["Water in the morning."]))
+    reply = await hass.services.async_call(
+        DOMAIN,
+        "ask",
+        {"agent": "garden-guru", "message": "When to water?"},
+        blocking=True,
+        return_response=True,
+    )
+    assert reply["reply"]["text"] == "Water in the morning."
+    assert server.requests[-1].json()["system"] == "You are a gardener."
+    assert runtime.llm.gateway.agent_totals()["garden-guru"].calls == 1
+    refused = await hass.services.async_call(
+        DOMAIN,
+        "ask",
+        {"agent": "garden-guru", "message": "@qa hello"},
+        blocking=True,
+        return_response=True,
+    )
+    assert refused["reply"]["route"] == "refused"
+
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await flow.async_configure(
+        result["flow_id"], {"provider": provider_id, "prompt": "You are a botanist."}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    agent = entry.runtime_data.system.get("garden-guru")
+    assert agent.recall("history")[0]["text"] == "When to water?"
+    assert (
+        entry.runtime_data.agent_config("garden-guru")["prompt"]
+        == "You are a botanist."
+    )

@@ -1,0 +1,65 @@
+"""LlmAgent: a user-defined agent (config subentry) with its own persona and provider.
+
+It answers with one LLM turn through the injected `respond` (the metered
+gateway, the agent's own provider chain), keeps a bounded history that
+survives reconfiguration and restarts, and may hand a message to the agents it
+is allowed to use with `@name`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+import time
+from typing import Any
+
+from ..core import Actor, ActorError, Message
+from .text import split_mention, text_of
+
+HISTORY_LIMIT = 20
+RECENT_EXCHANGES = 8
+
+# (agent name, text, recent history) -> {"text", "provider", ...} or None (no provider)
+type AgentRespond = Callable[
+    [str, str, list[dict[str, Any]]], Awaitable[dict[str, Any] | None]
+]
+
+
+class LlmAgent(Actor):
+    """One user-defined LLM agent."""
+
+    def __init__(
+        self,
+        respond: AgentRespond,
+        allowed_agents: frozenset[str] = frozenset(),
+        scrub: Callable[[str], str] = lambda text: text,
+    ) -> None:
+        """Create the agent; `allowed_agents` are the agents it may delegate to."""
+        self._respond = respond
+        self._allowed = allowed_agents
+        self._scrub = scrub
+
+    async def handle(self, message: Message) -> Any:
+        """Answer one message (delegating `@allowed-agent ...`)."""
+        text = text_of(message.payload).strip()
+        if not text:
+            return {"text": "Send some text."}
+        target, rest = split_mention(text)
+        if target is not None and target != self.name:
+            if target not in self._allowed:
+                return {"text": f"I may not ask @{target}.", "route": "refused"}
+            try:
+                answer = await self.ask(target, {"text": rest, "from": self.name})
+            except ActorError as err:
+                return {"text": f"@{target}: {err}", "route": "mention"}
+            return {"text": text_of(answer) or str(answer), "route": "mention"}
+        history: list[dict[str, Any]] = list(self.recall("history", []))
+        answer = await self._respond(self.name, text, history[-RECENT_EXCHANGES:])
+        if answer is None:
+            answer = {"text": "No language model is configured for this agent."}
+        reply = str(answer.get("text", ""))
+        history.append(
+            {"text": self._scrub(text), "reply": self._scrub(reply), "at": time.time()}
+        )
+        self.persist("history", history[-HISTORY_LIMIT:])
+        self.completed(reply)
+        return {**answer, "text": reply, "route": "llm"}
