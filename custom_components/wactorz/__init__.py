@@ -15,9 +15,11 @@ from homeassistant.helpers.typing import ConfigType
 
 from .bus import Bus, MemoryBus, MqttBus
 from .const import DOMAIN, ISSUE_MQTT_MISSING
+from .panel import async_setup_panel
 from .runtime import WactorzConfigEntry, WactorzRuntime
 from .services import async_setup_services
 from .storage import HaStateStore, RegistryStore
+from .websocket import async_register_websocket_commands
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the service actions (they check for a loaded entry per call)."""
     async_setup_services(hass)
+    async_register_websocket_commands(hass)
     return True
 
 
@@ -83,6 +86,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> b
     # Options, reconfigure and every subentry change (providers, agents) reload.
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await async_setup_panel(hass, entry)
     return True
 
 

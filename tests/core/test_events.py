@@ -215,3 +215,32 @@ def test_scrubber_hides_secret_keys_and_token_shapes() -> None:
     assert clean["count"] == 3
     assert clean["token_count"] == 7 and clean["input_tokens"] == 120  # counters stay
     assert clean["auth_token"] == REDACTED
+
+
+async def test_message_events_only_while_someone_asks(system: ActorSystem) -> None:
+    """Actor-to-actor deliveries emit MESSAGE events only for explicit subscribers."""
+
+    class Forwarder(Actor):
+        async def handle(self, message: Message) -> object:
+            """Ask the sink."""
+            return await self.ask("sink", message.payload)
+
+    class Sink(Actor):
+        async def handle(self, message: Message) -> object:
+            """Answer."""
+            return message.payload
+
+    await system.spawn(actor_factory(Sink), "sink")
+    forwarder = await system.spawn(actor_factory(Forwarder), "forwarder")
+    everything: list[ActorEvent] = []
+    system.events.subscribe(everything.append)
+    await system.ask("forwarder", 1)
+    assert not [e for e in everything if e.kind is EventKind.MESSAGE]
+    messages: list[ActorEvent] = []
+    unsubscribe = system.events.subscribe(messages.append, (EventKind.MESSAGE,))
+    await system.ask("forwarder", 2)
+    assert [(e.actor_id, e.data["to_name"], e.data["ask"]) for e in messages] == [
+        (forwarder.id, "sink", True)
+    ]
+    unsubscribe()
+    assert not system.events.wants(EventKind.MESSAGE)

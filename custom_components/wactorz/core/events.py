@@ -27,6 +27,9 @@ class EventKind(StrEnum):
     RESTARTED = "restarted"
     GAVE_UP = "gave_up"
     REMOVED = "removed"
+    MESSAGE = (
+        "message"  # one actor sent to another (emitted only while someone asks for it)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +53,12 @@ class EventStream:
     raises is logged and does not stop the others.
     """
 
-    __slots__ = ("_subscribers",)
+    __slots__ = ("_explicit", "_subscribers")
 
     def __init__(self) -> None:
         """Create a stream with no subscribers."""
         self._subscribers: list[tuple[EventCallback, frozenset[EventKind] | None]] = []
+        self._explicit: dict[EventKind, int] = {}
 
     def subscribe(
         self, callback: EventCallback, kinds: Collection[EventKind] | None = None
@@ -62,12 +66,20 @@ class EventStream:
         """Call `callback` for every event (or only `kinds`); return an unsubscribe."""
         entry = (callback, frozenset(kinds) if kinds is not None else None)
         self._subscribers.append(entry)
+        for kind in entry[1] or ():
+            self._explicit[kind] = self._explicit.get(kind, 0) + 1
 
         def unsubscribe() -> None:
             if entry in self._subscribers:
                 self._subscribers.remove(entry)
+                for kind in entry[1] or ():
+                    self._explicit[kind] -= 1
 
         return unsubscribe
+
+    def wants(self, kind: EventKind) -> bool:
+        """Return True when a subscriber asked for `kind` by name (not a catch-all)."""
+        return self._explicit.get(kind, 0) > 0
 
     @property
     def subscriber_count(self) -> int:

@@ -245,6 +245,24 @@ class ActorSystem:
         message.correlation_id = None
         message.reply = None
         cell.enqueue(message)
+        if sender is not None and self.events.wants(EventKind.MESSAGE):
+            self._trace(sender, cell, kind, ask=False)
+
+    def _trace(
+        self, sender: str, target: ActorCell, kind: MessageKind, *, ask: bool
+    ) -> None:
+        """Emit a MESSAGE event (panel comets) for a delivery between two actors."""
+        source = self._by_id.get(sender)
+        if source is not None:
+            source.emit(
+                EventKind.MESSAGE,
+                {
+                    "to": target.id,
+                    "to_name": target.name,
+                    "kind": kind.value,
+                    "ask": ask,
+                },
+            )
 
     async def request(
         self,
@@ -284,6 +302,8 @@ class ActorSystem:
         future: asyncio.Future[Reply] = self.loop.create_future()
         cid = correlation_id or self.ids.next()
         cell.enqueue(new_message(payload, kind, sender, cid, future))
+        if sender is not None and self.events.wants(EventKind.MESSAGE):
+            self._trace(sender, cell, kind, ask=True)
         wait = self.ask_timeout if timeout is None else timeout
         timers = self._ask_timers.get(wait)
         if timers is None:
@@ -336,6 +356,8 @@ class ActorSystem:
                 cell.enqueue(
                     new_message(payload, MessageKind.TASK, sender, cid, future)
                 )
+                if sender is not None and self.events.wants(EventKind.MESSAGE):
+                    self._trace(sender, cell, MessageKind.TASK, ask=True)
             except Exception as err:  # noqa: BLE001 - reported per target
                 slots.append((target, None, err, cid))
             else:

@@ -1,0 +1,892 @@
+"""Websocket API of the Wactorz panel and card.
+
+`wactorz/subscribe`     a snapshot event, then coalesced delta events (admins and users)
+`wactorz/agent/details` recent events, errors and metrics of one agent (admins and users)
+`wactorz/chat`          ask main, or `@agent` directly; the reply is streamed as events
+`wactorz/agents/control` pause, resume, restart, stop, delete (admins only)
+
+One `PanelHub` per loaded entry follows the actor event stream. It keeps a bounded
+ring of recent events and errors per agent (for details) and, while somebody
+watches, collects changes for `FLUSH_INTERVAL_S` and sends them as one delta
+event, serialized once for every subscriber. Within a window an agent appears at
+most once: its heartbeats collapse to one "beat", its state and metrics to the
+last values, messages between two agents to one count. A thousand agents
+heart-beating every 10 s cost a few hundred bytes per second, not a message each.
+
+Agents are keyed by a small integer `k` (given in the snapshot and in `added`),
+so a heartbeat costs a few bytes. Subscriptions survive a reload of the entry:
+they get `{"type": "unavailable"}` while it is down and a fresh snapshot after.
+
+Delta event (every key optional):
+    {"type": "delta", "seq": n, "t": time,
+     "added": [agent, ...], "removed": [k, ...],
+     "agents": {k: {"state": .., "metrics": {..}, "queue_depth": .., "last_error": {..}}},
+     "beats": [k, ...], "messages": [[from_k, to_k, count], ...],
+     "feed": [{"kind": .., "k": .., "t": .., ...}], "feed_dropped": n, "nodes": [node, ...]}
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import asdict
+import logging
+import time
+from typing import Any, Final
+
+import probatio
+
+from homeassistant.components import websocket_api
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.json import json_bytes
+from homeassistant.util.hass_dict import HassKey
+
+from .agents.text import split_mention, text_of
+from .const import DOMAIN
+from .core import (
+    ActorCell,
+    ActorError,
+    ActorEvent,
+    ActorFailedError,
+    ActorNotFoundError,
+    ActorState,
+    ActorStoppedError,
+    AskTimeoutError,
+    EventKind,
+    MailboxFullError,
+    ProtectedActorError,
+)
+from .runtime import WactorzConfigEntry, WactorzRuntime
+
+_LOGGER = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_S = 0.25
+EVENT_RING = 50  # recent events per agent kept for details
+ERROR_RING = 20  # recent errors (with traceback) per agent
+MAX_FEED_PER_FLUSH = 50  # feed items per delta; the rest is counted in feed_dropped
+MAX_TEXT = 2000  # characters of a message/preview in the feed and rings
+MAX_CHAT_CHARS = 20_000
+MAX_TIMEOUT_S = 600
+
+# Not in the core yet: an event per message between two agents (see docs/ARCHITECTURE.md).
+# Handled by name so that the stream picks it up the day the core emits it.
+MESSAGE_KIND: Final = "message"
+
+ERR_NOT_LOADED: Final = "not_loaded"
+ERR_PROTECTED: Final = "protected"
+ERR_INVALID_STATE: Final = "invalid_state"
+ERR_AGENT_FAILED: Final = "agent_failed"
+ERR_MAILBOX_FULL: Final = "mailbox_full"
+
+ACTIONS: Final = ("pause", "resume", "restart", "stop", "delete")
+
+_AGENT = probatio.All(str, probatio.Length(min=1, max=128))
+
+# Kinds that go to the activity feed and to the per-agent ring.
+_FEED_KINDS = frozenset(
+    {
+        EventKind.SPAWNED,
+        EventKind.STATUS,
+        EventKind.ALERT,
+        EventKind.ERROR,
+        EventKind.COMPLETED,
+        EventKind.CHAT,
+        EventKind.LOG,
+        EventKind.RESTARTED,
+        EventKind.GAVE_UP,
+        EventKind.REMOVED,
+    }
+)
+
+DATA_PANEL: HassKey[PanelData] = HassKey(f"{DOMAIN}_panel")
+
+
+def _clip(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return value[:MAX_TEXT] + "…"
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    """Return `value` if it is JSON-like, else its string form."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def _metrics_signature(metrics: dict[str, Any]) -> tuple[Any, ...]:
+    """Return the metrics worth sending (uptime grows by itself)."""
+    return tuple(value for name, value in metrics.items() if name != "uptime_s")
+
+
+class PanelData:
+    """What lives in hass.data: the hub of the loaded entry and every subscription."""
+
+    def __init__(self) -> None:
+        """Start with no hub and no subscription."""
+        self.hub: PanelHub | None = None
+        self.subscriptions: set[Subscription] = set()
+
+
+def _panel_data(hass: HomeAssistant) -> PanelData:
+    data = hass.data.get(DATA_PANEL)
+    if data is None:
+        data = hass.data[DATA_PANEL] = PanelData()
+    return data
+
+
+class Subscription:
+    """One `wactorz/subscribe` of one websocket connection."""
+
+    __slots__ = ("connection", "msg_id", "prefix")
+
+    def __init__(self, connection: websocket_api.ActiveConnection, msg_id: int) -> None:
+        """Remember where to send."""
+        self.connection = connection
+        self.msg_id = msg_id
+        self.prefix = b'{"id":' + str(msg_id).encode() + b',"type":"event","event":'
+
+    def send_json(self, payload: bytes) -> None:
+        """Send an already serialized event (serialized once for all subscribers)."""
+        self.connection.send_message(self.prefix + payload + b"}")
+
+
+class PanelHub:
+    """Follows the actor events of one runtime for the panel and the card."""
+
+    def __init__(self, hass: HomeAssistant, runtime: WactorzRuntime) -> None:
+        """Create a hub; `start` subscribes it to the event stream."""
+        self.hass = hass
+        self.runtime = runtime
+        self.system = runtime.system
+        self.scrubber = runtime.scrubber
+        self.subscriptions: set[Subscription] = set()
+        self.events: dict[str, deque[dict[str, Any]]] = {}
+        self.errors: dict[str, deque[dict[str, Any]]] = {}
+        self._keys: dict[str, int] = {}
+        self._next_key = 0
+        self._seq = 0
+        self._unsubscribe: list[Any] = []
+        self._message_unsub: Any = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._nodes: list[dict[str, Any]] = []
+        # What the subscribers were last told, to send only changes.
+        self._told_state: dict[int, str] = {}
+        self._told_depth: dict[int, int] = {}
+        self._told_metrics: dict[int, tuple[Any, ...]] = {}
+        self._reset_pending()
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> None:
+        """Follow the event stream (always, so details have recent history)."""
+        self._unsubscribe.append(self.system.events.subscribe(self._on_event))
+        self._nodes = self._compute_nodes()
+
+    def close(self) -> None:
+        """Flush what is pending, tell subscribers the hub is gone, unsubscribe."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.flush()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        self._set_message_tracing(False)
+        unavailable = json_bytes({"type": "unavailable"})
+        for subscription in self.subscriptions:
+            subscription.send_json(unavailable)
+        self.subscriptions.clear()
+
+    def add(self, subscription: Subscription) -> None:
+        """Send the snapshot to a new subscriber, then deltas."""
+        self.flush()  # what is pending predates the snapshot
+        subscription.send_json(json_bytes(self.snapshot()))
+        self.subscriptions.add(subscription)
+        self._set_message_tracing(True)
+
+    def discard(self, subscription: Subscription) -> None:
+        """Stop sending to a subscriber."""
+        self.subscriptions.discard(subscription)
+        if not self.subscriptions:
+            self._set_message_tracing(False)
+            self._reset_pending()
+
+    def _set_message_tracing(self, on: bool) -> None:
+        """Subscribe to message events only while somebody watches (they cost)."""
+        kind = getattr(EventKind, "MESSAGE", None)
+        if kind is None:
+            return
+        if on and self._message_unsub is None:
+            self._message_unsub = self.system.events.subscribe(
+                self._on_message, (kind,)
+            )
+        elif not on and self._message_unsub is not None:
+            self._message_unsub()
+            self._message_unsub = None
+
+    # -- model -------------------------------------------------------------------------
+    def key(self, actor_id: str) -> int:
+        """Return the small integer key of an agent (stable while the hub lives)."""
+        key = self._keys.get(actor_id)
+        if key is None:
+            key = self._keys[actor_id] = self._next_key
+            self._next_key += 1
+        return key
+
+    def _last_error(self, cell: ActorCell) -> dict[str, Any] | None:
+        error = cell.last_error
+        if error is None:
+            return None
+        return {
+            "phase": error.phase,
+            "type": error.type,
+            "message": _clip(self.scrubber.scrub(error.message)),
+            "at": error.timestamp,
+        }
+
+    def agent_info(self, cell: ActorCell) -> dict[str, Any]:
+        """Return what the panel shows of one agent."""
+        key = self.key(cell.id)
+        metrics = asdict(cell.metrics())
+        self._told_state[key] = cell.state.value
+        self._told_depth[key] = cell.queue_depth
+        self._told_metrics[key] = _metrics_signature(metrics)
+        return {
+            "k": key,
+            "id": cell.id,
+            "name": cell.name,
+            "node": str(cell.meta.get("node", self.system.node)),
+            "kind": str(cell.meta.get("kind", "agent")),
+            "description": str(cell.meta.get("description", "")),
+            "state": cell.state.value,
+            "protected": cell.protected,
+            "metrics": metrics,
+            "last_error": self._last_error(cell),
+        }
+
+    def _compute_nodes(self) -> list[dict[str, Any]]:
+        counts: dict[str, int] = {}
+        for cell in self.system.actors():
+            node = str(cell.meta.get("node", self.system.node))
+            counts[node] = counts.get(node, 0) + 1
+        counts.setdefault(self.system.node, 0)
+        return [
+            {
+                "name": node,
+                "local": node == self.system.node,
+                "online": True,
+                "agents": count,
+            }
+            for node, count in sorted(
+                counts.items(), key=lambda item: (item[0] != self.system.node, item[0])
+            )
+        ]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return the full state for a new subscriber."""
+        return {
+            "type": "snapshot",
+            "seq": self._seq,
+            "t": time.time(),
+            "entry_id": self.runtime.entry.entry_id,
+            "node": self.system.node,
+            "window_ms": round(FLUSH_INTERVAL_S * 1000),
+            "message_events": hasattr(EventKind, "MESSAGE"),
+            "nodes": self._nodes,
+            "agents": [self.agent_info(cell) for cell in self.system.actors()],
+        }
+
+    def details(self, cell: ActorCell) -> dict[str, Any]:
+        """Return everything the drawer shows of one agent."""
+        error = cell.last_error
+        last_error = self._last_error(cell)
+        if last_error is not None and error is not None:
+            last_error["traceback"] = self.scrubber.scrub(error.traceback)
+        info = self.agent_info(cell)
+        info.update(
+            {
+                "last_error": last_error,
+                "mailbox_capacity": cell.mailbox.capacity,
+                "supervisor": cell.supervisor.name
+                if cell.supervisor is not None
+                else None,
+                "events": list(self.events.get(cell.id, ())),
+                "errors": list(self.errors.get(cell.id, ())),
+                "cost": self._cost(cell.name),
+            }
+        )
+        return info
+
+    def _cost(self, name: str) -> dict[str, Any] | None:
+        """Return the agent's LLM usage (None while nothing was metered for it)."""
+        try:
+            totals = self.runtime.llm.gateway.agent_totals().get(name)
+        except AttributeError:  # a runtime without the LLM layer
+            return None
+        if totals is None or not totals.calls:
+            return None
+        return {
+            "total": round(totals.cost_usd, 6),
+            "currency": "USD",
+            "calls": totals.calls,
+            "tokens_in": totals.input_tokens,
+            "tokens_out": totals.output_tokens,
+            "unknown_cost_requests": totals.unknown_cost_requests,
+        }
+
+    # -- events ------------------------------------------------------------------------
+    def _reset_pending(self) -> None:
+        self._added: dict[int, str] = {}  # key -> actor id
+        self._removed: list[int] = []
+        self._changed: dict[int, dict[str, Any]] = {}
+        self._beats: dict[int, None] = {}
+        self._messages: dict[tuple[int, int], int] = {}
+        self._feed: list[dict[str, Any]] = []
+        self._feed_dropped = 0
+        self._nodes_changed = False
+
+    def _record(self, event: ActorEvent) -> dict[str, Any] | None:
+        """Keep a feed item of `event` in the agent's ring; return it."""
+        kind = event.kind
+        data = event.data
+        item: dict[str, Any] = {
+            "kind": str(kind),
+            "name": event.actor_name,
+            "t": event.timestamp,
+        }
+        if kind is EventKind.STATUS:
+            item["state"] = data.get("state")
+            item["previous"] = data.get("previous")
+            for extra in ("reason", "phase", "error"):
+                if extra in data:
+                    item[extra] = data[extra]
+        elif kind is EventKind.ERROR:
+            item["phase"] = data.get("phase")
+            item["error_type"] = data.get("error_type")
+            item["message"] = data.get("message")
+        elif kind is EventKind.SPAWNED:
+            item["node"] = data.get("node")
+            item["agent_kind"] = data.get("kind")
+        elif kind is EventKind.REMOVED:
+            pass
+        else:  # alert, log, completed, chat, restarted, gave_up: small, user-facing data
+            # (Values under secret-looking keys are redacted by the scrubber below.)
+            item.update(
+                (field, value) for field, value in data.items() if field != "traceback"
+            )
+        item = {
+            field: _clip(value)
+            for field, value in self.scrubber.scrub_data(_jsonable(item)).items()
+        }
+        if kind is EventKind.REMOVED:
+            self.events.pop(event.actor_id, None)
+            self.errors.pop(event.actor_id, None)
+            return item
+        ring = self.events.get(event.actor_id)
+        if ring is None:
+            ring = self.events[event.actor_id] = deque(maxlen=EVENT_RING)
+        ring.append(item)
+        if kind is EventKind.ERROR:
+            errors = self.errors.get(event.actor_id)
+            if errors is None:
+                errors = self.errors[event.actor_id] = deque(maxlen=ERROR_RING)
+            errors.append(
+                {
+                    **item,
+                    "traceback": self.scrubber.scrub(str(data.get("traceback", ""))),
+                }
+            )
+        return item
+
+    @callback
+    def _on_event(self, event: ActorEvent) -> None:
+        kind = event.kind
+        if kind is EventKind.HEARTBEAT:
+            if self.subscriptions:
+                self._on_heartbeat(event)
+            return
+        if kind is EventKind.METRICS:
+            if self.subscriptions:
+                self._change(event.actor_id)["metrics"] = dict(event.data)
+                self._arm()
+            return
+        if kind == MESSAGE_KIND:
+            if self._message_unsub is None:  # else the dedicated subscription counts it
+                self._on_message(event)
+            return
+        item = self._record(event) if kind in _FEED_KINDS else None
+        if not self.subscriptions:
+            if kind is EventKind.REMOVED:
+                self._forget(event.actor_id)
+            return
+        if kind is EventKind.SPAWNED:
+            key = self.key(event.actor_id)
+            self._added[key] = event.actor_id
+            self._nodes_changed = True
+        elif kind is EventKind.REMOVED:
+            key = self._keys.get(event.actor_id)
+            if key is not None:
+                if self._added.pop(key, None) is None:
+                    self._removed.append(key)
+                self._changed.pop(key, None)
+                self._beats.pop(key, None)
+                self._forget(event.actor_id)
+            self._nodes_changed = True
+        elif kind in (EventKind.STATUS, EventKind.ERROR, EventKind.RESTARTED):
+            cell = self.system.get(event.actor_id)
+            if cell is not None:
+                change = self._change(event.actor_id)
+                change["state"] = cell.state.value
+                if kind is not EventKind.STATUS:
+                    change["last_error"] = self._last_error(cell)
+                    change["metrics"] = asdict(cell.metrics())
+        if item is not None:
+            if len(self._feed) < MAX_FEED_PER_FLUSH:
+                item["k"] = self._keys.get(event.actor_id)
+                self._feed.append(item)
+            else:
+                self._feed_dropped += 1
+        self._arm()
+
+    def _on_heartbeat(self, event: ActorEvent) -> None:
+        key = self.key(event.actor_id)
+        self._beats[key] = None
+        data = event.data
+        state = data.get("state")
+        if state is not None and self._told_state.get(key) != state:
+            self._change(event.actor_id)["state"] = state
+        depth = data.get("queue_depth")
+        if depth is not None and self._told_depth.get(key) != depth:
+            self._change(event.actor_id)["queue_depth"] = depth
+        self._arm()
+
+    @callback
+    def _on_message(self, event: ActorEvent) -> None:
+        """Count a message from one agent to another, per pair and window."""
+        if not self.subscriptions:
+            return
+        target = event.data.get("to")
+        if not isinstance(target, str) or target not in self._keys:
+            cell = self.system.get(target) if isinstance(target, str) else None
+            if cell is None:
+                return
+            target = cell.id
+        pair = (self.key(event.actor_id), self.key(target))
+        self._messages[pair] = self._messages.get(pair, 0) + 1
+        self._arm()
+
+    def _change(self, actor_id: str) -> dict[str, Any]:
+        key = self.key(actor_id)
+        change = self._changed.get(key)
+        if change is None:
+            change = self._changed[key] = {}
+        return change
+
+    def _forget(self, actor_id: str) -> None:
+        key = self._keys.pop(actor_id, None)
+        if key is not None:
+            self._told_state.pop(key, None)
+            self._told_depth.pop(key, None)
+            self._told_metrics.pop(key, None)
+
+    def _arm(self) -> None:
+        if self._timer is None and self.subscriptions:
+            self._timer = self.hass.loop.call_later(FLUSH_INTERVAL_S, self.flush)
+
+    def _changed_agents(self) -> dict[str, dict[str, Any]]:
+        """Return the pending per-agent changes minus what subscribers already know."""
+        changed: dict[str, dict[str, Any]] = {}
+        for key, change in self._changed.items():
+            if (state := change.get("state")) is not None:
+                if self._told_state.get(key) == state:
+                    del change["state"]
+                else:
+                    self._told_state[key] = state
+            if (metrics := change.get("metrics")) is not None:
+                signature = _metrics_signature(metrics)
+                if self._told_metrics.get(key) == signature:
+                    del change["metrics"]
+                else:
+                    self._told_metrics[key] = signature
+                    self._told_depth[key] = metrics.get("queue_depth", 0)
+                    change.pop("queue_depth", None)
+            if "queue_depth" in change:
+                if self._told_depth.get(key) == change["queue_depth"]:
+                    del change["queue_depth"]
+                else:
+                    self._told_depth[key] = change["queue_depth"]
+            if change:
+                changed[str(key)] = change
+        return changed
+
+    @callback
+    def flush(self) -> None:
+        """Send what changed since the last flush as one delta event."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self.subscriptions:
+            self._reset_pending()
+            return
+        delta: dict[str, Any] = {}
+        if self._added:
+            added = []
+            for key, actor_id in self._added.items():
+                cell = self.system.get(actor_id)
+                if cell is not None:
+                    added.append(self.agent_info(cell))
+                self._changed.pop(key, None)
+            if added:
+                delta["added"] = added
+        if self._removed:
+            delta["removed"] = self._removed
+        if self._changed and (changed := self._changed_agents()):
+            delta["agents"] = changed
+        if self._beats:
+            delta["beats"] = list(self._beats)
+        if self._messages:
+            delta["messages"] = [
+                [source, target, count]
+                for (source, target), count in self._messages.items()
+            ]
+        if self._feed:
+            delta["feed"] = self._feed
+        if self._feed_dropped:
+            delta["feed_dropped"] = self._feed_dropped
+        if self._nodes_changed:
+            nodes = self._compute_nodes()
+            if nodes != self._nodes:
+                self._nodes = nodes
+                delta["nodes"] = nodes
+        self._reset_pending()
+        if not delta:
+            return
+        self._seq += 1
+        delta["type"] = "delta"
+        delta["seq"] = self._seq
+        delta["t"] = time.time()
+        payload = json_bytes(delta)
+        for subscription in tuple(self.subscriptions):
+            subscription.send_json(payload)
+
+
+# -- entry wiring ------------------------------------------------------------------------
+
+
+@callback
+def async_attach_hub(hass: HomeAssistant, entry: WactorzConfigEntry) -> None:
+    """Start the hub of a loaded entry; waiting subscriptions get a snapshot."""
+    data = _panel_data(hass)
+    if data.hub is not None:
+        data.hub.close()
+    hub = data.hub = PanelHub(hass, entry.runtime_data)
+    hub.start()
+    for subscription in tuple(data.subscriptions):
+        hub.add(subscription)
+
+    @callback
+    def _detach() -> None:
+        if data.hub is hub:
+            data.hub = None
+        hub.close()
+
+    entry.async_on_unload(_detach)
+
+
+def _hub(hass: HomeAssistant) -> PanelHub | None:
+    data = hass.data.get(DATA_PANEL)
+    return data.hub if data is not None else None
+
+
+def _not_loaded(connection: websocket_api.ActiveConnection, msg_id: int) -> None:
+    connection.send_error(msg_id, ERR_NOT_LOADED, "Wactorz is not loaded")
+
+
+def _resolve(
+    hub: PanelHub, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> ActorCell | None:
+    cell = hub.system.get(msg["agent"])
+    if cell is None:
+        connection.send_error(
+            msg["id"], websocket_api.ERR_NOT_FOUND, f"Unknown agent {msg['agent']}"
+        )
+    return cell
+
+
+def _error_code(err: ActorError) -> str:
+    match err:
+        case ActorNotFoundError():
+            return websocket_api.ERR_NOT_FOUND
+        case ProtectedActorError():
+            return ERR_PROTECTED
+        case ActorStoppedError():
+            return ERR_INVALID_STATE
+        case AskTimeoutError():
+            return websocket_api.ERR_TIMEOUT
+        case ActorFailedError():
+            return ERR_AGENT_FAILED
+        case MailboxFullError():
+            return ERR_MAILBOX_FULL
+    return websocket_api.ERR_HOME_ASSISTANT_ERROR
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+@websocket_api.websocket_command({probatio.Required("type"): "wactorz/subscribe"})
+@callback
+def ws_subscribe(
+    hass: HomeAssistant,
+    connection: websocket_api.ActiveConnection,
+    msg: dict[str, Any],
+) -> None:
+    """Stream a snapshot, then coalesced deltas, until unsubscribed."""
+    data = _panel_data(hass)
+    subscription = Subscription(connection, msg["id"])
+    data.subscriptions.add(subscription)
+
+    @callback
+    def _unsubscribe() -> None:
+        data.subscriptions.discard(subscription)
+        if data.hub is not None:
+            data.hub.discard(subscription)
+
+    connection.subscriptions[msg["id"]] = _unsubscribe
+    connection.send_result(msg["id"])
+    if data.hub is not None:
+        data.hub.add(subscription)
+    else:
+        subscription.send_json(json_bytes({"type": "unavailable"}))
+
+
+@websocket_api.websocket_command(
+    {
+        probatio.Required("type"): "wactorz/agent/details",
+        probatio.Required("agent"): _AGENT,
+    }
+)
+@callback
+def ws_details(
+    hass: HomeAssistant,
+    connection: websocket_api.ActiveConnection,
+    msg: dict[str, Any],
+) -> None:
+    """Return state, metrics, last error, recent events and errors of one agent."""
+    if (hub := _hub(hass)) is None:
+        _not_loaded(connection, msg["id"])
+        return
+    if (cell := _resolve(hub, connection, msg)) is None:
+        return
+    connection.send_result(msg["id"], hub.details(cell))
+
+
+@websocket_api.websocket_command(
+    {
+        probatio.Required("type"): "wactorz/agents/control",
+        probatio.Required("agent"): _AGENT,
+        probatio.Required("action"): probatio.In(ACTIONS),
+    }
+)
+@websocket_api.require_admin
+@websocket_api.async_response
+async def ws_control(
+    hass: HomeAssistant,
+    connection: websocket_api.ActiveConnection,
+    msg: dict[str, Any],
+) -> None:
+    """Pause, resume, restart, stop or delete an agent (admins only)."""
+    if (hub := _hub(hass)) is None:
+        _not_loaded(connection, msg["id"])
+        return
+    if (cell := _resolve(hub, connection, msg)) is None:
+        return
+    action = msg["action"]
+    system = hub.system
+    if cell.protected and action in ("stop", "delete"):
+        connection.send_error(
+            msg["id"],
+            ERR_PROTECTED,
+            f"Agent {cell.name} is protected: it cannot be {'stopped' if action == 'stop' else 'deleted'}",
+        )
+        return
+    state = cell.state
+    if action == "pause" and state not in (ActorState.RUNNING, ActorState.PAUSED):
+        connection.send_error(
+            msg["id"],
+            ERR_INVALID_STATE,
+            f"Agent {cell.name} is {state.value}; only a running agent can be paused",
+        )
+        return
+    if action == "resume" and state not in (ActorState.RUNNING, ActorState.PAUSED):
+        connection.send_error(
+            msg["id"],
+            ERR_INVALID_STATE,
+            f"Agent {cell.name} is {state.value}; only a paused agent can be resumed (restart it instead)",
+        )
+        return
+    _LOGGER.debug("Panel: %s agent %s (user %s)", action, cell.name, connection.user)
+    try:
+        match action:
+            case "pause":
+                system.pause(cell.id)
+            case "resume":
+                system.resume(cell.id)
+            case "restart":
+                await system.restart(cell.id)
+            case "stop":
+                await system.stop(cell.id)
+            case "delete":
+                await _async_delete(hass, hub.runtime, cell)
+    except ActorError as err:
+        connection.send_error(msg["id"], _error_code(err), str(err))
+        return
+    connection.send_result(
+        msg["id"],
+        {
+            "agent": cell.name,
+            "state": "removed" if action == "delete" else cell.state.value,
+        },
+    )
+
+
+async def _async_delete(
+    hass: HomeAssistant, runtime: WactorzRuntime, cell: ActorCell
+) -> None:
+    """Remove an agent for good: actor, saved state, registry record, device."""
+    remove = getattr(runtime, "async_remove_agent", None)
+    if remove is not None:  # the runtime's own removal, once it has one
+        await remove(cell.name)
+        return
+    await runtime.system.remove(cell.id)
+    runtime.registry.async_discard(cell.name)
+    coordinator = runtime.coordinators.pop(cell.name, None)
+    if coordinator is not None:
+        coordinator.unbind()
+    registry = dr.async_get(hass)
+    entry_id = runtime.entry.entry_id
+    device = registry.async_get_device(
+        identifiers={(DOMAIN, f"{entry_id}_{cell.name}")}
+    )
+    if device is not None:
+        registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+
+
+@websocket_api.websocket_command(
+    {
+        probatio.Required("type"): "wactorz/chat",
+        probatio.Required("text"): probatio.All(
+            str, probatio.Length(min=1, max=MAX_CHAT_CHARS)
+        ),
+        probatio.Optional("agent"): _AGENT,
+        probatio.Optional("timeout"): probatio.All(
+            probatio.Coerce(float), probatio.Range(min=1, max=MAX_TIMEOUT_S)
+        ),
+    }
+)
+@callback
+def ws_chat(
+    hass: HomeAssistant,
+    connection: websocket_api.ActiveConnection,
+    msg: dict[str, Any],
+) -> None:
+    """Send a line to main, or to `@agent` directly; stream the reply as events.
+
+    The result acknowledges the request (agent, correlation id); then come events
+    `start`, `chunk` (one per piece of text; one piece until providers stream),
+    and `end` with the whole reply, or `error` with a code and a message. The
+    client unsubscribes after `end`/`error`; unsubscribing earlier cancels the wait.
+    """
+    if (hub := _hub(hass)) is None:
+        _not_loaded(connection, msg["id"])
+        return
+    text = msg["text"].strip()
+    target = msg.get("agent")
+    if target is None:
+        mentioned, rest = split_mention(text)
+        if mentioned is not None:
+            target, text = mentioned, rest
+    cell = hub.system.get(target or "main")
+    if cell is None:
+        connection.send_error(
+            msg["id"], websocket_api.ERR_NOT_FOUND, f"Unknown agent {target or 'main'}"
+        )
+        return
+    if not text:
+        connection.send_error(
+            msg["id"],
+            websocket_api.ERR_INVALID_FORMAT,
+            f"Nothing to send to @{cell.name}",
+        )
+        return
+    if cell.state in (ActorState.PAUSED, ActorState.STOPPED):
+        connection.send_error(
+            msg["id"],
+            ERR_INVALID_STATE,
+            f"Agent {cell.name} is {cell.state.value}; resume or restart it first",
+        )
+        return
+    system = hub.system
+    scrubber = hub.scrubber
+    correlation_id = system.ids.next()
+    msg_id = msg["id"]
+
+    async def _run() -> None:
+        connection.send_event(
+            msg_id,
+            {"type": "start", "agent": cell.name, "correlation_id": correlation_id},
+        )
+        try:
+            reply = await system.request(
+                cell.id,
+                {"text": text, "from": "user", "source": "panel"},
+                timeout=msg.get("timeout"),
+                correlation_id=correlation_id,
+            )
+        except ActorError as err:
+            connection.send_event(
+                msg_id,
+                {
+                    "type": "error",
+                    "agent": cell.name,
+                    "code": _error_code(err),
+                    "message": scrubber.scrub(str(err)),
+                },
+            )
+            return
+        value = scrubber.scrub_data(_jsonable(reply.value))
+        reply_text = text_of(value) or (
+            value if isinstance(value, str) else json_bytes(value).decode()
+        )
+        connection.send_event(msg_id, {"type": "chunk", "text": reply_text})
+        connection.send_event(
+            msg_id,
+            {
+                "type": "end",
+                "agent": reply.actor_name,
+                "correlation_id": reply.correlation_id,
+                "text": reply_text,
+                "reply": value,
+            },
+        )
+
+    connection.send_result(
+        msg_id, {"agent": cell.name, "correlation_id": correlation_id}
+    )
+    task = hass.async_create_background_task(
+        _run(), f"wactorz panel chat {correlation_id}"
+    )
+    connection.subscriptions[msg_id] = task.cancel
+
+
+@callback
+def async_register_websocket_commands(hass: HomeAssistant) -> None:
+    """Register the panel's websocket commands (once, from async_setup)."""
+    websocket_api.async_register_command(hass, ws_subscribe)
+    websocket_api.async_register_command(hass, ws_details)
+    websocket_api.async_register_command(hass, ws_control)
+    websocket_api.async_register_command(hass, ws_chat)
