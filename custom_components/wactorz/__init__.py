@@ -15,6 +15,8 @@ from homeassistant.helpers.typing import ConfigType
 
 from .bus import Bus, MemoryBus, MqttBus
 from .const import DOMAIN, ISSUE_MQTT_MISSING
+from .nodes.services import async_setup_node_services
+from .nodes.store import async_remove_node_stores
 from .panel import async_setup_panel
 from .runtime import WactorzConfigEntry, WactorzRuntime
 from .services import async_setup_services
@@ -37,6 +39,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the service actions (they check for a loaded entry per call)."""
     async_setup_services(hass)
+    async_setup_node_services(hass)
     async_register_websocket_commands(hass)
     return True
 
@@ -112,6 +115,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
     for name in registry.agents:
         await store.remove(name)
     await registry.async_remove()
+    await async_remove_node_stores(hass, entry.entry_id)
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.meter").async_remove()
     ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)
 

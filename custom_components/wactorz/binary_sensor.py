@@ -8,12 +8,14 @@ from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
 )
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AgentCoordinator
 from .core import ActorState
 from .entity import WactorzAgentEntity, async_setup_agent_entities
+from .nodes.entities import async_setup_node_entities
 from .runtime import WactorzConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -30,6 +32,7 @@ async def async_setup_entry(
         async_add_entities,
         lambda coordinator: (AgentProblemSensor(coordinator),),
     )
+    async_setup_node_entities(entry, async_add_entities, Platform.BINARY_SENSOR)
 
 
 class AgentProblemSensor(WactorzAgentEntity, BinarySensorEntity):

@@ -58,6 +58,7 @@ async def async_get_config_entry_diagnostics(
             "failed": exporter.failed,
             "backlog": exporter.backlog,
         },
+        "nodes": runtime.nodes.snapshot() if runtime.nodes else None,
         "storage": {"unreadable": sorted(runtime.store.unreadable)},
         "agents": agents,
     }

@@ -24,6 +24,7 @@ from .const import (
     ISSUE_PROVIDER_AUTH,
 )
 from .core import ActorError
+from .nodes.pairing import NodePairingRepairFlow, is_node_found_issue
 from .provider_flow import async_validate_provider
 from .runtime import WactorzConfigEntry
 
@@ -108,6 +109,8 @@ async def async_create_fix_flow(
     prefix = ISSUE_AGENT_GAVE_UP.format("")
     if issue_id.startswith(prefix) and data and isinstance(data.get("agent"), str):
         return RestartAgentRepairFlow(data["agent"])
+    if is_node_found_issue(issue_id) and data and isinstance(data.get("node"), str):
+        return NodePairingRepairFlow(data["node"])
     if issue_id.startswith(ISSUE_PROVIDER_AUTH.format("")) and data:
         return ProviderAuthRepairFlow(str(data.get("subentry_id")))
     return ConfirmRepairFlow()

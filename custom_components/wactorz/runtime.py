@@ -75,6 +75,7 @@ from .ha_agents.map import MapAgent
 from .ha_agents.state_bridge import StateBridgeAgent
 from .io_gateway import IoChatGateway
 from .llm_runtime import LlmRuntime
+from .nodes.manager import NodeManager, async_start_nodes
 from .storage import HaStateStore, RegistryStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class WactorzRuntime:
     exporter: EventExporter = field(init=False)
     export_events: bool = False
     io_gateway: IoChatGateway | None = None
+    nodes: NodeManager | None = None
     llm: LlmRuntime = field(init=False)
     last_turn: TurnResult | None = None
     turns: OrderedDict[str, TurnResult] = field(default_factory=OrderedDict)
@@ -185,6 +187,7 @@ class WactorzRuntime:
             )
         await self._async_start_optional_agents(options)
         await self._async_start_user_agents()
+        self.nodes = await async_start_nodes(self)
         self._stop_unsub = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
         )
@@ -556,6 +559,9 @@ class WactorzRuntime:
         if self._stop_unsub is not None:
             self._stop_unsub()
             self._stop_unsub = None
+        if self.nodes is not None:
+            await self.nodes.async_stop()
+            self.nodes = None
         await self.system.shutdown()
         for unsubscribe in self._unsubscribers:
             unsubscribe()

@@ -11,7 +11,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -21,6 +21,7 @@ from .const import SIGNAL_USAGE
 from .coordinator import AgentCoordinator, AgentSnapshot
 from .core import ActorState
 from .entity import WactorzAgentEntity, async_setup_agent_entities
+from .nodes.entities import async_setup_node_entities
 from .runtime import WactorzConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -100,6 +101,7 @@ async def async_setup_entry(
     )
     main = entry.runtime_data.coordinators["main"]
     async_add_entities([TotalUsageSensor(main, entry, d) for d in TOTALS])
+    async_setup_node_entities(entry, async_add_entities, Platform.SENSOR)
 
 
 class AgentSensor(WactorzAgentEntity, SensorEntity):

@@ -33,6 +33,7 @@ from .core import (
     MailboxFullError,
     ProtectedActorError,
 )
+from .nodes.services import async_stop_remote_agent
 from .runtime import WactorzConfigEntry
 
 SERVICE_SEND = "send"
@@ -169,6 +170,12 @@ async def _async_ask(call: ServiceCall) -> ServiceResponse:
 async def _async_control(call: ServiceCall) -> None:
     entry = _entry(call.hass)
     system = entry.runtime_data.system
+    if (
+        call.service == SERVICE_STOP
+        and system.get(call.data[ATTR_AGENT]) is None
+        and await async_stop_remote_agent(call.hass, call.data[ATTR_AGENT])
+    ):
+        return
     cell = _agent(entry, call.data[ATTR_AGENT])
     try:
         match call.service:

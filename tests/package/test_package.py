@@ -84,7 +84,7 @@ def test_every_service_is_described_and_translated() -> None:
 def test_translation_keys_used_in_code_exist() -> None:
     """Every translation_key in the code has a string."""
     strings = _json(INTEGRATION / "strings.json")
-    source = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.rglob("*.py"))
     for key in strings["exceptions"]:
         assert f'"{key}"' in source, f"unused exception string {key}"
     for platform, entities in strings["entity"].items():

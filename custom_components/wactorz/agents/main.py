@@ -14,6 +14,7 @@ from contextlib import suppress
 from typing import Any
 
 from ..core import Actor, ActorError, Message
+from ..nodes.commands import NODE_HELP, node_command
 from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
 from .text import split_mention, text_of
 
@@ -35,6 +36,7 @@ HELP = (
     "/memory remember <key>: <value>\n"
     "/webhook - stored webhooks (masked); /webhook discord|slack|telegram <url>\n"
     "/cost - LLM tokens and cost\n"
+    f"{NODE_HELP}\n"
     "Mention an agent with @name to send it a message."
 )
 
@@ -104,6 +106,9 @@ class MainActor(Actor):
     ) -> tuple[str, str] | None:
         """Answer commands and mentions without an LLM; None when the LLM must answer."""
         if text.startswith("/"):
+            remote = await node_command(self.system, text)
+            if remote is not None:
+                return remote, "command"
             return self._command(text), "command"
         target, rest = split_mention(text)
         if target is not None and target != self.name:

@@ -1,0 +1,1055 @@
+"""NodeManager: remote edge nodes seen from Home Assistant.
+
+Telemetry in (unsigned): `wactorz/+/announce`, `nodes/+/status` (retained;
+the node's last will is `offline`), `nodes/+/heartbeat`, `nodes/+/errors`.
+Signed replies in: `nodes/+/agents`, `nodes/+/migrate_result` (verified with
+the node's secret, fresh, never replayed). Control out: signed with the node's
+secret; what a node runs is HA's retained `nodes/{node}/desired_state`
+(`revision` = unix ms, strictly increasing), so a node that was offline
+catches up when it comes back and a migrated agent is never resurrected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+import json
+import logging
+import secrets
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components import mqtt
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
+
+from ..const import DOMAIN
+from ..entity import MANUFACTURER
+from . import commands
+from .issues import async_node_found, async_node_paired
+from .responder import TaskResponder
+from .signing import (
+    MAX_PAYLOAD_BYTES,
+    NAME_RE,
+    ReplayGuard,
+    SignatureError,
+    decode,
+    key_id,
+    parse_secret,
+    sign,
+    verify,
+)
+from .store import NodeStore
+
+if TYPE_CHECKING:
+    from ..runtime import WactorzRuntime
+
+_LOGGER = logging.getLogger(__name__)
+
+SIGNAL_NODE_ADDED: Final = "wactorz_node_added_{}"
+SIGNAL_NODE_UPDATED: Final = "wactorz_node_updated_{}_{}"
+SIGNAL_REMOTE_AGENT_ADDED: Final = "wactorz_remote_agent_added_{}"
+SIGNAL_REMOTE_AGENT_UPDATED: Final = "wactorz_remote_agent_updated_{}_{}"
+EVENT_NODE_ERROR: Final = "wactorz_node_error"
+EVENT_MIGRATION: Final = "wactorz_migration"
+
+MAX_NODES: Final = 64
+MAX_AGENTS_PER_NODE: Final = 256
+MAX_REMOTE_AGENTS: Final = 2048
+MAX_WAITING: Final = 64
+CONTROL_TIMEOUT_S: Final = 15.0
+MAX_TIMEOUT_S: Final = 120.0
+ERROR_EVENTS_PER_WINDOW: Final = 20
+ERROR_WINDOW_S: Final = 10.0
+MIN_SILENCE_S: Final = 2.0
+AGENT_STATES: Final = (
+    "created",
+    "installing",
+    "starting",
+    "running",
+    "restarting",
+    "stopping",
+    "stopped",
+    "failed",
+)
+ERROR_CODES: Final = frozenset(
+    {
+        "too_large",
+        "bad_json",
+        "not_paired",
+        "unsigned",
+        "bad_envelope",
+        "bad_signature",
+        "stale",
+        "replayed",
+        "invalid_payload",
+        "refused",
+        "internal",
+    }
+)
+_AGENT_FIELDS: Final = (
+    "id",
+    "kind",
+    "class",
+    "state",
+    "restarts",
+    "tasks_done",
+    "tasks_failed",
+    "mailbox",
+    "busy",
+    "uptime_s",
+    "last_error",
+)
+_SPEC_FIELDS: Final = frozenset(
+    {
+        "name",
+        "kind",
+        "class",
+        "source",
+        "entry",
+        "config",
+        "id",
+        "description",
+        "packages",
+        "task_timeout_s",
+        "restart",
+        "state",
+        "state_id",
+        "replace",
+    }
+)
+
+# English text of every NodeError (the same as strings.json "exceptions").
+MESSAGES: Final = {
+    "nodes_unavailable": "Remote nodes are not available: Wactorz is not loaded or MQTT is not set up.",
+    "invalid_node_name": "{node} is not a valid node name (letters, digits, _ . -; at most 64).",
+    "invalid_agent_name": "{agent} is not a valid agent name (letters, digits, _ . -; at most 64).",
+    "invalid_node_secret": "The node secret must be the content of the node's secret file: at least 64 hexadecimal characters.",
+    "node_secret_file": "Cannot read a node secret from {path}: the file must exist, be in a directory allowed by allowlist_external_dirs and be at most 4 KiB.",
+    "node_key_mismatch": "This secret does not belong to node {node}: it announces key id {key_id}.",
+    "node_not_paired": "Node {node} is not paired: give Home Assistant its secret first (wactorz.pair_node).",
+    "too_many_nodes": "Too many nodes (at most {limit}).",
+    "node_unknown_class": "Node {node} has no built-in agent class {agent_class} (it has: {classes}).",
+    "node_spec_invalid": "This agent cannot be sent to a node: {error}",
+    "agent_name_local": "{agent} is an agent of Home Assistant itself; choose another name.",
+    "agent_on_other_node": "An agent named {agent} already runs on node {node}.",
+    "remote_agent_not_found": "No node runs an agent named {agent}.",
+    "already_on_node": "{agent} already runs on node {node}.",
+    "migration_failed": "Moving {agent} off node {node} failed: {error}",
+    "migration_source_unknown": "Node {node} is offline and Home Assistant does not know how {agent} was started there.",
+    "node_timeout": "Node {node} did not answer within {timeout} s.",
+    "node_publish_failed": "Could not send to node {node}: {error}",
+}
+
+
+class NodeError(Exception):
+    """A refused node operation: a translation key, placeholders, and English text."""
+
+    def __init__(
+        self, key: str, *, validation: bool = True, **placeholders: str
+    ) -> None:
+        """Create the error; `validation` False means it is not the caller's fault."""
+        super().__init__(MESSAGES[key].format(**placeholders))
+        self.key = key
+        self.validation = validation
+        self.placeholders = placeholders
+
+
+@dataclass
+class NodeRecord:
+    """What HA knows about one node."""
+
+    name: str
+    online: bool | None = None
+    status_reason: str | None = None
+    version: str | None = None
+    protocol: int | None = None
+    python: str | None = None
+    platform: str | None = None
+    announced_paired: bool | None = None
+    key_id: str | None = None
+    capabilities: dict[str, Any] = field(default_factory=dict)
+    heartbeat_s: float = 10.0
+    last_heartbeat: float | None = None
+    uptime_s: float | None = None
+    load: list[float] | None = None
+    rss_kb: int | None = None
+    agents: list[dict[str, Any]] = field(default_factory=list)
+    errors: int = 0
+    last_error: dict[str, Any] | None = None
+    bad_replies: int = 0
+    desired: dict[str, dict[str, Any]] = field(default_factory=dict)
+    managed: bool = False
+    revision: int = 0
+    error_times: list[float] = field(default_factory=list)
+
+    def to_store(self) -> dict[str, Any]:
+        """Return what is kept across restarts."""
+        return {
+            "version": self.version,
+            "protocol": self.protocol,
+            "key_id": self.key_id,
+            "capabilities": self.capabilities,
+            "heartbeat_s": self.heartbeat_s,
+            "desired": list(self.desired.values()),
+            "managed": self.managed,
+            "revision": self.revision,
+            "errors": self.errors,
+        }
+
+    @classmethod
+    def from_store(cls, name: str, data: dict[str, Any]) -> NodeRecord:
+        """Rebuild a record saved by `to_store` (unknown or bad fields dropped)."""
+        record = cls(name)
+        record.version = _str(data.get("version"))
+        record.protocol = _int(data.get("protocol"))
+        record.key_id = _str(data.get("key_id"))
+        caps = data.get("capabilities")
+        record.capabilities = caps if isinstance(caps, dict) else {}
+        record.heartbeat_s = _float(data.get("heartbeat_s")) or 10.0
+        record.desired = {
+            spec["name"]: spec
+            for spec in data.get("desired") or []
+            if isinstance(spec, dict) and isinstance(spec.get("name"), str)
+        }
+        record.managed = bool(data.get("managed"))
+        record.revision = _int(data.get("revision")) or 0
+        record.errors = _int(data.get("errors")) or 0
+        return record
+
+
+@dataclass
+class RemoteAgent:
+    """An agent some node reported in its heartbeat."""
+
+    name: str
+    node: str
+    info: dict[str, Any]
+    present: bool = True
+
+
+@dataclass
+class _Migration:
+    source: str
+    target: str
+    request_id: str
+    started: float
+
+
+def _str(value: Any, limit: int = 128) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _node_of(topic: str, first: str, last: str) -> str | None:
+    """Return `{node}` of `{first}/{node}/{last}` when it is a valid name."""
+    parts = topic.split("/")
+    if len(parts) == 3 and parts[0] == first and parts[2] == last:
+        if NAME_RE.match(parts[1]):
+            return parts[1]
+    return None
+
+
+def check_node_name(node: str) -> str:
+    """Return `node` or raise NodeError (invalid_node_name)."""
+    if not isinstance(node, str) or not NAME_RE.match(node):
+        raise NodeError("invalid_node_name", node=str(node)[:80])
+    return node
+
+
+def check_agent_name(agent: str) -> str:
+    """Return `agent` or raise NodeError (invalid_agent_name)."""
+    if not isinstance(agent, str) or not NAME_RE.match(agent):
+        raise NodeError("invalid_agent_name", agent=str(agent)[:80])
+    return agent
+
+
+def check_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """Check a spawn spec as far as HA can (the node validates it fully)."""
+    if not isinstance(spec, dict):
+        raise NodeError("node_spec_invalid", error="not an object")
+    unknown = sorted(set(spec) - _SPEC_FIELDS)
+    if unknown:
+        raise NodeError("node_spec_invalid", error=f"unknown field(s) {unknown}")
+    check_agent_name(spec.get("name", ""))
+    kind = spec.get("kind", "builtin")
+    if kind != "builtin":
+        # Generated code runs on nodes only after QA review and confirmation.
+        raise NodeError("node_spec_invalid", error="only built-in agents")
+    agent_class = spec.get("class")
+    if not isinstance(agent_class, str) or not NAME_RE.match(agent_class):
+        raise NodeError("node_spec_invalid", error="'class' names a built-in class")
+    if not isinstance(spec.get("config", {}), dict):
+        raise NodeError("node_spec_invalid", error="'config' must be an object")
+    try:
+        size = len(json.dumps(spec, allow_nan=False).encode())
+    except TypeError, ValueError:
+        raise NodeError("node_spec_invalid", error="not plain JSON") from None
+    if size > MAX_PAYLOAD_BYTES // 2:
+        raise NodeError("node_spec_invalid", error="too large")
+    return spec
+
+
+class NodeManager:
+    """Every remote node of one config entry; owned by the runtime."""
+
+    def __init__(self, runtime: WactorzRuntime) -> None:
+        """Create the manager; call `async_start`."""
+        self.runtime = runtime
+        self.hass: HomeAssistant = runtime.hass
+        self.entry_id: str = runtime.entry.entry_id
+        self.nodes: dict[str, NodeRecord] = {}
+        self.remote_agents: dict[str, RemoteAgent] = {}
+        self.responder = TaskResponder(self)
+        self.refused_replies = 0
+        self._store = NodeStore(self.hass, self.entry_id)
+        self._secrets: dict[str, str] = {}
+        self._guard = ReplayGuard()
+        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._migrations: dict[str, _Migration] = {}
+        self._timers: dict[str, CALLBACK_TYPE] = {}
+        self._unsubscribers: list[Callable[[], None]] = []
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.reply_topic = f"wactorz/{runtime.node_name}/reply"
+        self.started = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def async_start(self) -> None:
+        """Load records and secrets, subscribe, start the task responder."""
+        records, stored_secrets = await self._store.async_load()
+        for name, data in list(records.items())[:MAX_NODES]:
+            if NAME_RE.match(name) and isinstance(data, dict):
+                self.nodes[name] = NodeRecord.from_store(name, data)
+        self._secrets = {
+            node: value
+            for node, value in stored_secrets.items()
+            if NAME_RE.match(node) and _valid_secret(value)
+        }
+        self._register_secrets(self._secrets.values())
+        handlers: tuple[tuple[str, Callable[[str, bytes], None]], ...] = (
+            ("wactorz/+/announce", self._on_announce),
+            ("nodes/+/status", self._on_status),
+            ("nodes/+/heartbeat", self._on_heartbeat),
+            ("nodes/+/errors", self._on_errors),
+            ("nodes/+/agents", self._on_signed_reply),
+            ("nodes/+/migrate_result", self._on_signed_reply),
+            (self.reply_topic, self.responder.on_reply),
+            ("agents/by-name/+/task", self.responder.on_task),
+        )
+        for topic, handler in handlers:
+            self._unsubscribers.append(await self._subscribe(topic, handler))
+        commands.register(self.runtime.system, self)
+        self.started = True
+
+    async def async_stop(self) -> None:
+        """Unsubscribe, cancel timers and waiters, write pending records."""
+        self.started = False
+        commands.unregister(self.runtime.system)
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+        for cancel in self._timers.values():
+            cancel()
+        self._timers.clear()
+        for future in self._waiting.values():
+            future.cancel()
+        self._waiting.clear()
+        await self.responder.async_stop()
+        await self._store.async_flush()
+
+    async def _subscribe(
+        self, topic: str, handler: Callable[[str, bytes], None]
+    ) -> Callable[[], None]:
+        """Subscribe at QoS 1 through HA's MQTT client (or the in-memory bus)."""
+        if self.runtime.bus.kind == "mqtt":
+
+            @callback
+            def on_message(message: mqtt.ReceiveMessage) -> None:
+                payload = message.payload
+                raw = payload if isinstance(payload, bytes) else str(payload).encode()
+                handler(message.topic, raw)
+
+            return await mqtt.async_subscribe(
+                self.hass, topic, on_message, qos=1, encoding=None
+            )
+
+        def on_bus(topic: str, payload: str) -> None:
+            handler(topic, payload.encode())
+
+        return await self.runtime.bus.subscribe(topic, on_bus)
+
+    async def _publish(self, node: str, topic: str, data: Any, *, retain: bool) -> None:
+        """Publish at QoS 1; refuse what the node would refuse as too large."""
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if len(text.encode()) > MAX_PAYLOAD_BYTES:
+            raise NodeError("node_spec_invalid", error="message too large")
+        try:
+            await self.runtime.bus.publish(topic, text, qos=1, retain=retain)
+        except HomeAssistantError as err:
+            raise NodeError(
+                "node_publish_failed",
+                validation=False,
+                node=node,
+                error=self.runtime.scrubber.scrub(str(err))[:200],
+            ) from err
+
+    # ---------------------------------------------------------------- records
+
+    def _record(self, node: str, *, create: bool = True) -> NodeRecord | None:
+        record = self.nodes.get(node)
+        if record is None and create and len(self.nodes) < MAX_NODES:
+            record = self.nodes[node] = NodeRecord(node)
+            async_dispatcher_send(
+                self.hass, SIGNAL_NODE_ADDED.format(self.entry_id), node
+            )
+        return record
+
+    @callback
+    def _changed(self, node: str, *, persist: bool = False) -> None:
+        async_dispatcher_send(
+            self.hass, SIGNAL_NODE_UPDATED.format(self.entry_id, node)
+        )
+        if persist:
+            self._store.schedule_save(self._store_data)
+
+    def _store_data(self) -> dict[str, Any]:
+        return {name: record.to_store() for name, record in self.nodes.items()}
+
+    def has_secret(self, node: str) -> bool:
+        """Return True when HA holds a secret for `node`."""
+        return node in self._secrets
+
+    def _secret(self, node: str) -> bytes:
+        value = self._secrets.get(node)
+        if value is None:
+            raise NodeError("node_not_paired", node=node)
+        return bytes.fromhex(value)
+
+    def _register_secrets(self, values: Any) -> None:
+        literals = [v for value in values for v in (value.lower(), value.upper())]
+        self.runtime.scrubber.add(literals)
+
+    # ------------------------------------------------------------- telemetry
+
+    @callback
+    def _on_announce(self, topic: str, raw: bytes) -> None:
+        node = _node_of(topic, "wactorz", "announce")
+        if node is None or not raw:
+            return
+        data = _json_object(raw)
+        if data is None or data.get("node") != node:
+            return
+        record = self._record(node)
+        if record is None:
+            return
+        record.version = _str(data.get("version"), 64)
+        record.protocol = _int(data.get("protocol"))
+        record.python = _str(data.get("python"), 32)
+        record.platform = _str(data.get("platform"), 64)
+        record.announced_paired = bool(data.get("paired"))
+        announced_key = data.get("key_id")
+        record.key_id = (
+            announced_key
+            if isinstance(announced_key, str) and len(announced_key) == 16
+            else None
+        )
+        caps = data.get("capabilities")
+        if isinstance(caps, dict):
+            record.capabilities = {
+                "builtin": [c for c in caps.get("builtin") or [] if isinstance(c, str)][
+                    :64
+                ],
+                "code": bool(caps.get("code")),
+                "packages": [
+                    c for c in caps.get("packages") or [] if isinstance(c, str)
+                ][:64],
+            }
+        heartbeat_s = _float(data.get("heartbeat_s"))
+        if heartbeat_s is not None and 0 < heartbeat_s <= 3600:
+            record.heartbeat_s = heartbeat_s
+        if not self.has_secret(node):
+            async_node_found(self.hass, node, record.key_id)
+        self._changed(node, persist=True)
+
+    @callback
+    def _on_status(self, topic: str, raw: bytes) -> None:
+        node = _node_of(topic, "nodes", "status")
+        if node is None or not raw:
+            return
+        data = _json_object(raw)
+        if data is None or data.get("status") not in ("online", "offline"):
+            return
+        record = self._record(node)
+        if record is None:
+            return
+        if data["status"] == "online":
+            record.online = True
+            record.status_reason = None
+            self._arm_silence(record)
+        else:
+            record.online = False
+            record.status_reason = _str(data.get("reason"), 32) or "connection_lost"
+            self._cancel_silence(node)
+            self._mark_agents_absent(record)
+        self._changed(node)
+
+    @callback
+    def _on_heartbeat(self, topic: str, raw: bytes) -> None:
+        node = _node_of(topic, "nodes", "heartbeat")
+        if node is None or not raw:
+            return
+        data = _json_object(raw)
+        if data is None or data.get("node") != node:
+            return
+        record = self._record(node)
+        if record is None:
+            return
+        record.online = True
+        record.status_reason = None
+        record.last_heartbeat = time.time()
+        record.version = _str(data.get("version"), 64) or record.version
+        record.uptime_s = _float(data.get("uptime_s"))
+        load = data.get("load")
+        record.load = (
+            [float(v) for v in load[:3] if _float(v) is not None]
+            if isinstance(load, list)
+            else None
+        )
+        record.rss_kb = _int(data.get("rss_kb"))
+        record.announced_paired = bool(data.get("paired"))
+        agents = data.get("agents")
+        record.agents = [
+            self._agent_info(item)
+            for item in (agents if isinstance(agents, list) else [])[
+                :MAX_AGENTS_PER_NODE
+            ]
+            if isinstance(item, dict)
+            and isinstance(item.get("name"), str)
+            and NAME_RE.match(item["name"])
+        ]
+        self._arm_silence(record)
+        self._update_remote_agents(record)
+        self._check_migrations(record)
+        self._changed(node)
+
+    def _agent_info(self, item: dict[str, Any]) -> dict[str, Any]:
+        info: dict[str, Any] = {"name": item["name"]}
+        for key in _AGENT_FIELDS:
+            value = item.get(key)
+            if isinstance(value, str):
+                value = self.runtime.scrubber.scrub(value[:500])
+            elif not isinstance(value, (int, float, bool, type(None))):
+                value = None
+            info[key] = value
+        if info["state"] not in AGENT_STATES:
+            info["state"] = None
+        return info
+
+    def _update_remote_agents(self, record: NodeRecord) -> None:
+        listed = {info["name"]: info for info in record.agents}
+        for name, info in listed.items():
+            known = self.remote_agents.get(name)
+            if known is None:
+                if len(self.remote_agents) >= MAX_REMOTE_AGENTS:
+                    continue
+                self.remote_agents[name] = RemoteAgent(name, record.name, info)
+                async_dispatcher_send(
+                    self.hass, SIGNAL_REMOTE_AGENT_ADDED.format(self.entry_id), name
+                )
+                continue
+            moved = known.node != record.name
+            known.node, known.info, known.present = record.name, info, True
+            if moved:
+                self._move_device(name, record.name)
+            self._agent_changed(name)
+        for agent in self.remote_agents.values():
+            if agent.node == record.name and agent.present and agent.name not in listed:
+                agent.present = False
+                agent.info = {**agent.info, "state": "stopped", "busy": False}
+                self._agent_changed(agent.name)
+
+    def _mark_agents_absent(self, record: NodeRecord) -> None:
+        for agent in self.remote_agents.values():
+            if agent.node == record.name:
+                self._agent_changed(agent.name)
+
+    @callback
+    def _agent_changed(self, agent: str) -> None:
+        async_dispatcher_send(
+            self.hass, SIGNAL_REMOTE_AGENT_UPDATED.format(self.entry_id, agent)
+        )
+
+    def ensure_node_device(self, node: str) -> str:
+        """Return the device id of a node, registering the device when needed."""
+        record = self.nodes.get(node)
+        device = dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.entry_id,
+            identifiers={node_identifier(self.entry_id, node)},
+            name=node,
+            manufacturer=MANUFACTURER,
+            model="Edge node",
+            model_id="wactorz-edge",
+            sw_version=record.version if record is not None else None,
+        )
+        return device.id
+
+    def _move_device(self, agent: str, node: str) -> None:
+        """Hang a migrated agent's device under its new node."""
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device_by_identifier(
+            remote_agent_identifier(self.entry_id, agent), self.entry_id
+        )
+        if device is not None:
+            registry.async_update_device(
+                device.id, via_device_id=self.ensure_node_device(node)
+            )
+
+    def remote_agent_available(self, agent: str) -> bool:
+        """Return True while the agent's node is online."""
+        known = self.remote_agents.get(agent)
+        if known is None:
+            return False
+        record = self.nodes.get(known.node)
+        return record is not None and bool(record.online)
+
+    def _arm_silence(self, record: NodeRecord) -> None:
+        """Mark the node offline when its heartbeats stop (3.5 periods)."""
+        self._cancel_silence(record.name)
+        delay = max(3.5 * record.heartbeat_s, MIN_SILENCE_S)
+        self._timers[record.name] = async_call_later(
+            self.hass, delay, partial(self._on_silence, record.name)
+        )
+
+    def _cancel_silence(self, node: str) -> None:
+        cancel = self._timers.pop(node, None)
+        if cancel is not None:
+            cancel()
+
+    @callback
+    def _on_silence(self, node: str, _now: Any) -> None:
+        self._timers.pop(node, None)
+        record = self.nodes.get(node)
+        if record is not None and record.online:
+            record.online = False
+            record.status_reason = "silent"
+            self._mark_agents_absent(record)
+            self._changed(node)
+
+    @callback
+    def _on_errors(self, topic: str, raw: bytes) -> None:
+        node = _node_of(topic, "nodes", "errors")
+        if node is None or not raw:
+            return
+        data = _json_object(raw)
+        if data is None or data.get("code") not in ERROR_CODES:
+            return
+        record = self._record(node)
+        if record is None:
+            return
+        scrub = self.runtime.scrubber.scrub
+        suppressed = _int(data.get("suppressed")) or 0
+        record.errors += 1 + max(0, min(suppressed, 10_000))
+        record.last_error = {
+            "code": data["code"],
+            "kind": scrub(_str(data.get("kind"), 32) or ""),
+            "topic": scrub(_str(data.get("topic"), 256) or ""),
+            "error": scrub(_str(data.get("error"), 300) or ""),
+            "ts": _int(data.get("ts")),
+        }
+        now = time.monotonic()
+        record.error_times = [t for t in record.error_times if now - t < ERROR_WINDOW_S]
+        if len(record.error_times) < ERROR_EVENTS_PER_WINDOW:
+            record.error_times.append(now)
+            self.hass.bus.async_fire(
+                EVENT_NODE_ERROR, {"node": node, **record.last_error}
+            )
+        _LOGGER.debug(
+            "Node %s refused a %s message: %s",
+            node,
+            record.last_error["kind"],
+            data["code"],
+        )
+        self._changed(node, persist=True)
+
+    # --------------------------------------------------------- signed replies
+
+    @callback
+    def _on_signed_reply(self, topic: str, raw: bytes) -> None:
+        parts = topic.split("/")
+        if len(parts) != 3 or not NAME_RE.match(parts[1]):
+            return
+        node, kind = parts[1], parts[2]
+        secret = self._secrets.get(node)
+        if secret is None or not raw:
+            return
+        try:
+            payload, ts, nonce = verify(
+                decode(raw), secret=bytes.fromhex(secret), kind=kind, node=node
+            )
+            self._guard.check(ts, nonce)
+        except SignatureError as err:
+            self.refused_replies += 1
+            record = self.nodes.get(node)
+            if record is not None:
+                record.bad_replies += 1
+            _LOGGER.warning("Refused a %s reply from node %s: %s", kind, node, err.code)
+            return
+        if not isinstance(payload, dict):
+            return
+        request_id = payload.get("request_id")
+        future = self._waiting.get(f"{node}/{kind}/{request_id}")
+        if future is not None and not future.done():
+            future.set_result(payload)
+
+    async def _request(
+        self, node: str, kind: str, reply: str, payload: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
+        """Send a signed request and wait for the node's signed answer."""
+        request_id = payload["request_id"]
+        key = f"{node}/{reply}/{request_id}"
+        if len(self._waiting) >= MAX_WAITING:
+            raise NodeError("node_timeout", validation=False, node=node, timeout="0")
+        future: asyncio.Future[dict[str, Any]] = self.hass.loop.create_future()
+        self._waiting[key] = future
+        try:
+            await self._publish(
+                node,
+                f"nodes/{node}/{kind}",
+                sign(self._secret(node), kind, node, payload),
+                retain=False,
+            )
+            async with asyncio.timeout(timeout):
+                return await future
+        except TimeoutError:
+            raise NodeError(
+                "node_timeout", validation=False, node=node, timeout=f"{timeout:g}"
+            ) from None
+        finally:
+            self._waiting.pop(key, None)
+
+    # ---------------------------------------------------------------- control
+
+    def _lock(self, node: str) -> asyncio.Lock:
+        lock = self._locks.get(node)
+        if lock is None:
+            lock = self._locks[node] = asyncio.Lock()
+        return lock
+
+    async def _async_publish_desired(self, record: NodeRecord) -> None:
+        """Publish the node's retained desired_state (revision = unix ms, increasing)."""
+        revision = max(time.time_ns() // 1_000_000, record.revision + 1)
+        payload = {"agents": list(record.desired.values()), "revision": revision}
+        envelope = sign(
+            self._secret(record.name), "desired_state", record.name, payload
+        )
+        await self._publish(
+            record.name, f"nodes/{record.name}/desired_state", envelope, retain=True
+        )
+        record.revision = revision
+        record.managed = True
+        self._changed(record.name, persist=True)
+
+    def locate(self, agent: str) -> str | None:
+        """Return the node that should run (or runs) `agent`, if any."""
+        for record in self.nodes.values():
+            if agent in record.desired:
+                return record.name
+        known = self.remote_agents.get(agent)
+        if known is not None and known.present:
+            return known.node
+        return None
+
+    def is_remote(self, agent: str) -> bool:
+        """Return True when some node runs (or should run) `agent`."""
+        return self.locate(agent) is not None
+
+    async def async_pair(self, node: str, secret_text: str) -> dict[str, Any]:
+        """Store a node's secret (pasted from its secret file); return its key id."""
+        check_node_name(node)
+        try:
+            secret = parse_secret(secret_text)
+        except ValueError:
+            raise NodeError("invalid_node_secret") from None
+        fingerprint = key_id(secret)
+        record = self.nodes.get(node)
+        if record is not None and record.key_id and record.key_id != fingerprint:
+            raise NodeError("node_key_mismatch", node=node, key_id=record.key_id)
+        if record is None and self._record(node) is None:
+            raise NodeError("too_many_nodes", limit=str(MAX_NODES))
+        self._secrets[node] = secret.hex()
+        self._register_secrets([secret.hex(), "".join(secret_text.split())])
+        await self._store.async_save_secrets(self._secrets)
+        async_node_paired(self.hass, node)
+        self._changed(node, persist=True)
+        return {
+            "node": node,
+            "key_id": fingerprint,
+            "matches_announce": record is not None and record.key_id == fingerprint,
+        }
+
+    async def async_spawn(self, node: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """Add (or replace) an agent in a node's desired set and publish it."""
+        check_node_name(node)
+        check_spec(spec)
+        agent = spec["name"]
+        if self.runtime.system.get(agent) is not None:
+            raise NodeError("agent_name_local", agent=agent)
+        elsewhere = self.locate(agent)
+        if elsewhere is not None and elsewhere != node:
+            raise NodeError("agent_on_other_node", agent=agent, node=elsewhere)
+        self._secret(node)
+        record = self._record(node)
+        if record is None:
+            raise NodeError("too_many_nodes", limit=str(MAX_NODES))
+        builtin = record.capabilities.get("builtin")
+        if builtin and spec["class"] not in builtin:
+            raise NodeError(
+                "node_unknown_class",
+                node=node,
+                agent_class=spec["class"],
+                classes=", ".join(builtin),
+            )
+        async with self._lock(node):
+            record.desired[agent] = {"kind": "builtin", "config": {}, **spec}
+            await self._async_publish_desired(record)
+        return {"node": node, "agent": agent, "online": bool(record.online)}
+
+    async def async_stop_agent(self, agent: str) -> str:
+        """Stop a remote agent (remove it from its node's desired set); return the node."""
+        check_agent_name(agent)
+        node = self.locate(agent)
+        if node is None:
+            raise NodeError("remote_agent_not_found", agent=agent)
+        record = self.nodes[node]
+        async with self._lock(node):
+            if agent in record.desired or record.managed:
+                record.desired.pop(agent, None)
+                await self._async_publish_desired(record)
+            else:  # started by someone else: stop it imperatively
+                envelope = sign(self._secret(node), "stop", node, {"name": agent})
+                await self._publish(node, f"nodes/{node}/stop", envelope, retain=False)
+        return node
+
+    async def async_list_agents(
+        self, node: str, timeout: float = CONTROL_TIMEOUT_S
+    ) -> list[dict[str, Any]]:
+        """Ask a node for its agents (signed request, signed answer)."""
+        check_node_name(node)
+        self._secret(node)
+        answer = await self._request(
+            node, "list", "agents", {"request_id": _request_id("list")}, timeout
+        )
+        agents = answer.get("agents")
+        return [
+            self._agent_info(item)
+            for item in (agents if isinstance(agents, list) else [])[
+                :MAX_AGENTS_PER_NODE
+            ]
+            if isinstance(item, dict) and isinstance(item.get("name"), str)
+        ]
+
+    async def async_migrate(
+        self, agent: str, target: str, timeout: float = CONTROL_TIMEOUT_S
+    ) -> dict[str, Any]:
+        """Move an agent (with its state) to `target`; queued when `target` is offline.
+
+        Online source: `migrate` -> signed `migrate_result` with spec + state.
+        Offline source: the spec HA holds (with the last state it carried).
+        Then the source's desired_state without the agent, the target's with it;
+        both retained, so neither a late source nor a late target gets it wrong.
+        """
+        check_agent_name(agent)
+        check_node_name(target)
+        source = self.locate(agent)
+        if source is None:
+            raise NodeError("remote_agent_not_found", agent=agent)
+        if source == target:
+            raise NodeError("already_on_node", agent=agent, node=target)
+        self._secret(target)
+        target_record = self._record(target)
+        if target_record is None:
+            raise NodeError("too_many_nodes", limit=str(MAX_NODES))
+        source_record = self.nodes[source]
+        request_id = _request_id("mig")
+        carried_state = False
+        if source_record.online and self.has_secret(source):
+            result = await self._request(
+                source,
+                "migrate",
+                "migrate_result",
+                {"agent": agent, "request_id": request_id, "target": target},
+                timeout,
+            )
+            if (
+                result.get("ok") is not True
+                or result.get("agent") != agent
+                or not isinstance(result.get("spec"), dict)
+            ):
+                error = self.runtime.scrubber.scrub(str(result.get("error", "")))
+                raise NodeError(
+                    "migration_failed",
+                    validation=False,
+                    agent=agent,
+                    node=source,
+                    error=error[:200] or "refused",
+                )
+            spec = {k: v for k, v in result["spec"].items() if k in _SPEC_FIELDS}
+            carried_state = "state" in spec
+        elif agent in source_record.desired:
+            spec = dict(source_record.desired[agent])
+        else:
+            raise NodeError("migration_source_unknown", agent=agent, node=source)
+        spec.pop("replace", None)
+        async with self._lock(source):
+            source_record.desired.pop(agent, None)
+            if source_record.managed:
+                await self._async_publish_desired(source_record)
+        async with self._lock(target):
+            target_record.desired[agent] = spec
+            await self._async_publish_desired(target_record)
+        self._migrations[agent] = _Migration(
+            source, target, request_id, time.monotonic()
+        )
+        status = "moving" if target_record.online else "queued"
+        self.hass.bus.async_fire(
+            EVENT_MIGRATION,
+            {"agent": agent, "source": source, "target": target, "status": status},
+        )
+        return {
+            "agent": agent,
+            "source": source,
+            "target": target,
+            "request_id": request_id,
+            "status": status,
+            "state_carried": carried_state,
+        }
+
+    def _check_migrations(self, record: NodeRecord) -> None:
+        for info in record.agents:
+            migration = self._migrations.get(info["name"])
+            if (
+                migration is not None
+                and migration.target == record.name
+                and info["state"] == "running"
+            ):
+                del self._migrations[info["name"]]
+                self.hass.bus.async_fire(
+                    EVENT_MIGRATION,
+                    {
+                        "agent": info["name"],
+                        "source": migration.source,
+                        "target": migration.target,
+                        "status": "completed",
+                    },
+                )
+
+    async def async_ask_remote(
+        self, agent: str, payload: Any, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Send a task to an agent on a node and return its reply (`ok`, `result`/`error`)."""
+        check_agent_name(agent)
+        return await self.responder.async_ask(agent, payload, timeout)
+
+    # --------------------------------------------------------- chat commands
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Describe every node (no secrets): for list_nodes, /nodes and diagnostics."""
+        return [
+            {
+                "name": record.name,
+                "online": bool(record.online),
+                "status_reason": record.status_reason,
+                "paired": self.has_secret(record.name),
+                "node_paired": record.announced_paired,
+                "key_id": record.key_id,
+                "version": record.version,
+                "protocol": record.protocol,
+                "python": record.python,
+                "platform": record.platform,
+                "capabilities": record.capabilities,
+                "last_heartbeat": record.last_heartbeat,
+                "uptime_s": record.uptime_s,
+                "load": record.load,
+                "agents": [dict(info) for info in record.agents],
+                "desired": sorted(record.desired),
+                "errors": record.errors,
+                "last_error": record.last_error,
+            }
+            for record in sorted(self.nodes.values(), key=lambda r: r.name)
+        ]
+
+    async def async_migrate_command(self, agent: str, node: str) -> str:
+        """Run /migrate for main: a one-line answer."""
+        try:
+            result = await self.async_migrate(agent, node)
+        except NodeError as err:
+            return str(err)
+        if result["status"] == "queued":
+            return (
+                f"@{agent} left {result['source']}; {node} is offline, "
+                "so it starts there when the node comes back."
+            )
+        carried = " with its state" if result["state_carried"] else ""
+        return f"@{agent} is moving from {result['source']} to {node}{carried}."
+
+    async def async_stop_command(self, agent: str) -> str | None:
+        """Run `/agents stop <name>` for a remote agent; None when no node runs it."""
+        if not NAME_RE.match(agent) or self.locate(agent) is None:
+            return None
+        try:
+            node = await self.async_stop_agent(agent)
+        except NodeError as err:
+            return str(err)
+        return f"@{agent} stopped on {node}."
+
+
+def node_identifier(entry_id: str, node: str) -> tuple[str, str]:
+    """Return the device identifier of a node."""
+    return (DOMAIN, f"{entry_id}_node_{node}")
+
+
+def remote_agent_identifier(entry_id: str, agent: str) -> tuple[str, str]:
+    """Return the device identifier of an agent running on a node."""
+    return (DOMAIN, f"{entry_id}_remote_{agent}")
+
+
+def _request_id(prefix: str) -> str:
+    return f"{prefix}-{time.time_ns() // 1_000_000}-{secrets.token_hex(4)}"
+
+
+def _valid_secret(value: Any) -> bool:
+    try:
+        parse_secret(value)
+    except TypeError, ValueError:
+        return False
+    return True
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        data = decode(raw)
+    except SignatureError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+async def async_start_nodes(runtime: WactorzRuntime) -> NodeManager:
+    """Start the node manager of a runtime (call at the end of async_start)."""
+    manager = NodeManager(runtime)
+    await manager.async_start()
+    return manager

@@ -1,0 +1,218 @@
+"""Service actions for remote nodes: spawn_on_node, migrate_agent, list_nodes, pair_node.
+
+Registered once (`async_setup_node_services` from `async_setup`); each call
+resolves the loaded entry's node manager and turns every refusal into a
+translated error. `pair_node` takes the *path* of the node's secret file, never
+the secret itself: service data is fired on the event bus (`call_service`) and
+kept by the recorder. To paste a secret, use the "node found" repair's fix flow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import probatio
+
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, service
+
+from ..const import DOMAIN
+from .manager import CONTROL_TIMEOUT_S, MAX_TIMEOUT_S, NodeError, NodeManager
+
+SERVICE_SPAWN_ON_NODE = "spawn_on_node"
+SERVICE_MIGRATE_AGENT = "migrate_agent"
+SERVICE_LIST_NODES = "list_nodes"
+SERVICE_PAIR_NODE = "pair_node"
+NODE_SERVICES = (
+    SERVICE_SPAWN_ON_NODE,
+    SERVICE_MIGRATE_AGENT,
+    SERVICE_LIST_NODES,
+    SERVICE_PAIR_NODE,
+)
+
+ATTR_NODE = "node"
+ATTR_NAME = "name"
+ATTR_AGENT_CLASS = "agent_class"
+ATTR_CONFIG = "config"
+ATTR_DESCRIPTION = "description"
+ATTR_AGENT = "agent"
+ATTR_SECRET_FILE = "secret_file"
+MAX_SECRET_FILE_BYTES = 4096
+ATTR_TIMEOUT = "timeout"
+ATTR_REFRESH = "refresh"
+
+_NAME = probatio.All(cv.string, probatio.Length(min=1, max=64))
+_TIMEOUT = probatio.All(
+    probatio.Coerce(float), probatio.Range(min=1, max=MAX_TIMEOUT_S)
+)
+SPAWN_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_NODE): _NAME,
+        probatio.Required(ATTR_NAME): _NAME,
+        probatio.Required(ATTR_AGENT_CLASS): _NAME,
+        probatio.Optional(ATTR_CONFIG, default={}): dict,
+        probatio.Optional(ATTR_DESCRIPTION): probatio.All(
+            cv.string, probatio.Length(max=2048)
+        ),
+    }
+)
+MIGRATE_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_AGENT): _NAME,
+        probatio.Required(ATTR_NODE): _NAME,
+        probatio.Optional(ATTR_TIMEOUT, default=CONTROL_TIMEOUT_S): _TIMEOUT,
+    }
+)
+LIST_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(ATTR_NODE): _NAME,
+        probatio.Optional(ATTR_REFRESH, default=False): cv.boolean,
+    }
+)
+PAIR_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_NODE): _NAME,
+        probatio.Required(ATTR_SECRET_FILE): probatio.All(
+            cv.string, probatio.Length(min=1, max=4096)
+        ),
+    }
+)
+
+
+def _manager(hass: HomeAssistant) -> NodeManager:
+    entry = service.async_get_config_entry(hass, DOMAIN, None)
+    manager: NodeManager | None = getattr(entry.runtime_data, "nodes", None)
+    if manager is None or not manager.started:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="nodes_unavailable"
+        )
+    return manager
+
+
+def translate(err: NodeError) -> HomeAssistantError:
+    """Return the translated error a user sees for a NodeError."""
+    kind = ServiceValidationError if err.validation else HomeAssistantError
+    return kind(
+        translation_domain=DOMAIN,
+        translation_key=err.key,
+        translation_placeholders=err.placeholders,
+    )
+
+
+async def _async_spawn_on_node(call: ServiceCall) -> ServiceResponse:
+    manager = _manager(call.hass)
+    spec: dict[str, Any] = {
+        "name": call.data[ATTR_NAME],
+        "kind": "builtin",
+        "class": call.data[ATTR_AGENT_CLASS],
+        "config": call.data[ATTR_CONFIG],
+    }
+    if ATTR_DESCRIPTION in call.data:
+        spec["description"] = call.data[ATTR_DESCRIPTION]
+    try:
+        return await manager.async_spawn(call.data[ATTR_NODE], spec)
+    except NodeError as err:
+        raise translate(err) from err
+
+
+async def _async_migrate_agent(call: ServiceCall) -> ServiceResponse:
+    manager = _manager(call.hass)
+    try:
+        return await manager.async_migrate(
+            call.data[ATTR_AGENT], call.data[ATTR_NODE], call.data[ATTR_TIMEOUT]
+        )
+    except NodeError as err:
+        raise translate(err) from err
+
+
+async def _async_list_nodes(call: ServiceCall) -> ServiceResponse:
+    manager = _manager(call.hass)
+    nodes = manager.snapshot()
+    wanted = call.data.get(ATTR_NODE)
+    if wanted is not None:
+        nodes = [node for node in nodes if node["name"] == wanted]
+        if call.data[ATTR_REFRESH]:
+            try:
+                agents = await manager.async_list_agents(wanted)
+            except NodeError as err:
+                raise translate(err) from err
+            for node in nodes:
+                node["agents"] = agents
+    return {"nodes": manager.runtime.scrubber.scrub_data(nodes)}
+
+
+def _read_secret_file(path: str) -> str:
+    """Read a secret file (executor); refuse anything larger than a secret file."""
+    file = Path(path)
+    if file.stat().st_size > MAX_SECRET_FILE_BYTES:
+        raise ValueError("too large")
+    return file.read_text(encoding="utf-8")
+
+
+async def _async_pair_node(call: ServiceCall) -> ServiceResponse:
+    manager = _manager(call.hass)
+    path = call.data[ATTR_SECRET_FILE]
+    refused = NodeError("node_secret_file", path=path[:200])
+    if not call.hass.config.is_allowed_path(path):
+        raise translate(refused)
+    try:
+        text = await call.hass.async_add_executor_job(_read_secret_file, path)
+    except OSError, ValueError:
+        raise translate(refused) from None
+    try:
+        return await manager.async_pair(call.data[ATTR_NODE], text)
+    except NodeError as err:
+        raise translate(err) from None
+
+
+@callback
+def async_setup_node_services(hass: HomeAssistant) -> None:
+    """Register the node service actions (from the integration's async_setup)."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SPAWN_ON_NODE,
+        _async_spawn_on_node,
+        schema=SPAWN_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_MIGRATE_AGENT,
+        _async_migrate_agent,
+        schema=MIGRATE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_LIST_NODES,
+        _async_list_nodes,
+        schema=LIST_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_PAIR_NODE,
+        _async_pair_node,
+        schema=PAIR_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+async def async_stop_remote_agent(hass: HomeAssistant, agent: str) -> str | None:
+    """Stop `agent` on its node for `wactorz.stop_agent`; None when no node runs it."""
+    entry = service.async_get_config_entry(hass, DOMAIN, None)
+    manager: NodeManager | None = getattr(entry.runtime_data, "nodes", None)
+    if manager is None or not manager.started or manager.locate(agent) is None:
+        return None
+    try:
+        return await manager.async_stop_agent(agent)
+    except NodeError as err:
+        raise translate(err) from err

@@ -1,0 +1,619 @@
+"""Remote nodes end to end: real Mosquitto, HA's real MQTT client, real runner processes.
+
+Each runner is `python -m wactorz_edge` (the pip-installed edge package) with a
+fast heartbeat and a 5 s keepalive. Node names are unique per test because the
+broker lives for the whole session; retained messages are cleared afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+import contextlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+import json
+import os
+from pathlib import Path
+import secrets
+import sys
+import time
+from typing import Any
+
+import aiomqtt
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+
+from custom_components.wactorz.bus import topic_matches
+from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.nodes import signing
+from custom_components.wactorz.nodes.commands import node_command
+from custom_components.wactorz.nodes.manager import (
+    EVENT_MIGRATION,
+    EVENT_NODE_ERROR,
+    NodeManager,
+    node_identifier,
+    remote_agent_identifier,
+)
+from custom_components.wactorz.nodes.pairing import NodePairingRepairFlow
+from custom_components.wactorz.nodes.services import async_stop_remote_agent
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.util import dt as dt_util
+from tests.broker import Broker
+
+from .conftest import make_entry, setup_entry
+
+pytestmark = pytest.mark.broker
+
+KEEPALIVE_S = 5
+
+
+def _matches(pattern: str, topic: str) -> bool:
+    return topic_matches(pattern, topic)
+
+
+class Peer:
+    """A third MQTT client (a script, another node, an attacker): records what it sees."""
+
+    def __init__(self, client: aiomqtt.Client) -> None:
+        """Start reading in the background."""
+        self.client = client
+        self.seen: list[tuple[str, Any]] = []
+        self._arrived = asyncio.Event()
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(aiomqtt.MqttError):
+            async for message in self.client.messages:
+                raw = message.payload
+                try:
+                    data = json.loads(raw) if raw else None
+                except ValueError:
+                    data = None
+                self.seen.append((str(message.topic), data))
+                self._arrived.set()
+
+    def mark(self) -> int:
+        """Return a position for `wait_for(since=...)`."""
+        return len(self.seen)
+
+    async def wait_for(
+        self,
+        pattern: str,
+        predicate: Callable[[Any], bool] = lambda _d: True,
+        *,
+        since: int = 0,
+        timeout: float = 10.0,
+    ) -> Any:
+        """Return the first matching message's data."""
+        index = since
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    while index < len(self.seen):
+                        topic, data = self.seen[index]
+                        index += 1
+                        if _matches(pattern, topic) and predicate(data):
+                            return data
+                    self._arrived.clear()
+                    await self._arrived.wait()
+        except TimeoutError:
+            recent = [(t, str(d)[:120]) for t, d in self.seen[-10:]]
+            raise AssertionError(
+                f"nothing on {pattern} in {timeout} s: {recent}"
+            ) from None
+
+    async def ask(self, agent: str, payload: Any, timeout: float = 10.0) -> Any:
+        """Send a task with a reply topic and return the reply."""
+        correlation_id = f"peer.{secrets.token_hex(6)}"
+        since = self.mark()
+        await self.client.publish(
+            f"agents/by-name/{agent}/task",
+            json.dumps(
+                {
+                    "payload": payload,
+                    "reply_to": "peer/replies",
+                    "correlation_id": correlation_id,
+                    "from": "peer",
+                }
+            ),
+            qos=1,
+        )
+        return await self.wait_for(
+            "peer/replies",
+            lambda d: isinstance(d, dict) and d.get("correlation_id") == correlation_id,
+            since=since,
+            timeout=timeout,
+        )
+
+    async def close(self) -> None:
+        """Stop reading."""
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+class Runner:
+    """`python -m wactorz_edge` as a child process."""
+
+    def __init__(self, port: int, node: str, secret_file: Path, data_dir: Path) -> None:
+        """Prepare the argv."""
+        self.node = node
+        self.argv = [
+            sys.executable,
+            "-m",
+            "wactorz_edge",
+            "--broker",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--name",
+            node,
+            "--secret-file",
+            str(secret_file),
+            "--data-dir",
+            str(data_dir),
+            "--heartbeat-interval",
+            "0.5",
+            "--keepalive",
+            str(KEEPALIVE_S),
+            "--offline-start",
+            "5",
+        ]
+        self.log_path = data_dir.parent / f"{node}.log"
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        """Start the process (its output goes to a log file)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+        log = await asyncio.get_running_loop().run_in_executor(
+            None, self.log_path.open, "ab"
+        )
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=env,
+            )
+        finally:
+            log.close()
+
+    async def kill(self) -> None:
+        """Kill -9."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+@dataclass
+class Env:
+    """One test's world: HA with Wactorz and nodes, a peer client, runner factory."""
+
+    hass: HomeAssistant
+    entry: MockConfigEntry
+    manager: NodeManager
+    broker: Broker
+    peer: Peer
+    tmp: Path
+    runners: list[Runner] = field(default_factory=list)
+    nodes: set[str] = field(default_factory=set)
+    secrets: dict[str, bytes] = field(default_factory=dict)
+
+    def name(self, base: str) -> str:
+        """Return a node name unique in this session."""
+        node = f"{base}-{secrets.token_hex(3)}"
+        self.nodes.add(node)
+        self.secrets[node] = secrets.token_bytes(32)
+        return node
+
+    async def runner(self, node: str, *, start: bool = True) -> Runner:
+        """Write the node's secret file and start its runner."""
+        secret_file = self.tmp / f"{node}.secret"
+
+        def write() -> None:
+            secret_file.write_text(self.secrets[node].hex() + "\n", encoding="utf-8")
+            secret_file.chmod(0o600)
+
+        await self.hass.async_add_executor_job(write)
+        runner = Runner(self.broker.port, node, secret_file, self.tmp / f"data-{node}")
+        self.runners.append(runner)
+        if start:
+            await runner.start()
+        return runner
+
+    async def pair(self, node: str, secret: bytes | None = None) -> dict[str, Any]:
+        """Pair through the service, from a copy of the secret file."""
+        copy = self.tmp / f"{node}-{secrets.token_hex(2)}.copy"
+
+        def write() -> None:
+            copy.write_text((secret or self.secrets[node]).hex(), encoding="utf-8")
+
+        await self.hass.async_add_executor_job(write)
+        return await self.hass.services.async_call(
+            DOMAIN,
+            "pair_node",
+            {"node": node, "secret_file": str(copy)},
+            blocking=True,
+            return_response=True,
+        )
+
+    async def spawn(self, node: str, name: str, agent_class: str, **config: Any) -> Any:
+        """Spawn through the service."""
+        return await self.hass.services.async_call(
+            DOMAIN,
+            "spawn_on_node",
+            {"node": node, "name": name, "agent_class": agent_class, "config": config},
+            blocking=True,
+            return_response=True,
+        )
+
+    async def until(
+        self, predicate: Callable[[], bool], what: str, timeout: float = 10.0
+    ) -> None:
+        """Wait (in real time) until `predicate()` holds."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            await asyncio.sleep(0.05)
+
+    def running(self, node: str) -> list[str]:
+        """Return the names of the agents a node reported running."""
+        record = self.manager.nodes.get(node)
+        if record is None:
+            return []
+        return [a["name"] for a in record.agents if a["state"] == "running"]
+
+    def entity(self, platform: str, unique_id: str) -> str:
+        """Return the entity id of one of our entities."""
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            platform, DOMAIN, unique_id
+        )
+        assert entity_id is not None, unique_id
+        return entity_id
+
+    def state(self, platform: str, unique_id: str) -> str | None:
+        """Return an entity's state (None before it exists)."""
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            platform, DOMAIN, unique_id
+        )
+        state = self.hass.states.get(entity_id) if entity_id else None
+        return state.state if state else None
+
+
+@pytest.fixture
+async def env(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    mock_hass_config: None,
+    broker: Broker,
+    tmp_path: Path,
+) -> AsyncIterator[Env]:
+    """HA + MQTT + Wactorz with the node manager wired in as the runtime will do it."""
+    mqtt_entry = MockConfigEntry(
+        domain="mqtt",
+        data={"broker": broker.host, "port": broker.port},
+        options={"discovery": False, "birth_message": {}},
+        version=1,
+        minor_version=2,
+    )
+    mqtt_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
+    assert await mqtt.async_wait_for_mqtt_client(hass)
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    assert (
+        runtime.nodes is not None
+    )  # started by the runtime, entities by the platforms
+    async with aiomqtt.Client(
+        broker.host, broker.port, identifier=f"peer-{secrets.token_hex(3)}"
+    ) as client:
+        await client.subscribe("peer/replies", qos=1)
+        await client.subscribe("nodes/#", qos=1)
+        peer = Peer(client)
+        world = Env(hass, entry, runtime.nodes, broker, peer, tmp_path)
+        await asyncio.sleep(0.7)  # HA sends its SUBSCRIBE after a 0.5 s debounce
+        try:
+            yield world
+        finally:
+            for runner in world.runners:
+                await runner.kill()
+            await asyncio.sleep(0.2)  # let the last wills land before clearing
+            for node in world.nodes:
+                for topic in (
+                    f"wactorz/{node}/announce",
+                    f"nodes/{node}/status",
+                    f"nodes/{node}/desired_state",
+                ):
+                    await client.publish(topic, b"", qos=1, retain=True)
+            await peer.close()
+    for config_entry in (entry, mqtt_entry):
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
+        await hass.async_block_till_done()
+
+
+async def test_spawn_heartbeat_device_task_stop(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pair -> spawn echo via the service -> device online -> task round trip -> stop."""
+    node = env.name("pi1")
+    await env.runner(node)
+    manager = env.manager
+    await env.until(
+        lambda: node in manager.nodes and manager.nodes[node].key_id is not None,
+        "the announce",
+    )
+    online_id = f"{env.entry.entry_id}_node_{node}_online"
+    await env.until(lambda: env.state("binary_sensor", online_id) == "on", "online")
+
+    with pytest.raises(ServiceValidationError) as err:
+        await env.pair(node, secrets.token_bytes(32))
+    assert err.value.translation_key == "node_key_mismatch"
+    with pytest.raises(ServiceValidationError) as err:
+        await env.hass.services.async_call(
+            DOMAIN,
+            "pair_node",
+            {"node": node, "secret_file": "/etc/hostname"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "node_secret_file"
+    paired = await env.pair(node)
+    assert paired == {
+        "node": node,
+        "key_id": signing.key_id(env.secrets[node]),
+        "matches_announce": True,
+    }
+
+    spawned = await env.spawn(node, "echo-n1", "echo")
+    assert spawned == {"node": node, "agent": "echo-n1", "online": True}
+    await env.until(lambda: "echo-n1" in env.running(node), "echo running")
+    agents_id = f"{env.entry.entry_id}_node_{node}_agents"
+    await env.until(lambda: env.state("sensor", agents_id) == "1", "agent count")
+    state_id = f"{env.entry.entry_id}_remote_echo-n1_state"
+    await env.until(lambda: env.state("sensor", state_id) == "running", "agent entity")
+    devices = dr.async_get(env.hass)
+    node_device = devices.async_get_device_by_identifier(
+        node_identifier(env.entry.entry_id, node), env.entry.entry_id
+    )
+    agent_device = devices.async_get_device_by_identifier(
+        remote_agent_identifier(env.entry.entry_id, "echo-n1"), env.entry.entry_id
+    )
+    assert node_device is not None and agent_device is not None
+    assert agent_device.via_device_id == node_device.id
+    assert node_device.sw_version == manager.nodes[node].version
+
+    reply = await env.peer.ask("echo-n1", {"hello": "edge"})
+    assert reply["ok"] is True and reply["node"] == node
+    assert reply["result"]["echo"] == {"hello": "edge"}
+    from_ha = await manager.async_ask_remote("echo-n1", {"from": "ha"}, timeout=10)
+    assert from_ha["ok"] is True and from_ha["result"]["echo"] == {"from": "ha"}
+
+    listed = await env.hass.services.async_call(
+        DOMAIN,
+        "list_nodes",
+        {"node": node, "refresh": True},
+        blocking=True,
+        return_response=True,
+    )
+    (described,) = listed["nodes"]
+    assert described["online"] is True and described["paired"] is True
+    assert [a["name"] for a in described["agents"]] == ["echo-n1"]
+    assert env.secrets[node].hex() not in json.dumps(listed)
+
+    assert await async_stop_remote_agent(env.hass, "echo-n1") == node
+    await env.until(lambda: env.running(node) == [], "echo stopped")
+    await env.until(lambda: env.state("sensor", agents_id) == "0", "agent count 0")
+    await env.until(lambda: env.state("sensor", state_id) == "stopped", "stopped")
+    # Nothing logs the secret (PHACC's in-memory Store mock logs what it "writes").
+    logged = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if not record.name.startswith("pytest_homeassistant_custom_component")
+    )
+    assert env.secrets[node].hex() not in logged
+
+
+async def test_kill_9_marks_the_node_offline_within_the_keepalive(env: Env) -> None:
+    """The broker publishes the runner's last will; the device goes offline at once."""
+    node = env.name("pi-kill")
+    runner = await env.runner(node)
+    online_id = f"{env.entry.entry_id}_node_{node}_online"
+    await env.until(lambda: env.state("binary_sensor", online_id) == "on", "online")
+    killed = time.monotonic()
+    await runner.kill()
+    await env.until(
+        lambda: env.state("binary_sensor", online_id) == "off",
+        "offline",
+        timeout=KEEPALIVE_S * 1.5,
+    )
+    assert time.monotonic() - killed < KEEPALIVE_S * 1.5
+    state = env.hass.states.get(env.entity("binary_sensor", online_id))
+    assert state.attributes["reason"] == "connection_lost"
+    agents_id = f"{env.entry.entry_id}_node_{node}_agents"
+    assert env.state("sensor", agents_id) == "unavailable"
+
+
+async def test_migrate_between_two_runners_keeps_state(env: Env) -> None:
+    """A counter moves from one runner to another with its count."""
+    old, new = env.name("pi-a"), env.name("pi-b")
+    await env.runner(old)
+    await env.runner(new)
+    await env.pair(old)
+    await env.pair(new)
+    events = async_capture_events(env.hass, EVENT_MIGRATION)
+    await env.spawn(old, "counter-m", "counter", start=0)
+    await env.until(lambda: "counter-m" in env.running(old), "counter on the old node")
+    assert (await env.peer.ask("counter-m", {"op": "increment", "by": 5}))["ok"]
+
+    result = await env.hass.services.async_call(
+        DOMAIN,
+        "migrate_agent",
+        {"agent": "counter-m", "node": new},
+        blocking=True,
+        return_response=True,
+    )
+    assert result["source"] == old and result["target"] == new
+    assert result["status"] == "moving" and result["state_carried"] is True
+    await env.until(lambda: "counter-m" in env.running(new), "counter on the new node")
+    await env.until(lambda: "counter-m" not in env.running(old), "gone from the old")
+    assert (await env.peer.ask("counter-m", {"op": "get"}))["result"] == {"count": 5}
+    await env.until(lambda: len(events) == 2, "migration completed event")
+    assert [e.data["status"] for e in events] == ["moving", "completed"]
+    devices = dr.async_get(env.hass)
+    agent_device = devices.async_get_device_by_identifier(
+        remote_agent_identifier(env.entry.entry_id, "counter-m"), env.entry.entry_id
+    )
+    new_device = devices.async_get_device_by_identifier(
+        node_identifier(env.entry.entry_id, new), env.entry.entry_id
+    )
+    assert agent_device.via_device_id == new_device.id
+    assert env.manager.nodes[old].desired == {}
+    assert set(env.manager.nodes[new].desired) == {"counter-m"}
+
+    with pytest.raises(ServiceValidationError) as err:
+        await env.hass.services.async_call(
+            DOMAIN,
+            "migrate_agent",
+            {"agent": "counter-m", "node": new},
+            blocking=True,
+        )
+    assert err.value.translation_key == "already_on_node"
+
+
+async def test_migration_to_an_offline_node_is_queued_and_not_resurrected(
+    env: Env,
+) -> None:
+    """Target offline: /migrate queues it; the target starts it with its state; the old node stays clean."""
+    old, new = env.name("pi-src"), env.name("pi-dst")
+    old_runner = await env.runner(old)
+    new_runner = await env.runner(new, start=False)
+    await env.pair(old)
+    await env.pair(new)  # paired, never seen yet
+    await env.spawn(old, "counter-q", "counter", start=0)
+    await env.until(lambda: "counter-q" in env.running(old), "counter on the old node")
+    assert (await env.peer.ask("counter-q", {"op": "increment", "by": 3}))["ok"]
+
+    text = await node_command(
+        env.entry.runtime_data.system, f"/migrate counter-q {new}"
+    )
+    assert text is not None and "offline" in text, text
+    await env.until(lambda: "counter-q" not in env.running(old), "stopped on the old")
+    listing = await node_command(env.entry.runtime_data.system, "/nodes")
+    assert (
+        f"{new}: offline, paired" in listing
+        and "waiting to start: counter-q" in listing
+    )
+
+    await new_runner.start()
+    await env.until(lambda: "counter-q" in env.running(new), "started on the target")
+    assert (await env.peer.ask("counter-q", {"op": "get"}))["result"] == {"count": 3}
+
+    # Reboot the old node: it must not run the agent again.
+    await old_runner.kill()
+    mark = env.peer.mark()
+    await old_runner.start()
+    await env.peer.wait_for(
+        f"nodes/{old}/status", lambda d: d and d.get("status") == "online", since=mark
+    )
+    await asyncio.sleep(1.5)  # past the runner's settle time
+    beat = await env.peer.wait_for(f"nodes/{old}/heartbeat", since=env.peer.mark())
+    assert beat["agents"] == []
+    assert env.running(new) == ["counter-q"]
+
+
+async def test_edge_agent_send_to_main_is_answered(env: Env) -> None:
+    """An edge agent's send_to('main') reaches main through the responder."""
+    node = env.name("pi-ask")
+    await env.runner(node)
+    await env.pair(node)
+    await env.spawn(node, "asker", "forward", target="main", timeout=10)
+    await env.until(lambda: "asker" in env.running(node), "asker running")
+    reply = await env.peer.ask("asker", {"text": "/help"})
+    assert reply["ok"] is True, reply
+    assert reply["result"]["from"] == "main"
+    answer = reply["result"]["result"]
+    assert answer["handled"] is True and answer["text"].startswith("Commands:")
+
+    # The responder's own refusals: unknown agents get an error, bad reply topics nothing.
+    unknown = await env.peer.ask("nobody-here", {"x": 1})
+    assert unknown["ok"] is False and "unknown agent" in unknown["error"]
+    responder = env.manager.responder
+    refused = responder.refused
+    await env.peer.client.publish(
+        "agents/by-name/main/task",
+        json.dumps(
+            {
+                "payload": "/help",
+                "reply_to": "homeassistant/x/config",
+                "correlation_id": "c1",
+            }
+        ),
+    )
+    await env.until(lambda: responder.refused == refused + 1, "refused reply_to")
+
+
+async def test_forged_control_is_refused_and_reported(env: Env) -> None:
+    """A third client's forged and unsigned spawns are refused by the runner; HA counts them."""
+    node = env.name("pi-sec")
+    await env.runner(node)
+    issues = ir.async_get(env.hass)
+    await env.until(
+        lambda: issues.async_get_issue(DOMAIN, f"node_found_{node}") is not None,
+        "the node-found repair",
+    )
+    flow = NodePairingRepairFlow(node)
+    flow.hass, flow.issue_id = env.hass, f"node_found_{node}"
+    form = await flow.async_step_init()
+    assert form["type"] == "form" and form["step_id"] == "confirm"
+    wrong = await flow.async_step_confirm({"secret": secrets.token_hex(32)})
+    assert wrong["errors"] == {"base": "node_key_mismatch"}
+    short = await flow.async_step_confirm({"secret": "abcd"})
+    assert short["errors"] == {"base": "invalid_node_secret"}
+    done = await flow.async_step_confirm({"secret": env.secrets[node].hex()})
+    assert done["type"] == "create_entry"
+    assert issues.async_get_issue(DOMAIN, f"node_found_{node}") is None
+    assert env.manager.has_secret(node)
+    await env.until(
+        lambda: env.manager.nodes.get(node) and env.manager.nodes[node].online, "online"
+    )
+    events = async_capture_events(env.hass, EVENT_NODE_ERROR)
+    forged = signing.sign(
+        secrets.token_bytes(32), "spawn", node, {"name": "evil", "class": "echo"}
+    )
+    await env.peer.client.publish(f"nodes/{node}/spawn", json.dumps(forged), qos=1)
+    await env.peer.client.publish(
+        f"nodes/{node}/spawn", json.dumps({"name": "evil", "class": "echo"}), qos=1
+    )
+    refused_id = f"{env.entry.entry_id}_node_{node}_refused"
+    await env.until(lambda: env.state("sensor", refused_id) == "2", "two refusals")
+    assert sorted(e.data["code"] for e in events) == ["bad_signature", "unsigned"]
+    assert all(e.data["node"] == node and e.data["kind"] == "spawn" for e in events)
+    state = env.hass.states.get(env.entity("sensor", refused_id))
+    assert state.attributes["last_error"]["code"] in ("bad_signature", "unsigned")
+    assert "evil" not in env.running(node)
+
+    # HA refuses a forged signed reply from "the node" too.
+    forged_reply = signing.sign(
+        secrets.token_bytes(32), "agents", node, {"node": node, "agents": []}
+    )
+    before = env.manager.refused_replies
+    await env.peer.client.publish(
+        f"nodes/{node}/agents", json.dumps(forged_reply), qos=1
+    )
+    await env.until(lambda: env.manager.refused_replies == before + 1, "refused reply")
