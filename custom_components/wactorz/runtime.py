@@ -28,7 +28,14 @@ from .agents.main import MainActor
 from .agents.memory import MemoryHooks
 from .agents.monitor import MonitorAgent
 from .agents.qa import QAAgent
-from .ai import BudgetExceededError, CallRecord, ChatMessage, LlmRequest, ProviderError
+from .ai import (
+    BudgetExceededError,
+    CallRecord,
+    ChatMessage,
+    LlmRequest,
+    ProviderBinding,
+    ProviderError,
+)
 from .bus import Bus, EventExporter, encode
 from .chat import TurnResult
 from .const import (
@@ -279,38 +286,8 @@ class WactorzRuntime:
         )
         if not chain:
             return None
-        scrub = self.scrubber.scrub
-        messages: list[ChatMessage] = []
-        for exchange in history:
-            messages.append(ChatMessage.user(scrub(str(exchange.get("text", "")))))
-            messages.append(
-                ChatMessage.assistant(scrub(str(exchange.get("reply", ""))))
-            )
-        messages.append(ChatMessage.user(scrub(text)))
-        request = LlmRequest(
-            model=chain[0].model,
-            messages=messages,
-            system=config.get(CONF_PROMPT)
-            or f"You are {name}, an agent in a smart home.",
-        )
-        try:
-            completion = await self.llm.gateway.complete(name, request, chain=chain)
-        except BudgetExceededError as err:
-            return {
-                "text": f"The daily LLM budget is spent: {err}",
-                "error": "budget_exceeded",
-            }
-        except ProviderError as err:
-            return {
-                "text": f"No provider could answer: {scrub(str(err))}",
-                "error": "provider",
-            }
-        return {
-            "text": scrub(completion.text),
-            "provider": completion.provider,
-            "model": completion.model,
-            "cost_usd": completion.cost_usd,
-        }
+        prompt = config.get(CONF_PROMPT) or f"You are {name}, an agent in a smart home."
+        return await self._complete(name, chain, prompt, text, history)
 
     @callback
     def publish_raw(self, topic: str, payload: str) -> None:
@@ -465,6 +442,20 @@ class WactorzRuntime:
         chain = self.llm.main_chain()
         if not chain:
             return None
+        prompt = self.entry.options.get(CONF_PROMPT) or DEFAULT_MAIN_PROMPT
+        if context:
+            prompt = f"{prompt}\n\n{self.scrubber.scrub(context)}"
+        return await self._complete("main", chain, prompt, text, history)
+
+    async def _complete(
+        self,
+        agent: str,
+        chain: list[ProviderBinding],
+        prompt: str,
+        text: str,
+        history: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """One metered call with the recent history; errors become a reply that says why."""
         scrub = self.scrubber.scrub
         messages: list[ChatMessage] = []
         for exchange in history:
@@ -473,12 +464,9 @@ class WactorzRuntime:
                 ChatMessage.assistant(scrub(str(exchange.get("reply", ""))))
             )
         messages.append(ChatMessage.user(scrub(text)))
-        prompt = self.entry.options.get(CONF_PROMPT) or DEFAULT_MAIN_PROMPT
-        if context:
-            prompt = f"{prompt}\n\n{scrub(context)}"
         request = LlmRequest(model=chain[0].model, messages=messages, system=prompt)
         try:
-            completion = await self.llm.gateway.complete("main", request, chain=chain)
+            completion = await self.llm.gateway.complete(agent, request, chain=chain)
         except BudgetExceededError as err:
             return {
                 "text": f"The daily LLM budget is spent: {err}",
