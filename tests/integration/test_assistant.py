@@ -29,7 +29,15 @@ from homeassistant.helpers import (
     llm,
 )
 from homeassistant.setup import async_setup_component
-from tests.ai.scripts import ANTHROPIC_KEY, AnthropicWire
+from tests.ai.scripts import (
+    ANTHROPIC_KEY,
+    AnthropicWire,
+    CompatibleWire,
+    GeminiWire,
+    NimWire,
+    OpenAIWire,
+    Wire,
+)
 from tests.ai.wire import FakeServer
 
 from .agents import CrashingActor
@@ -542,3 +550,49 @@ async def test_user_defined_agent_lifecycle(
         entry.runtime_data.agent_config("garden-guru")["prompt"]
         == "You are a botanist."
     )
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [AnthropicWire(), OpenAIWire(), GeminiWire(), CompatibleWire(), NimWire()],
+    ids=["anthropic", "openai", "gemini", "ollama", "nvidia_nim"],
+)
+async def test_every_provider_through_assist(
+    hass: HomeAssistant, server: FakeServer, wire: Wire
+) -> None:
+    """Each provider, via its real SDK on HA's httpx client: tool round trip, streamed answer, usage."""
+    assert await async_setup_component(hass, "intent", {})
+    unregister = llm.async_register_api(
+        hass, _TestAPI(hass=hass, id="test-api", name="Test")
+    )
+    provider = ConfigSubentryData(
+        data={
+            "kind": wire.kind.value,
+            "api_key": wire.key or "",
+            "base_url": "",
+            "model": wire.model,
+        },
+        subentry_type="provider",
+        title=wire.kind.value,
+        unique_id=wire.kind.value,
+    )
+    entry = _entry(provider, options={"llm_hass_api": ["test-api"]})
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add(
+        "POST",
+        wire.chat_path,
+        wire.tool_call("call_1", "wactorz__get_weather", {"room": "kitchen"}),
+        wire.text(["It is 21 ", "degrees."], usage=(50, 8, 0)),
+    )
+    result = await _converse(hass, "How warm is the kitchen?")
+    assert result.response.speech["plain"]["speech"] == "It is 21 degrees."
+    assert len(server.requests) == 2
+    followup = server.requests[1].body.decode()
+    assert (
+        "wactorz__get_weather" in followup and "21" in followup
+    )  # the tool result went back
+    totals = entry.runtime_data.llm.gateway.agent_totals()["main"]
+    assert totals.calls == 2 and totals.output_tokens >= 8
+    assert entry.runtime_data.last_turn.provider == wire.kind.value
+    unregister()
