@@ -15,6 +15,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .bus import Bus, MemoryBus, MqttBus
 from .const import DOMAIN, ISSUE_MQTT_MISSING
+from .ha_agents.home_services import async_setup_home_services
 from .nodes.services import async_setup_node_services
 from .nodes.store import async_remove_node_stores
 from .panel import async_setup_panel
@@ -40,6 +41,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the service actions (they check for a loaded entry per call)."""
     async_setup_services(hass)
     async_setup_node_services(hass)
+    async_setup_home_services(hass)
     async_register_websocket_commands(hass)
     return True
 

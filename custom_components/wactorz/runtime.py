@@ -78,6 +78,8 @@ from .core import (
 )
 from .core.redaction import SecretScrubber
 from .core.topics import QA_FLAG, SYSTEM_HEALTH, with_prefix
+from .ha_agents.actuator import ActuatorManager, async_start_actuators
+from .ha_agents.home import HOME_AGENT_NAME, HomeAssistantAgent, home_agent_factory
 from .ha_agents.map import MapAgent
 from .ha_agents.state_bridge import StateBridgeAgent
 from .io_gateway import IoChatGateway
@@ -121,6 +123,13 @@ BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
     BuiltinAgent("monitor", "monitor", MonitorAgent, True, "Health watchdog"),
     BuiltinAgent("io", "io", IOAgent, True, "Chat gateway"),
     BuiltinAgent("qa", "qa", QAAgent, True, "Safety observer"),
+    BuiltinAgent(
+        HOME_AGENT_NAME,
+        "home_assistant",
+        HomeAssistantAgent,
+        True,
+        "Home Assistant registries and automations",
+    ),
 )
 
 
@@ -139,6 +148,7 @@ class WactorzRuntime:
     export_events: bool = False
     io_gateway: IoChatGateway | None = None
     nodes: NodeManager | None = None
+    actuators: ActuatorManager | None = None
     llm: LlmRuntime = field(init=False)
     last_turn: TurnResult | None = None
     turns: OrderedDict[str, TurnResult] = field(default_factory=OrderedDict)
@@ -193,6 +203,7 @@ class WactorzRuntime:
                 description=agent.description,
             )
         await self._async_start_optional_agents(options)
+        self.actuators = await async_start_actuators(self)
         await self._async_start_user_agents()
         self.nodes = await async_start_nodes(self)
         self._stop_unsub = self.hass.bus.async_listen_once(
@@ -304,6 +315,8 @@ class WactorzRuntime:
 
     def _builtin_factory(self, agent: BuiltinAgent) -> Callable[[], Actor]:
         options = self.entry.options
+        if agent.actor is HomeAssistantAgent:
+            return home_agent_factory(self)
         if agent.actor is QAAgent:
             return actor_factory(QAAgent, self.scrubber, self._qa_flag)
         if agent.actor is IOAgent:
@@ -550,6 +563,9 @@ class WactorzRuntime:
         if self.nodes is not None:
             await self.nodes.async_stop()
             self.nodes = None
+        if self.actuators is not None:
+            await self.actuators.async_stop()
+            self.actuators = None
         await self.system.shutdown()
         for unsubscribe in self._unsubscribers:
             unsubscribe()

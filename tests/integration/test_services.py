@@ -44,6 +44,7 @@ async def test_ask_returns_the_reply_with_its_correlation_id(
         "@monitor: running",
         "@io: running",
         "@qa: running",
+        "@home-assistant-agent: running",
     ]
     assert response["correlation_id"]
 
