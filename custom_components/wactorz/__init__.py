@@ -19,6 +19,8 @@ from .ha_agents.home_services import async_setup_home_services
 from .nodes.services import async_setup_node_services
 from .nodes.store import async_remove_node_stores
 from .panel import async_setup_panel
+from .pipelines.registry import async_remove_pipeline_store
+from .pipelines.services import async_setup_pipeline_services
 from .runtime import WactorzConfigEntry, WactorzRuntime
 from .services import async_setup_services
 from .storage import HaStateStore, RegistryStore
@@ -33,6 +35,7 @@ PLATFORMS: list[Platform] = [
     Platform.CONVERSATION,
     Platform.EVENT,
     Platform.SENSOR,
+    Platform.SWITCH,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -42,6 +45,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_setup_node_services(hass)
     async_setup_home_services(hass)
+    async_setup_pipeline_services(hass)
     async_register_websocket_commands(hass)
     return True
 
@@ -118,6 +122,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
         await store.remove(name)
     await registry.async_remove()
     await async_remove_node_stores(hass, entry.entry_id)
+    await async_remove_pipeline_store(hass, entry.entry_id)
+    await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.plans").async_remove()
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.meter").async_remove()
     ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)
 

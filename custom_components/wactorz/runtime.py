@@ -85,6 +85,9 @@ from .ha_agents.state_bridge import StateBridgeAgent
 from .io_gateway import IoChatGateway
 from .llm_runtime import LlmRuntime
 from .nodes.manager import NodeManager, async_start_nodes
+from .pipelines.registry import async_start_pipelines, async_stop_pipelines
+from .planner.runner import async_close_plan_cache
+from .planner.wiring import make_mode_hooks
 from .storage import HaStateStore, RegistryStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -205,6 +208,7 @@ class WactorzRuntime:
         await self._async_start_optional_agents(options)
         self.actuators = await async_start_actuators(self)
         await self._async_start_user_agents()
+        await async_start_pipelines(self)
         self.nodes = await async_start_nodes(self)
         self._stop_unsub = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
@@ -333,6 +337,7 @@ class WactorzRuntime:
                     on_secret=lambda value: self.scrubber.add([value]),
                 ),
                 self._cost_report,
+                modes=make_mode_hooks(self),
             )
         if agent.actor is MonitorAgent:
             return actor_factory(
@@ -566,6 +571,8 @@ class WactorzRuntime:
         if self.actuators is not None:
             await self.actuators.async_stop()
             self.actuators = None
+        await async_stop_pipelines(self.hass, self.entry.entry_id)
+        await async_close_plan_cache(self.hass, self.entry.entry_id)
         await self.system.shutdown()
         for unsubscribe in self._unsubscribers:
             unsubscribe()

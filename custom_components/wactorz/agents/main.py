@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core import Actor, ActorError, Message
 from ..nodes.commands import NODE_HELP, node_command
+from ..planner.routing import RULES_HELP, ModeHooks, split_mode
 from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
 from .text import split_mention, text_of
 
@@ -37,6 +38,7 @@ HELP = (
     "/webhook - stored webhooks (masked); /webhook discord|slack|telegram <url>\n"
     "/cost - LLM tokens and cost\n"
     f"{NODE_HELP}\n"
+    f"{RULES_HELP}\n"
     "Mention an agent with @name to send it a message."
 )
 
@@ -49,11 +51,13 @@ class MainActor(Actor):
         respond: Respond | None = None,
         memory_hooks: MemoryHooks | None = None,
         cost_report: Callable[[], str] | None = None,
+        modes: ModeHooks | None = None,
     ) -> None:
         """Create main; `respond` runs one LLM turn (None: no LLM available)."""
         self._respond = respond
         self._hooks = memory_hooks or MemoryHooks()
         self._cost_report = cost_report
+        self._modes = modes
         self.memory: Memory
 
     async def on_start(self) -> None:
@@ -105,10 +109,20 @@ class MainActor(Actor):
         self, text: str, sender: str | None
     ) -> tuple[str, str] | None:
         """Answer commands and mentions without an LLM; None when the LLM must answer."""
+        mode = split_mode(text)
+        if mode is not None and self._modes is not None:
+            kind, rest = mode
+            run = self._modes.task if kind == "task" else self._modes.pipeline
+            return await run(rest), kind
         if text.startswith("/"):
             remote = await node_command(self.system, text)
             if remote is not None:
                 return remote, "command"
+            if (
+                self._modes is not None
+                and text.split(maxsplit=1)[0].lower() == "/rules"
+            ):
+                return await self._modes.rules(text.split()[1:3]), "command"
             return self._command(text), "command"
         target, rest = split_mention(text)
         if target is not None and target != self.name:

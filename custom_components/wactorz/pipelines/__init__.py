@@ -1,0 +1,1 @@
+"""Reactive pipelines: declarative rules compiled into Home Assistant listeners."""

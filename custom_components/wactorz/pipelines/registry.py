@@ -1,0 +1,330 @@
+"""The rules of one entry: persisted in Store, compiled into listeners, fired with a cooldown.
+
+`.storage/wactorz.<entry>.pipelines` holds `{rules: [...], stats: {...}}`;
+rules are restored (and enabled ones compiled) when the entry starts. Every
+fire, skip (cooldown, condition false, disabled) and error is counted per rule
+and fired as a `wactorz_pipeline` event on HA's bus. Rules hold no secrets:
+notifications name a channel, the URL is read from main's memory when sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import replace
+import logging
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import Context, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
+
+from ..const import DOMAIN
+from ..core.redaction import SecretScrubber
+from .compiler import CompiledRule, conditions_hold
+from .model import MAX_RULES, Rule, RuleError, render, rule_from_dict
+from .notify import NotifyError, Webhooks, async_send
+
+if TYPE_CHECKING:
+    from ..runtime import WactorzRuntime
+
+_LOGGER = logging.getLogger(__name__)
+
+STORE_VERSION = 1
+SAVE_DELAY_S = 5
+SERVICE_TIMEOUT_S = 30
+EVENT_PIPELINE = f"{DOMAIN}_pipeline"
+SIGNAL_RULES_CHANGED = f"{DOMAIN}_pipelines_changed_{{}}"
+PIPELINES: HassKey[dict[str, PipelineRegistry]] = HassKey(f"{DOMAIN}_pipelines")
+
+
+def store_key(entry_id: str) -> str:
+    """Return the Store key of an entry's rules."""
+    return f"{DOMAIN}.{entry_id}.pipelines"
+
+
+def new_rule_id(taken: set[str] | Mapping[str, Any]) -> str:
+    """Return a short unused rule id like `r-3fa9c1`."""
+    while True:
+        rule_id = f"r-{secrets.token_hex(3)}"
+        if rule_id not in taken:
+            return rule_id
+
+
+class PipelineRegistry:
+    """Rules, their listeners and counters for one config entry."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        webhooks: Webhooks,
+        scrubber: SecretScrubber | None = None,
+    ) -> None:
+        """Create (call `async_load`)."""
+        self.hass = hass
+        self.entry_id = entry_id
+        self._webhooks = webhooks
+        self._scrub = (scrubber or SecretScrubber()).scrub
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, store_key(entry_id), atomic_writes=True
+        )
+        self.rules: dict[str, Rule] = {}
+        self.errors: dict[str, str] = {}  # rule id -> why it is not listening
+        self.stats: dict[str, dict[str, Any]] = {}
+        self._compiled: dict[str, CompiledRule] = {}
+        self._last_fired: dict[str, float] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopped = False
+
+    # -- lifecycle ---------------------------------------------------------------
+    async def async_load(self) -> None:
+        """Restore the stored rules and start the enabled ones."""
+        data = await self._store.async_load() or {}
+        self.stats = {
+            k: dict(v)
+            for k, v in (data.get("stats") or {}).items()
+            if isinstance(v, dict)
+        }
+        for raw in data.get("rules") or []:
+            try:
+                rule = rule_from_dict(raw)
+            except RuleError as err:
+                _LOGGER.warning(
+                    "Skipping a stored rule that is no longer valid: %s", err
+                )
+                continue
+            self.rules[rule.id] = rule
+        for rule in list(self.rules.values()):
+            if rule.enabled:
+                await self._async_compile(rule)
+
+    async def async_stop(self) -> None:
+        """Remove every listener, cancel running actions, write the Store."""
+        self._stopped = True
+        for compiled in self._compiled.values():
+            compiled.stop()
+        self._compiled.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._store.async_save(self._data())
+
+    def _data(self) -> dict[str, Any]:
+        return {
+            "rules": [rule.as_dict() for rule in self.rules.values()],
+            "stats": self.stats,
+        }
+
+    @callback
+    def _save(self) -> None:
+        self._store.async_delay_save(self._data, SAVE_DELAY_S)
+
+    async def _async_compile(self, rule: Rule) -> None:
+        self._uncompile(rule.id)
+        compiled = CompiledRule(
+            self.hass, rule, lambda context, rid=rule.id: self._on_trigger(rid, context)
+        )
+        try:
+            await compiled.async_start()
+        except (RuleError, HomeAssistantError) as err:
+            compiled.stop()
+            self.errors[rule.id] = str(err)
+            _LOGGER.warning("Rule %s cannot listen: %s", rule.id, err)
+            return
+        self.errors.pop(rule.id, None)
+        self._compiled[rule.id] = compiled
+
+    def _uncompile(self, rule_id: str) -> None:
+        compiled = self._compiled.pop(rule_id, None)
+        if compiled is not None:
+            compiled.stop()
+
+    # -- CRUD ----------------------------------------------------------------------
+    def new_id(self) -> str:
+        """Return an unused rule id."""
+        return new_rule_id(self.rules)
+
+    async def async_add(self, data: dict[str, Any]) -> Rule:
+        """Validate and store a rule (sensitive ones start disabled until confirmed)."""
+        if len(self.rules) >= MAX_RULES:
+            raise RuleError(f"at most {MAX_RULES} rules; delete one first")
+        data = {**data, "id": data.get("id") or self.new_id()}
+        data.setdefault("created_at", time.time())
+        rule = rule_from_dict({**data, "enabled": False, "needs_confirmation": False})
+        if rule.id in self.rules:
+            raise RuleError(f"a rule {rule.id} already exists")
+        sensitive = rule.sensitive
+        rule = replace(
+            rule,
+            enabled=bool(data.get("enabled", True)) and not sensitive,
+            needs_confirmation=sensitive,
+        )
+        self.rules[rule.id] = rule
+        self.stats[rule.id] = {"fired": 0, "skipped": 0, "errors": 0}
+        if rule.enabled:
+            await self._async_compile(rule)
+        self._save()
+        self._changed(rule.id)
+        return rule
+
+    async def async_remove(self, rule_id: str) -> Rule:
+        """Delete a rule and its listeners; raise KeyError when unknown."""
+        rule = self.rules.pop(rule_id)
+        self._uncompile(rule_id)
+        self.stats.pop(rule_id, None)
+        self.errors.pop(rule_id, None)
+        self._last_fired.pop(rule_id, None)
+        self._save()
+        self._changed(rule_id)
+        return rule
+
+    async def async_set_enabled(self, rule_id: str, enabled: bool) -> Rule:
+        """Enable (this also confirms a sensitive rule) or disable a rule."""
+        rule = replace(self.rules[rule_id], enabled=enabled)
+        if enabled:
+            rule = replace(rule, needs_confirmation=False)
+        self.rules[rule_id] = rule
+        if enabled:
+            await self._async_compile(rule)
+        else:
+            self._uncompile(rule_id)
+            self.errors.pop(rule_id, None)
+        self._save()
+        self._changed(rule_id)
+        return rule
+
+    def describe(self, rule: Rule) -> dict[str, Any]:
+        """Return the rule as data with its status and counters (scrubbed)."""
+        data = rule.as_dict()
+        data["status"] = (
+            "error"
+            if rule.id in self.errors
+            else "waiting_for_confirmation"
+            if rule.needs_confirmation
+            else "enabled"
+            if rule.enabled
+            else "disabled"
+        )
+        if rule.id in self.errors:
+            data["error"] = self.errors[rule.id]
+        data["stats"] = dict(self.stats.get(rule.id, {}))
+        data["summary"] = rule.summary()
+        result: dict[str, Any] = self._scrub_data(data)
+        return result
+
+    def _scrub_data(self, data: Any) -> Any:
+        if isinstance(data, str):
+            return self._scrub(data)
+        if isinstance(data, dict):
+            return {k: self._scrub_data(v) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self._scrub_data(v) for v in data]
+        return data
+
+    @callback
+    def _changed(self, rule_id: str) -> None:
+        async_dispatcher_send(
+            self.hass, SIGNAL_RULES_CHANGED.format(self.entry_id), rule_id
+        )
+
+    # -- firing --------------------------------------------------------------------
+    def _count(self, rule_id: str, key: str, **data: Any) -> None:
+        stats = self.stats.setdefault(rule_id, {"fired": 0, "skipped": 0, "errors": 0})
+        stats[key] = int(stats.get(key, 0)) + 1
+        stats[f"last_{key}"] = time.time()
+        self._save()
+        self.hass.bus.async_fire(
+            EVENT_PIPELINE,
+            {"entry_id": self.entry_id, "rule_id": rule_id, "result": key, **data},
+        )
+
+    @callback
+    def _on_trigger(self, rule_id: str, context: dict[str, Any]) -> None:
+        rule = self.rules.get(rule_id)
+        compiled = self._compiled.get(rule_id)
+        if rule is None or compiled is None or self._stopped:
+            return
+        if not rule.enabled:
+            self._count(rule_id, "skipped", reason="disabled")
+            return
+        now = time.monotonic()
+        last = self._last_fired.get(rule_id)
+        if last is not None and now - last < rule.cooldown_s:
+            self._count(rule_id, "skipped", reason="cooldown")
+            return
+        if not conditions_hold(self.hass, rule, context, compiled.last_payloads):
+            self._count(rule_id, "skipped", reason="condition")
+            return
+        self._last_fired[rule_id] = now
+        task = self.hass.async_create_background_task(
+            self._async_run(rule, context), f"{DOMAIN} rule {rule_id}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _async_run(self, rule: Rule, context: dict[str, Any]) -> None:
+        errors: list[str] = []
+        render_context = {**context, "rule": rule.name}
+        for action in rule.actions:
+            try:
+                if action.type == "notify":
+                    message = render(action.message, render_context)
+                    await async_send(self.hass, action, message, self._webhooks)
+                    continue
+                domain, service = action.service.split(".", 1)
+                data = dict(action.data)
+                if action.entity_ids:
+                    data["entity_id"] = list(action.entity_ids)
+                async with asyncio.timeout(SERVICE_TIMEOUT_S):
+                    await self.hass.services.async_call(
+                        domain, service, data, blocking=True, context=Context()
+                    )
+            except (HomeAssistantError, NotifyError, TimeoutError, ValueError) as err:
+                errors.append(self._scrub(f"{action.service or action.channel}: {err}"))
+        if errors:
+            _LOGGER.warning("Rule %s: %s", rule.id, "; ".join(errors))
+            self._count(rule.id, "errors", error="; ".join(errors)[:500])
+        else:
+            self._count(rule.id, "fired")
+
+
+async def async_start_pipelines(runtime: WactorzRuntime) -> PipelineRegistry:
+    """Create, restore and register the rules of a runtime's entry (once per setup)."""
+    existing = runtime.hass.data.get(PIPELINES, {}).get(runtime.entry.entry_id)
+    if existing is not None:
+        return existing
+
+    def webhooks() -> Mapping[str, str]:
+        main = runtime.system.get("main")
+        stored = main.recall("webhooks", {}) if main is not None else {}
+        return stored if isinstance(stored, dict) else {}
+
+    registry = PipelineRegistry(
+        runtime.hass, runtime.entry.entry_id, webhooks, runtime.scrubber
+    )
+    await registry.async_load()
+    runtime.hass.data.setdefault(PIPELINES, {})[runtime.entry.entry_id] = registry
+    return registry
+
+
+async def async_stop_pipelines(hass: HomeAssistant, entry_id: str) -> None:
+    """Stop and unregister an entry's rules (no-op when none were started)."""
+    registry = hass.data.get(PIPELINES, {}).pop(entry_id, None)
+    if registry is not None:
+        await registry.async_stop()
+
+
+def get_registry(hass: HomeAssistant, entry_id: str) -> PipelineRegistry | None:
+    """Return the running registry of an entry."""
+    return hass.data.get(PIPELINES, {}).get(entry_id)
+
+
+async def async_remove_pipeline_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete the rules file of a removed entry."""
+    await Store(hass, STORE_VERSION, store_key(entry_id)).async_remove()

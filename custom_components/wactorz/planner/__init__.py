@@ -1,0 +1,1 @@
+"""Task mode: decompose a request into a DAG of agent steps, run it in waves, synthesize."""

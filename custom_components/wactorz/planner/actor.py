@@ -1,0 +1,222 @@
+"""PlannerActor: one per task-mode request; plans (or reuses a cached plan), runs, synthesizes.
+
+Pure (no Home Assistant import): the LLM calls, the cache and the progress
+sink are injected. Steps of one wave fan out together through
+`send_to_many`; each step gets the (bounded) results of the steps it depends
+on; a step on a missing agent fails clearly and its dependents are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..agents.text import text_of
+from ..core import Actor, ActorState, Message
+from .model import DIRECT, PlanError, Step, cache_key, parse_plan, waves
+
+SKIP_AGENTS = frozenset({"main", "monitor", "io", "qa", "state-bridge", "map"})
+PLANNER_PREFIX = "planner-"
+MAX_DEP_CHARS = 600
+MAX_RESULT_CHARS = 1_500
+STEP_TIMEOUT_S = 60.0
+
+type Decompose = Callable[[str, list[dict[str, str]]], Awaitable[Any]]
+type Synthesize = Callable[[str, list[dict[str, Any]]], Awaitable[str]]
+type AnswerDirect = Callable[[str], Awaitable[str]]
+type Progress = Callable[[dict[str, Any]], None]
+
+
+class PlanCache(Protocol):
+    """Plans by task key (the HA side persists them in Store)."""
+
+    def get(self, key: str) -> list[dict[str, Any]] | None:
+        """Return the cached steps, or None."""
+
+    def put(self, key: str, steps: list[dict[str, Any]]) -> None:
+        """Keep a plan."""
+
+    def invalidate(self, key: str) -> None:
+        """Drop a plan."""
+
+
+@dataclass(slots=True)
+class PlannerHooks:
+    """What a planner needs from its host."""
+
+    decompose: Decompose
+    synthesize: Synthesize
+    answer_direct: AnswerDirect
+    cache: PlanCache
+    progress: Progress | None = None
+    step_timeout: float = STEP_TIMEOUT_S
+
+
+def is_worker(name: str, state: ActorState) -> bool:
+    """Return True for an agent a plan may delegate to."""
+    return (
+        name not in SKIP_AGENTS
+        and not name.startswith(PLANNER_PREFIX)
+        and state is ActorState.RUNNING
+    )
+
+
+class PlannerActor(Actor):
+    """Runs one task: plan (cache or LLM), waves of fan-out, one synthesized answer."""
+
+    def __init__(self, hooks: PlannerHooks) -> None:
+        """Create with the host's hooks."""
+        self._hooks = hooks
+
+    def _progress(self, stage: str, **data: Any) -> None:
+        self.log(f"plan {stage}", stage=stage, **data)
+        if self._hooks.progress is not None:
+            self._hooks.progress({"planner": self.name, "stage": stage, **data})
+
+    def _workers(self) -> dict[str, str]:
+        return {
+            cell.name: str(cell.meta.get("description", ""))
+            for cell in self.system.actors()
+            if is_worker(cell.name, cell.state)
+        }
+
+    async def handle(self, message: Message) -> Any:
+        """Run the task in the message; answer {text, steps, cached, planning_calls}."""
+        task = text_of(message.payload).strip()
+        hooks = self._hooks
+        workers = self._workers()
+        key = cache_key(task)
+        steps: list[Step] | None = None
+        cached = hooks.cache.get(key)
+        if cached is not None:
+            try:
+                steps = parse_plan({"steps": cached})
+            except PlanError:
+                steps = None
+            if steps is not None and any(
+                s.agent != DIRECT and s.agent not in workers for s in steps
+            ):
+                steps = None  # a referenced agent is gone
+            if steps is None:
+                hooks.cache.invalidate(key)
+        planning_calls = 0
+        if steps is None:
+            planning_calls = 1
+            self._progress("planning", workers=sorted(workers))
+            raw = await hooks.decompose(
+                task,
+                [{"name": n, "description": d} for n, d in sorted(workers.items())],
+            )
+            try:
+                steps = parse_plan(raw)
+            except PlanError as err:
+                self._progress("failed", error=str(err))
+                return {"text": f"I could not plan this: {err}", "error": "plan"}
+            hooks.cache.put(key, [s.as_dict() for s in steps])
+        else:
+            self._progress("cache_hit", steps=len(steps))
+        results = await self._execute(steps)
+        ok = [r for r in results.values() if r["ok"]]
+        if len(steps) == 1 and ok:
+            text = ok[0]["result"]
+        elif not ok:
+            text = "Every step failed:\n" + "\n".join(
+                f"- {r['id']} ({r['agent']}): {r['error']}" for r in results.values()
+            )
+        else:
+            self._progress("synthesizing")
+            text = await hooks.synthesize(task, list(results.values()))
+        self._progress("done", ok=len(ok), failed=len(results) - len(ok))
+        self.completed(text)
+        return {
+            "text": text,
+            "steps": list(results.values()),
+            "cached": planning_calls == 0,
+            "planning_calls": planning_calls,
+        }
+
+    async def _execute(self, steps: list[Step]) -> dict[str, dict[str, Any]]:
+        results: dict[str, dict[str, Any]] = {}
+        for number, wave in enumerate(waves(steps)):
+            self._progress("wave", wave=number, steps=[s.id for s in wave])
+            delegated: list[tuple[Step, str]] = []
+            direct: list[tuple[Step, str]] = []
+            for step in wave:
+                failed = [d for d in step.depends_on if not results[d]["ok"]]
+                if failed:
+                    results[step.id] = _result(
+                        step, error=f"skipped: step {', '.join(failed)} failed"
+                    )
+                    continue
+                text = _with_context(step, results)
+                if step.agent == DIRECT:
+                    direct.append((step, text))
+                elif step.agent not in self.system or not is_worker(
+                    step.agent, self.system.resolve(step.agent).state
+                ):
+                    results[step.id] = _result(
+                        step,
+                        error=f"agent {step.agent} does not exist or is not running",
+                    )
+                else:
+                    delegated.append((step, text))
+            fan_out = self.send_to_many(
+                [(s.agent, {"text": t, "from": self.name}) for s, t in delegated],
+                timeout=self._hooks.step_timeout,
+            )
+            answers = await asyncio.gather(
+                fan_out,
+                *(self._hooks.answer_direct(t) for _, t in direct),
+                return_exceptions=True,
+            )
+            outcomes = answers[0]
+            for index, (step, _) in enumerate(delegated):
+                if isinstance(outcomes, BaseException):
+                    results[step.id] = _result(step, error=str(outcomes))
+                    continue
+                outcome = outcomes[index]
+                if outcome.ok:
+                    value = outcome.value
+                    results[step.id] = _result(
+                        step, result=text_of(value) or str(value)
+                    )
+                else:
+                    results[step.id] = _result(step, error=str(outcome.error))
+            for (step, _), answer in zip(direct, answers[1:], strict=True):
+                if isinstance(answer, BaseException):
+                    results[step.id] = _result(step, error=str(answer))
+                else:
+                    results[step.id] = _result(step, result=str(answer))
+            for step in wave:
+                self._progress(
+                    "step",
+                    step=step.id,
+                    agent=step.agent,
+                    ok=results[step.id]["ok"],
+                )
+        return {s.id: results[s.id] for s in steps}
+
+
+def _result(
+    step: Step, *, result: str | None = None, error: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": step.id,
+        "agent": step.agent,
+        "task": step.task,
+        "ok": error is None,
+        "result": (result or "")[:MAX_RESULT_CHARS],
+        "error": error,
+    }
+
+
+def _with_context(step: Step, results: dict[str, dict[str, Any]]) -> str:
+    if not step.depends_on:
+        return step.task
+    lines = [
+        f"[{d}] ({results[d]['agent']}): {results[d]['result'][:MAX_DEP_CHARS]}"
+        for d in step.depends_on
+    ]
+    return f"{step.task}\n\nResults of earlier steps:\n" + "\n".join(lines)
