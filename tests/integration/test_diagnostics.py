@@ -39,7 +39,14 @@ async def test_diagnostics_show_agents_and_redact(
     assert "sk-ant-api03" not in text
     assert diagnostics["entry"]["data"]["node_name"] == "**REDACTED**"
     agents = {a["name"]: a for a in diagnostics["agents"]}
-    assert set(agents) == {"main", "monitor", "io", "qa", "home-assistant-agent", "echo"}
+    assert set(agents) == {
+        "main",
+        "monitor",
+        "io",
+        "qa",
+        "home-assistant-agent",
+        "echo",
+    }
     assert agents["main"]["messages_processed"] == 1
     assert agents["main"]["persisted_keys"] == ["history"]
     assert agents["echo"]["state"] == "failed"

@@ -148,7 +148,10 @@ async def test_real_broker_heartbeats_reach_external_client(
 
         await asyncio.wait_for(collect(), timeout=15)
 
-    assert {seen[n]["actor_id"] for n in ("main", "monitor", "io", "qa", "home-assistant-agent")} == set(names)
+    assert {
+        seen[n]["actor_id"]
+        for n in ("main", "monitor", "io", "qa", "home-assistant-agent")
+    } == set(names)
     assert all(
         seen[n]["state"] == "running" and seen[n]["node"] == "home" for n in seen
     )

@@ -25,7 +25,13 @@ async def test_setup_starts_builtin_agents_with_devices(
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
     system = entry.runtime_data.system
-    assert {cell.name for cell in system.actors()} == {"main", "monitor", "io", "qa", "home-assistant-agent"}
+    assert {cell.name for cell in system.actors()} == {
+        "main",
+        "monitor",
+        "io",
+        "qa",
+        "home-assistant-agent",
+    }
     assert all(cell.state is ActorState.RUNNING for cell in system.actors())
 
     device_registry = dr.async_get(hass)
