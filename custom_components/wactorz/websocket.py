@@ -249,13 +249,18 @@ class PanelHub:
             "at": error.timestamp,
         }
 
-    def agent_info(self, cell: ActorCell) -> dict[str, Any]:
-        """Return what the panel shows of one agent."""
+    def agent_info(self, cell: ActorCell, *, told: bool = True) -> dict[str, Any]:
+        """Return what the panel shows of one agent.
+
+        `told` records it as known to every subscriber (snapshots and added agents);
+        a details reply goes to one caller only and must not hide a pending delta.
+        """
         key = self.key(cell.id)
         metrics = asdict(cell.metrics())
-        self._told_state[key] = cell.state.value
-        self._told_depth[key] = cell.queue_depth
-        self._told_metrics[key] = _metrics_signature(metrics)
+        if told:
+            self._told_state[key] = cell.state.value
+            self._told_depth[key] = cell.queue_depth
+            self._told_metrics[key] = _metrics_signature(metrics)
         return {
             "k": key,
             "id": cell.id,
@@ -307,7 +312,7 @@ class PanelHub:
         last_error = self._last_error(cell)
         if last_error is not None and error is not None:
             last_error["traceback"] = self.scrubber.scrub(error.traceback)
-        info = self.agent_info(cell)
+        info = self.agent_info(cell, told=False)
         info.update(
             {
                 "last_error": last_error,

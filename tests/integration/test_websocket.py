@@ -612,3 +612,29 @@ async def test_details(
     # A removed agent's rings are dropped.
     await runtime.system.remove("crasher")
     assert cell.id not in hass.data[ws.DATA_PANEL].hub.events
+
+
+async def test_details_do_not_swallow_a_pending_state_delta(
+    hass: HomeAssistant, hass_ws_client, entry: MockConfigEntry
+) -> None:
+    """Asking for details right after a pause must not hide the paused state from subscribers."""
+    await setup_entry(hass, entry)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "wactorz/subscribe"})
+    assert (await client.receive_json())["success"]
+    snapshot = (await client.receive_json())["event"]
+    key = next(a["k"] for a in snapshot["agents"] if a["name"] == "monitor")
+    entry.runtime_data.system.pause("monitor")
+    await client.send_json_auto_id(
+        {"type": "wactorz/agent/details", "agent": "monitor"}
+    )
+    states: list[str] = []
+    async with asyncio.timeout(5):
+        while "paused" not in states:
+            message = await client.receive_json()
+            if message.get("type") == "event":
+                agents = message["event"].get("agents", {})
+                change = agents.get(str(key)) or agents.get(key) or {}
+                if "state" in change:
+                    states.append(change["state"])
+    assert states[-1] == "paused"
