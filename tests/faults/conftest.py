@@ -1,0 +1,17 @@
+"""Fixtures of the fault suite (the integration fixtures plus a broker of its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.broker import Broker, running_broker
+from tests.integration.conftest import auto_enable_custom_integrations, entry  # noqa: F401 - shared fixtures
+
+
+@pytest.fixture
+def own_broker() -> Iterator[Broker]:
+    """Run a broker this test may stop and start."""
+    with running_broker() as broker:
+        yield broker
