@@ -16,6 +16,8 @@ from homeassistant.helpers.typing import ConfigType
 from .bus import Bus, MemoryBus, MqttBus
 from .const import DOMAIN, ISSUE_MQTT_MISSING
 from .ha_agents.home_services import async_setup_home_services
+from .knowledge.manual import async_remove_manual_store
+from .knowledge.services import async_setup_knowledge_services
 from .nodes.services import async_setup_node_services
 from .nodes.store import async_remove_node_stores
 from .panel import async_setup_panel
@@ -24,6 +26,7 @@ from .pipelines.services import async_setup_pipeline_services
 from .runtime import WactorzConfigEntry, WactorzRuntime
 from .services import async_setup_services
 from .storage import HaStateStore, RegistryStore
+from .tools.services import async_setup_tool_services
 from .websocket import async_register_websocket_commands
 
 _LOGGER = logging.getLogger(__name__)
@@ -46,6 +49,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_node_services(hass)
     async_setup_home_services(hass)
     async_setup_pipeline_services(hass)
+    async_setup_knowledge_services(hass)
+    async_setup_tool_services(hass)
     async_register_websocket_commands(hass)
     return True
 
@@ -123,6 +128,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
     await registry.async_remove()
     await async_remove_node_stores(hass, entry.entry_id)
     await async_remove_pipeline_store(hass, entry.entry_id)
+    await async_remove_manual_store(hass, entry.entry_id)
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.plans").async_remove()
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.meter").async_remove()
     ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)

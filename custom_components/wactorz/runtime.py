@@ -83,12 +83,20 @@ from .ha_agents.home import HOME_AGENT_NAME, HomeAssistantAgent, home_agent_fact
 from .ha_agents.map import MapAgent
 from .ha_agents.state_bridge import StateBridgeAgent
 from .io_gateway import IoChatGateway
+from .knowledge.manual import MANUAL_AGENT_NAME, ManualAgent, manual_agent_factory
+from .knowledge.udx import UDX_AGENT_NAME, UDXAgent, udx_agent_factory
 from .llm_runtime import LlmRuntime
 from .nodes.manager import NodeManager, async_start_nodes
 from .pipelines.registry import async_start_pipelines, async_stop_pipelines
 from .planner.runner import async_close_plan_cache
 from .planner.wiring import make_mode_hooks
 from .storage import HaStateStore, RegistryStore
+from .tools.catalog import (
+    async_ensure_recipe_agent,
+    async_start_catalog,
+    async_stop_catalog,
+)
+from .tools.code import async_start_code_agent
 
 _LOGGER = logging.getLogger(__name__)
 SUMMARY_PROMPT = (
@@ -132,6 +140,16 @@ BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
         HomeAssistantAgent,
         True,
         "Home Assistant registries and automations",
+    ),
+    BuiltinAgent(
+        MANUAL_AGENT_NAME,
+        "manual",
+        ManualAgent,
+        False,
+        "PDF manuals with page citations",
+    ),
+    BuiltinAgent(
+        UDX_AGENT_NAME, "udx", UDXAgent, False, "Answers about Wactorz from its docs"
     ),
 )
 
@@ -209,6 +227,8 @@ class WactorzRuntime:
         self.actuators = await async_start_actuators(self)
         await self._async_start_user_agents()
         await async_start_pipelines(self)
+        await async_start_code_agent(self)
+        await async_start_catalog(self)
         self.nodes = await async_start_nodes(self)
         self._stop_unsub = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
@@ -319,6 +339,10 @@ class WactorzRuntime:
 
     def _builtin_factory(self, agent: BuiltinAgent) -> Callable[[], Actor]:
         options = self.entry.options
+        if agent.actor is ManualAgent:
+            return manual_agent_factory(self)
+        if agent.actor is UDXAgent:
+            return udx_agent_factory(self)
         if agent.actor is HomeAssistantAgent:
             return home_agent_factory(self)
         if agent.actor is QAAgent:
@@ -338,6 +362,7 @@ class WactorzRuntime:
                 ),
                 self._cost_report,
                 modes=make_mode_hooks(self),
+                resolve=lambda name: async_ensure_recipe_agent(self, name),
             )
         if agent.actor is MonitorAgent:
             return actor_factory(
@@ -574,6 +599,7 @@ class WactorzRuntime:
         await async_stop_pipelines(self.hass, self.entry.entry_id)
         await async_close_plan_cache(self.hass, self.entry.entry_id)
         await self.system.shutdown()
+        async_stop_catalog(self.hass, self.entry.entry_id)
         for unsubscribe in self._unsubscribers:
             unsubscribe()
         self._unsubscribers.clear()

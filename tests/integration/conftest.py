@@ -14,9 +14,14 @@ from custom_components.wactorz.const import (
     CONF_TOPIC_PREFIX,
     DOMAIN,
 )
+from custom_components.wactorz.runtime import BUILTIN_AGENTS
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from tests.broker import Broker, running_broker
+
+# Agents every hub runs (the code agent and the catalog start beside them).
+BUILTIN_NAMES = frozenset(agent.name for agent in BUILTIN_AGENTS)
+STARTED_AGENTS = len(BUILTIN_NAMES) + 2
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from custom_components.wactorz.system_health import system_health_info
 from homeassistant.core import HomeAssistant
 
 from .agents import CrashingActor
-from .conftest import setup_entry
+from .conftest import BUILTIN_NAMES, STARTED_AGENTS, setup_entry
 
 
 async def test_diagnostics_show_agents_and_redact(
@@ -39,14 +39,7 @@ async def test_diagnostics_show_agents_and_redact(
     assert "sk-ant-api03" not in text
     assert diagnostics["entry"]["data"]["node_name"] == "**REDACTED**"
     agents = {a["name"]: a for a in diagnostics["agents"]}
-    assert set(agents) == {
-        "main",
-        "monitor",
-        "io",
-        "qa",
-        "home-assistant-agent",
-        "echo",
-    }
+    assert set(agents) == BUILTIN_NAMES | {"code-agent", "catalog", "echo"}
     assert agents["main"]["messages_processed"] == 1
     assert agents["main"]["persisted_keys"] == ["history"]
     assert agents["echo"]["state"] == "failed"
@@ -62,7 +55,7 @@ async def test_system_health(hass: HomeAssistant, entry: MockConfigEntry) -> Non
     assert info == {
         "bus": "memory",
         "mqtt_connected": False,
-        "agents_running": 5,
+        "agents_running": STARTED_AGENTS,
         "agents_failed": 0,
         "queue_depth": 0,
     }

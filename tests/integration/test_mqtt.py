@@ -23,7 +23,7 @@ from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
 from .agents import CrashingActor
-from .conftest import make_entry, setup_entry
+from .conftest import STARTED_AGENTS, make_entry, setup_entry
 
 
 def _published(mqtt_mock: MqttMockHAClient) -> list[tuple[str, dict]]:
@@ -61,7 +61,8 @@ async def test_spawn_and_status_go_to_seed_topics(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=16))
     await hass.async_block_till_done()
     health = [p for t, p in _published(mqtt_mock) if t == "system/health"]
-    assert health and health[-1]["agents"] == 5 and health[-1]["states"]["running"] == 5
+    assert health and health[-1]["agents"] == STARTED_AGENTS
+    assert health[-1]["states"]["running"] == STARTED_AGENTS
     await _teardown(hass, entry)
 
 
@@ -143,15 +144,12 @@ async def test_real_broker_heartbeats_reach_external_client(
                 payload = json.loads(message.payload)
                 seen[payload["name"]] = payload
                 assert str(message.topic) == f"agents/{payload['actor_id']}/heartbeat"
-                if set(seen) >= {"main", "monitor", "io", "qa", "home-assistant-agent"}:
+                if set(seen) >= set(names.values()):
                     return
 
         await asyncio.wait_for(collect(), timeout=15)
 
-    assert {
-        seen[n]["actor_id"]
-        for n in ("main", "monitor", "io", "qa", "home-assistant-agent")
-    } == set(names)
+    assert {seen[n]["actor_id"] for n in names.values()} == set(names)
     assert all(
         seen[n]["state"] == "running" and seen[n]["node"] == "home" for n in seen
     )

@@ -39,13 +39,11 @@ async def test_ask_returns_the_reply_with_its_correlation_id(
     await setup_entry(hass, entry)
     response = await _ask(hass, "main", "/agents")
     assert response["agent"] == "main"
+    system = entry.runtime_data.system
     assert response["reply"]["text"].splitlines() == [
-        "@main: running",
-        "@monitor: running",
-        "@io: running",
-        "@qa: running",
-        "@home-assistant-agent: running",
+        f"@{cell.name}: running" for cell in system.actors()
     ]
+    assert response["reply"]["text"].startswith("@main: running\n@monitor: running")
     assert response["correlation_id"]
 
 

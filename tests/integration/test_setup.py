@@ -15,7 +15,7 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 
-from .conftest import setup_entry
+from .conftest import BUILTIN_NAMES, setup_entry
 
 
 async def test_setup_starts_builtin_agents_with_devices(
@@ -25,18 +25,15 @@ async def test_setup_starts_builtin_agents_with_devices(
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
     system = entry.runtime_data.system
-    assert {cell.name for cell in system.actors()} == {
-        "main",
-        "monitor",
-        "io",
-        "qa",
-        "home-assistant-agent",
+    assert {cell.name for cell in system.actors()} == BUILTIN_NAMES | {
+        "code-agent",
+        "catalog",
     }
     assert all(cell.state is ActorState.RUNNING for cell in system.actors())
 
     device_registry = dr.async_get(hass)
     entity_registry = er.async_get(hass)
-    for name in ("main", "monitor", "io", "qa", "home-assistant-agent"):
+    for name in BUILTIN_NAMES:
         device = device_registry.async_get_device_by_identifier(
             (DOMAIN, f"{entry.entry_id}_{name}"), entry.entry_id
         )

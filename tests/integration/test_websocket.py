@@ -23,7 +23,8 @@ from .agents import CrashingActor, SlowActor
 from .conftest import make_entry, setup_entry
 
 type WsClient = Any
-BUILTINS = [agent.name for agent in BUILTIN_AGENTS]  # main, monitor, io, ...
+# main, monitor, io, ... then the code agent and the catalog the runtime starts beside them
+BUILTINS = [agent.name for agent in BUILTIN_AGENTS] + ["code-agent", "catalog"]
 
 
 @pytest.fixture

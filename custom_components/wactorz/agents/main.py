@@ -52,12 +52,14 @@ class MainActor(Actor):
         memory_hooks: MemoryHooks | None = None,
         cost_report: Callable[[], str] | None = None,
         modes: ModeHooks | None = None,
+        resolve: Callable[[str], Awaitable[Any]] | None = None,
     ) -> None:
         """Create main; `respond` runs one LLM turn (None: no LLM available)."""
         self._respond = respond
         self._hooks = memory_hooks or MemoryHooks()
         self._cost_report = cost_report
         self._modes = modes
+        self._resolve = resolve  # spawns a catalog recipe on first @mention
         self.memory: Memory
 
     async def on_start(self) -> None:
@@ -126,6 +128,8 @@ class MainActor(Actor):
             return self._command(text), "command"
         target, rest = split_mention(text)
         if target is not None and target != self.name:
+            if self._resolve is not None and self.system.get(target) is None:
+                await self._resolve(target)
             try:
                 answer = await self.ask(
                     target, {"text": rest, "from": sender or "user"}

@@ -1,0 +1,1 @@
+"""Knowledge agents: PDF manuals (ManualAgent) and the built-in docs (UDXAgent)."""

@@ -1,0 +1,1 @@
+"""Tool agents: the code sandbox, the recipe catalog and its recipes."""

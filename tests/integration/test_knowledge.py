@@ -1,0 +1,303 @@
+"""ManualAgent (real PDFs, scripted LLM, real .storage restart) and UDXAgent (0 LLM calls)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+import json
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from fpdf import FPDF
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_test_home_assistant,
+)
+
+from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.knowledge.manual import (
+    MANUAL_AGENT_NAME,
+    cited_pages,
+    manual_store_key,
+)
+from custom_components.wactorz.knowledge.udx import UDX_AGENT_NAME
+from custom_components.wactorz.knowledge.udx_build import DOCS, KB_FILE, build_kb, dumps
+from homeassistant import loader
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.setup import async_setup_component
+from tests.ai.scripts import ANTHROPIC_KEY, AnthropicWire
+from tests.ai.wire import FakeServer
+
+from .conftest import setup_entry
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = (
+    "Welcome to the AquaClean 3000 dishwasher. Read the safety notes first.",
+    (
+        "Descaling: fill the salt reservoir with 500 grams of regeneration salt "
+        "and run the descaling program P7 once a month."
+    ),
+    "Warranty: the warranty lasts 24 months from the date of purchase.",
+)
+
+
+@pytest.fixture
+def hass_storage():
+    """Use real files under the temporary config dir instead of mocked storage."""
+    return {}
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """Run Home Assistant from a temporary config dir."""
+    return hass_tmp_config_dir
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    """Replace Home Assistant's shared httpx client with a scripted server."""
+    fake = FakeServer()
+    with patch(
+        "custom_components.wactorz.llm_runtime.get_async_client",
+        return_value=fake.httpx_client(),
+    ):
+        yield fake
+
+
+def make_pdf(path: Path, pages: tuple[str, ...] = PAGES) -> Path:
+    """Write a real PDF with one paragraph per page."""
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+    return path
+
+
+def _entry(entry_id: str | None = None) -> MockConfigEntry:
+    provider = ConfigSubentryData(
+        data={
+            "kind": "anthropic",
+            "api_key": ANTHROPIC_KEY,
+            "base_url": "",
+            "model": "claude-sonnet-4-5",
+        },
+        subentry_type="provider",
+        title="Claude",
+        unique_id="anthropic::Claude",
+    )
+    return MockConfigEntry(
+        entry_id=entry_id,
+        domain=DOMAIN,
+        title="Wactorz (home)",
+        unique_id=DOMAIN,
+        data={"node_name": "home", "topic_prefix": ""},
+        options={"heartbeat_interval": 10},
+        subentries_data=[provider],
+        version=1,
+        minor_version=1,
+    )
+
+
+async def _wire(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set up the entry: the runtime starts the manual and UDX agents, __init__ the services."""
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    assert runtime.system.get(MANUAL_AGENT_NAME) is not None
+    assert runtime.system.get(UDX_AGENT_NAME) is not None
+
+
+async def _call(
+    hass: HomeAssistant, name: str, data: dict[str, Any], response: bool = True
+) -> Any:
+    return await hass.services.async_call(
+        DOMAIN, name, data, blocking=True, return_response=response
+    )
+
+
+async def test_manual_load_ask_cite_and_restart(
+    hass: HomeAssistant, hass_config_dir: str, server: FakeServer, tmp_path: Path
+) -> None:
+    """A real 3-page PDF: the question brings page 2 to the LLM, the answer cites it, restart keeps it."""
+    pdf = make_pdf(tmp_path / "AquaClean.pdf")
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await _wire(hass, entry)
+
+    loaded = await _call(hass, "load_manual", {"path": str(pdf)})
+    assert loaded["manual"]["name"] == "aquaclean"
+    assert loaded["manual"]["pages"] == 3
+    assert loaded["manual"]["pages_with_text"] == 3
+
+    wire = AnthropicWire()
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text(["Fill 500 g of salt and run P7 monthly (p. 2)."]),
+    )
+    answer = await _call(
+        hass, "ask_manual", {"question": "How do I descale the dishwasher?"}
+    )
+    assert len(server.requests) == 1
+    body = server.requests[0].json()
+    system = " ".join(json.dumps(body["system"]).replace("\\n", " ").split())
+    assert "page 2" in system
+    assert "run the descaling program P7 once a month" in system
+    assert "Warranty" not in system  # only retrieved chunks are sent
+    assert body["messages"][-1]["content"][0]["text"].startswith("How do I descale")
+    assert "(p. 2)" in answer["text"]
+    assert answer["citations"] == [2]
+    assert 2 in answer["pages"]
+
+    # Nothing retrieved: no LLM call at all.
+    nothing = await _call(hass, "ask_manual", {"question": "zzz qqq"})
+    assert nothing["citations"] == []
+    assert len(server.requests) == 1
+
+    status = await _call(hass, "manual_status", {})
+    assert [m["name"] for m in status["manuals"]] == ["aquaclean"]
+
+    await hass.async_stop()  # final write flushes the index and the agent's state
+    index_file = Path(
+        hass_config_dir, ".storage", manual_store_key(entry.entry_id, "manual")
+    )
+    saved = json.loads(index_file.read_text())
+    chunks = saved["data"]["manuals"]["aquaclean"]["chunks"]
+    assert [page for page, _ in chunks] == [1, 2, 3]
+    agent_file = Path(hass_config_dir, ".storage", f"{DOMAIN}.{entry.entry_id}.manual")
+    assert json.loads(agent_file.read_text())["data"]["state"]["manuals"][0][
+        "name"
+    ] == ("aquaclean")
+
+    async with async_test_home_assistant(config_dir=hass_config_dir) as hass2:
+        hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        assert await async_setup_component(hass2, "homeassistant", {})
+        entry2 = _entry(entry.entry_id)
+        entry2.add_to_hass(hass2)
+        await _wire(hass2, entry2)
+        server.add("POST", "/v1/messages", wire.text(["It lasts 24 months (page 3)."]))
+        answer = await _call(
+            hass2, "ask_manual", {"question": "How long is the warranty?"}
+        )
+        system = json.dumps(server.requests[-1].json()["system"])
+        assert "24 months from the date of purchase" in " ".join(
+            system.replace("\\n", " ").split()
+        )
+        assert answer["citations"] == [3]
+        await _call(hass2, "clear_manual", {}, response=False)
+        with pytest.raises(ServiceValidationError) as err:
+            await _call(hass2, "ask_manual", {"question": "warranty?"})
+        assert err.value.translation_key == "manual_not_loaded"
+        assert await hass2.config_entries.async_unload(entry2.entry_id)
+        await hass2.async_stop()
+    assert not index_file.exists()
+
+
+async def test_manual_refusals(
+    hass: HomeAssistant, server: FakeServer, tmp_path: Path
+) -> None:
+    """Disallowed path, not a PDF, no text, bad base64, nothing loaded: clear translated errors."""
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    hass.config.allowlist_external_dirs = {str(allowed)}
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await _wire(hass, entry)
+
+    async def refused(data: dict[str, Any]) -> ServiceValidationError:
+        with pytest.raises(ServiceValidationError) as err:
+            await _call(hass, "load_manual", data)
+        return err.value
+
+    outside = make_pdf(tmp_path / "outside.pdf")
+    err = await refused({"path": str(outside)})
+    assert err.translation_key == "manual_file_not_allowed"
+    assert err.translation_placeholders["path"] == str(outside)
+    err = await refused({"path": str(allowed / ".." / "outside.pdf")})
+    assert err.translation_key == "manual_file_not_allowed"
+
+    text = allowed / "notes.pdf"
+    text.write_text("just text, not a PDF")
+    err = await refused({"path": str(text)})
+    assert err.translation_key == "manual_not_a_pdf"
+    err = await refused({"path": str(allowed / "missing.pdf")})
+    assert err.translation_key == "manual_file_not_found"
+
+    blank = FPDF()
+    blank.add_page()
+    blank_path = allowed / "blank.pdf"
+    blank.output(str(blank_path))
+    err = await refused({"path": str(blank_path)})
+    assert err.translation_key == "manual_no_text"
+
+    err = await refused({"content": "not base64!!"})
+    assert err.translation_key == "manual_bad_content"
+    err = await refused({"content": base64.b64encode(b"hello").decode()})
+    assert err.translation_key == "manual_not_a_pdf"
+
+    with pytest.raises(ServiceValidationError) as not_loaded:
+        await _call(hass, "ask_manual", {"question": "descale?"})
+    assert not_loaded.value.translation_key == "manual_not_loaded"
+    assert server.requests == []
+
+    # Uploaded bytes work; the agent stays running through all refusals.
+    content = base64.b64encode(make_pdf(tmp_path / "up.pdf").read_bytes()).decode()
+    loaded = await _call(
+        hass, "load_manual", {"content": content, "filename": "Upload.pdf"}
+    )
+    assert loaded["manual"]["name"] == "upload"
+    assert entry.runtime_data.system.get("manual").state.value == "running"
+
+
+def test_citations_are_parsed() -> None:
+    """Page references in the usual forms."""
+    assert cited_pages("see (p. 2) and page 7") == [2, 7]
+    assert cited_pages("pages 3-5, pp. 9") == [3, 4, 5, 9]
+    assert cited_pages("no pages here") == []
+
+
+def test_udx_kb_is_not_stale() -> None:
+    """The shipped KB is exactly what scripts/build_udx_kb.py makes from the docs."""
+    docs = {path: (ROOT / path).read_text(encoding="utf-8") for path in DOCS}
+    assert (ROOT / KB_FILE).read_text(encoding="utf-8") == dumps(build_kb(docs)), (
+        "run scripts/build_udx_kb.py"
+    )
+
+
+async def test_udx_answers_from_docs_without_llm(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """Topics, pairing and live agents come from the docs and the system, 0 LLM calls."""
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await _wire(hass, entry)
+
+    async def ask(text: str) -> dict[str, Any]:
+        response = await _call(hass, "ask", {"agent": "udx", "message": text})
+        return response["reply"]
+
+    heartbeat = await ask("which MQTT topic carries heartbeats?")
+    assert "`agents/{id}/heartbeat`" in heartbeat["text"]
+    assert heartbeat["llm_calls"] == 0
+
+    pairing = await ask("how do I pair a node?")
+    assert {
+        "doc": "README.md",
+        "title": "Wactorz for Home Assistant > Edge nodes (Raspberry Pi)",
+    } in pairing["sources"]
+    assert "wactorz.pair_node" in pairing["text"]
+
+    agents = await ask("which agents are running?")
+    assert "- main: running (main)" in agents["text"]
+    assert "- manual: running (manual)" in agents["text"]
+
+    services = await ask("what service actions are there?")
+    assert "wactorz.ask_manual" in services["text"]
+
+    assert server.requests == []
