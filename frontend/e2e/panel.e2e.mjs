@@ -249,7 +249,13 @@ try {
 
   await check("the card renders on a dashboard and answers", async () => {
     await page.goto(`${URL_BASE}/${env("HA_DASHBOARD")}/agents`, { waitUntil: "domcontentloaded" });
-    await until("card rows", async () => (await page.locator("wactorz-card li.agent").count()) === info.storeAgents, 30000);
+    // The card shows at most max_agents rows (8 by default) and a "+N more" line for the rest.
+    const shown = Math.min(info.storeAgents, 8);
+    await until("card rows", async () => (await page.locator("wactorz-card li.agent").count()) === shown, 30000);
+    if (info.storeAgents > shown) {
+      const more = await page.locator("wactorz-card li.more").textContent();
+      assert(more?.trim() === `+${info.storeAgents - shown} more`, `more line: ${more}`);
+    }
     const input = page.locator("wactorz-card input[name=message]");
     await input.fill("/agents");
     await input.press("Enter");
