@@ -33,6 +33,7 @@ from .core import (
     MailboxFullError,
     ProtectedActorError,
 )
+from .jsonable import jsonable
 from .nodes.services import async_stop_remote_agent
 from .runtime import WactorzConfigEntry
 
@@ -125,17 +126,6 @@ def _translate(err: ActorError, agent: str) -> HomeAssistantError:
     return _error(HomeAssistantError, "control_failed", agent=agent, error=str(err))
 
 
-def _jsonable(value: Any) -> Any:
-    """Return `value` if it is JSON-like, else its string form."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return str(value)
-
-
 async def _async_send(call: ServiceCall) -> None:
     entry = _entry(call.hass)
     cell = _agent(entry, call.data[ATTR_AGENT])
@@ -163,7 +153,7 @@ async def _async_ask(call: ServiceCall) -> ServiceResponse:
     return {
         "agent": cell.name,
         "correlation_id": reply.correlation_id,
-        "reply": runtime.scrubber.scrub_data(_jsonable(reply.value)),
+        "reply": runtime.scrubber.scrub_data(jsonable(reply.value)),
     }
 
 

@@ -57,6 +57,7 @@ from .core import (
     MailboxFullError,
     ProtectedActorError,
 )
+from .jsonable import jsonable
 from .runtime import WactorzConfigEntry, WactorzRuntime
 
 _LOGGER = logging.getLogger(__name__)
@@ -106,17 +107,6 @@ def _clip(value: Any) -> Any:
     if isinstance(value, str) and len(value) > MAX_TEXT:
         return value[:MAX_TEXT] + "…"
     return value
-
-
-def _jsonable(value: Any) -> Any:
-    """Return `value` if it is JSON-like, else its string form."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return str(value)
 
 
 def _metrics_signature(metrics: dict[str, Any]) -> tuple[Any, ...]:
@@ -330,7 +320,7 @@ class PanelHub:
     def _cost(self, name: str) -> dict[str, Any] | None:
         """Return the agent's LLM usage (None while nothing was metered for it)."""
         try:
-            totals = self.runtime.llm.gateway.agent_totals().get(name)
+            totals = self.runtime.llm.gateway.agent_total(name)
         except AttributeError:  # a runtime without the LLM layer
             return None
         if totals is None or not totals.calls:
@@ -386,7 +376,7 @@ class PanelHub:
             )
         item = {
             field: _clip(value)
-            for field, value in self.scrubber.scrub_data(_jsonable(item)).items()
+            for field, value in self.scrubber.scrub_data(jsonable(item)).items()
         }
         if kind is EventKind.REMOVED:
             self.events.pop(event.actor_id, None)
@@ -863,7 +853,7 @@ def ws_chat(
                 },
             )
             return
-        value = scrubber.scrub_data(_jsonable(reply.value))
+        value = scrubber.scrub_data(jsonable(reply.value))
         reply_text = text_of(value) or (
             value if isinstance(value, str) else json_bytes(value).decode()
         )

@@ -7,8 +7,6 @@ every refusal into a translated error.
 
 from __future__ import annotations
 
-from typing import Any
-
 import probatio
 
 from homeassistant.core import (
@@ -22,6 +20,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 
 from ..const import DOMAIN
+from ..jsonable import jsonable
 from .actuator import (
     MAX_ACTIONS,
     MAX_CONDITIONS,
@@ -77,28 +76,18 @@ def _manager(hass: HomeAssistant) -> ActuatorManager:
     return manager
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    return str(value)
-
-
 async def _async_create(call: ServiceCall) -> ServiceResponse:
     manager = _manager(call.hass)
     try:
         created = await manager.async_create(dict(call.data))
     except ActuatorConfigError as err:
         raise to_service_error(err) from err
-    return {"actuator": _jsonable(created)}
+    return {"actuator": jsonable(created)}
 
 
 async def _async_list(call: ServiceCall) -> ServiceResponse:
     manager = _manager(call.hass)
-    return {"actuators": _jsonable(manager.list())}
+    return {"actuators": jsonable(manager.list())}
 
 
 async def _async_delete(call: ServiceCall) -> None:

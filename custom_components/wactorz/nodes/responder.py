@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
@@ -24,6 +23,7 @@ from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.event import async_call_later
 
 from ..core import ActorError
+from ..jsonable import jsonable
 from .signing import (
     MAX_PAYLOAD_BYTES,
     NAME_RE,
@@ -113,21 +113,6 @@ def validate_task(data: Any) -> tuple[Any, str | None, str | None, str | None]:
     ):
         raise TaskError("bad from")
     return data["payload"], reply_to, correlation_id, sender
-
-
-def _jsonable(value: Any, depth: int = 0) -> Any:
-    """Return a JSON-safe copy (unknown objects as strings; bounded depth)."""
-    if depth > 32:
-        return None
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v, depth + 1) for v in value]
-    return str(value)
 
 
 class TaskResponder:
@@ -245,7 +230,7 @@ class TaskResponder:
             "node": self._runtime.node_name,
         }
         if ok:
-            data["result"] = scrubber.scrub_data(_jsonable(result))
+            data["result"] = scrubber.scrub_data(jsonable(result))
         else:
             data["error"] = scrubber.scrub(error or "failed")[:1000]
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
