@@ -464,8 +464,8 @@ class WactorzRuntime:
         return "\n".join(lines)
 
     def _usage_of(self, agent: str) -> tuple[float, int]:
-        """Return (cost in USD, tokens) of one agent's LLM calls; main includes the totals."""
-        totals = self.llm.gateway.agent_totals().get(agent)
+        """Return (cost in USD, tokens) of one agent's LLM calls (read at every snapshot)."""
+        totals = self.llm.gateway.agent_total(agent)
         if totals is None:
             return 0.0, 0
         return totals.cost_usd, totals.input_tokens + totals.output_tokens

@@ -569,3 +569,14 @@ async def test_empty_chain_is_an_error(make_gateway: Any) -> None:
     """A call without any provider fails clearly."""
     with pytest.raises(ValueError, match="no LLM provider"):
         await make_gateway().complete("main", request())
+
+
+async def test_agent_total_is_a_copy_of_one_agent(make_gateway: Any) -> None:
+    """agent_total(name) equals agent_totals()[name] and cannot change the meter."""
+    gateway = make_gateway()
+    assert gateway.agent_total("main") is None
+    gateway.restore({"version": 1, "agents": {"main": {"calls": 2, "cost_usd": 0.5}}})
+    one = gateway.agent_total("main")
+    assert one == gateway.agent_totals()["main"]
+    one.calls = 99
+    assert gateway.agent_total("main").calls == 2

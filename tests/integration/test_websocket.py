@@ -590,7 +590,9 @@ async def test_details(
     # LLM usage metered for the agent shows up as its cost.
     usage = MeterTotals(calls=2, input_tokens=100, output_tokens=50, cost_usd=0.0123)
     with patch.object(
-        runtime.llm.gateway, "agent_totals", return_value={"crasher": usage}
+        runtime.llm.gateway,
+        "agent_total",
+        side_effect=lambda name: usage if name == "crasher" else None,
     ):
         result = await _command(
             client, {"type": "wactorz/agent/details", "agent": "crasher"}

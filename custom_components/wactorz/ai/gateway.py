@@ -580,6 +580,11 @@ class LlmGateway:
         """Overall totals (a copy)."""
         return MeterTotals.from_dict(self._totals.to_dict())
 
+    def agent_total(self, agent: str) -> MeterTotals | None:
+        """Totals of one agent (a copy), or None before its first call."""
+        totals = self._agents.get(agent)
+        return MeterTotals.from_dict(totals.to_dict()) if totals is not None else None
+
     def agent_totals(self) -> dict[str, MeterTotals]:
         """Totals per agent (copies)."""
         return {k: MeterTotals.from_dict(v.to_dict()) for k, v in self._agents.items()}
