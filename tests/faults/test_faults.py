@@ -17,12 +17,11 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import Actor, ActorState, Message, actor_factory
-from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from tests.broker import Broker
-from tests.integration.conftest import make_entry, setup_entry
+from tests.integration.conftest import make_entry, setup_entry, setup_real_mqtt
 
 
 class Sleeper(Actor):
@@ -59,16 +58,7 @@ async def test_broker_stopped_and_restarted(
     own_broker: Broker,
 ) -> None:
     """The broker goes away and comes back: agents keep running and heartbeats flow again."""
-    mqtt_entry = MockConfigEntry(
-        domain="mqtt",
-        data={"broker": own_broker.host, "port": own_broker.port},
-        options={"discovery": False, "birth_message": {}},
-        version=1,
-        minor_version=2,
-    )
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    assert await mqtt.async_wait_for_mqtt_client(hass)
+    mqtt_entry = await setup_real_mqtt(hass, own_broker)
     entry = make_entry(options={"heartbeat_interval": 1})
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)

@@ -15,6 +15,7 @@ from custom_components.wactorz.const import (
     DOMAIN,
 )
 from custom_components.wactorz.runtime import BUILTIN_AGENTS
+from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from tests.broker import Broker, running_broker
@@ -70,3 +71,21 @@ async def setup_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> Non
     """Set up the entry and wait for everything to settle."""
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def setup_real_mqtt(hass: HomeAssistant, broker: Broker) -> MockConfigEntry:
+    """Set up HA's real MQTT client against the test broker (no discovery) and wait for it.
+
+    Needs the `socket_enabled` and `mock_hass_config` fixtures in the test.
+    """
+    mqtt_entry = MockConfigEntry(
+        domain="mqtt",
+        data={"broker": broker.host, "port": broker.port},
+        options={"discovery": False, "birth_message": {}},
+        version=1,
+        minor_version=2,
+    )
+    mqtt_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
+    assert await mqtt.async_wait_for_mqtt_client(hass)
+    return mqtt_entry

@@ -17,14 +17,13 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.wactorz.core import actor_factory
 from custom_components.wactorz.ha_agents.map import join_chunks
-from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar, entity_registry as er
 from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
 from .agents import CrashingActor
-from .conftest import make_entry, setup_entry
+from .conftest import make_entry, setup_entry, setup_real_mqtt
 
 pytestmark = pytest.mark.broker
 
@@ -33,17 +32,7 @@ pytestmark = pytest.mark.broker
 async def _mqtt_ha(
     hass: HomeAssistant, broker: Broker
 ) -> AsyncIterator[MockConfigEntry]:
-    entry = MockConfigEntry(
-        domain="mqtt",
-        data={"broker": broker.host, "port": broker.port},
-        options={"discovery": False, "birth_message": {}},
-        version=1,
-        minor_version=2,
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    assert await mqtt.async_wait_for_mqtt_client(hass)
-    yield entry
+    yield await setup_real_mqtt(hass, broker)
 
 
 async def _teardown(hass: HomeAssistant, *entries: MockConfigEntry) -> None:

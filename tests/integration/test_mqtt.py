@@ -16,14 +16,13 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.wactorz.const import DOMAIN, ISSUE_MQTT_MISSING
 from custom_components.wactorz.core import actor_factory
-from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
 from .agents import CrashingActor
-from .conftest import STARTED_AGENTS, make_entry, setup_entry
+from .conftest import STARTED_AGENTS, make_entry, setup_entry, setup_real_mqtt
 
 
 def _published(mqtt_mock: MqttMockHAClient) -> list[tuple[str, dict]]:
@@ -118,16 +117,7 @@ async def test_real_broker_heartbeats_reach_external_client(
     hass: HomeAssistant, socket_enabled: None, mock_hass_config: None, broker: Broker
 ) -> None:
     """HA's real MQTT client publishes agent heartbeats that a separate aiomqtt client receives."""
-    mqtt_entry = MockConfigEntry(
-        domain="mqtt",
-        data={"broker": broker.host, "port": broker.port},
-        options={"discovery": False, "birth_message": {}},
-        version=1,
-        minor_version=2,
-    )
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    assert await mqtt.async_wait_for_mqtt_client(hass)
+    mqtt_entry = await setup_real_mqtt(hass, broker)
 
     seen: dict[str, dict] = {}
     async with aiomqtt.Client(

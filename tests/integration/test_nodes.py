@@ -41,7 +41,6 @@ from custom_components.wactorz.nodes.manager import (
 )
 from custom_components.wactorz.nodes.pairing import NodePairingRepairFlow
 from custom_components.wactorz.nodes.services import async_stop_remote_agent
-from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
@@ -52,7 +51,7 @@ from homeassistant.helpers import (
 from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
-from .conftest import make_entry, setup_entry
+from .conftest import make_entry, setup_entry, setup_real_mqtt
 
 pytestmark = pytest.mark.broker
 
@@ -302,16 +301,7 @@ async def env(
     tmp_path: Path,
 ) -> AsyncIterator[Env]:
     """HA + MQTT + Wactorz with the node manager wired in as the runtime will do it."""
-    mqtt_entry = MockConfigEntry(
-        domain="mqtt",
-        data={"broker": broker.host, "port": broker.port},
-        options={"discovery": False, "birth_message": {}},
-        version=1,
-        minor_version=2,
-    )
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    assert await mqtt.async_wait_for_mqtt_client(hass)
+    mqtt_entry = await setup_real_mqtt(hass, broker)
     hass.config.allowlist_external_dirs = {str(tmp_path)}
     entry = make_entry()
     entry.add_to_hass(hass)
