@@ -7,6 +7,7 @@ of the configured LLM APIs. Every turn, routed or not, stays in the ChatLog.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from homeassistant.components import conversation
@@ -15,6 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .ai import ProviderBinding
 from .chat import async_run_turn
 from .const import (
     CONF_ASSIST,
@@ -28,6 +30,7 @@ from .const import (
 from .coordinator import AgentCoordinator
 from .core import ActorError
 from .entity import WactorzAgentEntity
+from .llm_runtime import LlmRuntime
 from .runtime import WactorzConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -54,23 +57,26 @@ async def async_setup_entry(
             )
 
 
-class WactorzConversationEntity(
+class _AssistEntity(
     WactorzAgentEntity,
     conversation.ConversationEntity,
     conversation.AbstractConversationAgent,
 ):
-    """Wactorz in Assist: main's routing first, then an LLM turn."""
+    """An agent in Assist: streamed LLM turns with the chosen Home Assistant tools."""
 
     _attr_supports_streaming = True
     _attr_translation_key = "assistant"
 
     def __init__(
-        self, entry: WactorzConfigEntry, coordinator: AgentCoordinator
+        self,
+        entry: WactorzConfigEntry,
+        coordinator: AgentCoordinator,
+        hass_apis: list[str] | None,
     ) -> None:
-        """Create the agent on main's device."""
+        """Create the entity on the agent's device; CONTROL only with HA tools."""
         super().__init__(coordinator, "conversation")
         self._entry = entry
-        if entry.options.get(CONF_LLM_HASS_API):
+        if hass_apis:
             self._attr_supported_features = (
                 conversation.ConversationEntityFeature.CONTROL
             )
@@ -79,6 +85,45 @@ class WactorzConversationEntity(
     def supported_languages(self) -> list[str] | Literal["*"]:
         """Return every language (the model decides)."""
         return MATCH_ALL
+
+    async def _async_llm_turn(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        *,
+        hass_apis: list[str] | None,
+        prompt: str | None,
+        extra: str | None,
+        chain: Callable[[LlmRuntime], list[ProviderBinding]],
+    ) -> conversation.ConversationResult:
+        """Give the ChatLog its prompt and tools, run the turn, remember who answered."""
+        runtime = self._entry.runtime_data
+        try:
+            await chat_log.async_provide_llm_data(
+                user_input.as_llm_context(DOMAIN), hass_apis, prompt, extra
+            )
+        except conversation.ConverseError as err:
+            return err.as_conversation_result()
+        await runtime.llm.async_sync()
+        turn = await async_run_turn(
+            chat_log,
+            runtime.llm.gateway,
+            chain(runtime.llm),
+            agent=self.coordinator.agent_name,
+            agent_id=self.entity_id or DOMAIN,
+        )
+        runtime.record_turn(chat_log.conversation_id, turn)
+        return conversation.async_get_result_from_chat_log(user_input, chat_log)
+
+
+class WactorzConversationEntity(_AssistEntity):
+    """Wactorz in Assist: main's routing first, then an LLM turn."""
+
+    def __init__(
+        self, entry: WactorzConfigEntry, coordinator: AgentCoordinator
+    ) -> None:
+        """Create the agent on main's device."""
+        super().__init__(entry, coordinator, entry.options.get(CONF_LLM_HASS_API))
 
     async def async_added_to_hass(self) -> None:
         """Register as a conversation agent."""
@@ -122,82 +167,42 @@ class WactorzConversationEntity(
         options = self._entry.options
         memory = str(routed.get("context") or "") if isinstance(routed, dict) else ""
         extra = "\n\n".join(p for p in (user_input.extra_system_prompt, memory) if p)
-        try:
-            await chat_log.async_provide_llm_data(
-                user_input.as_llm_context(DOMAIN),
-                options.get(CONF_LLM_HASS_API),
-                options.get(CONF_PROMPT),
-                runtime.scrubber.scrub(extra) or None,
-            )
-        except conversation.ConverseError as err:
-            return err.as_conversation_result()
-        llm = runtime.llm
-        await llm.async_sync()
-        turn = await async_run_turn(
+        return await self._async_llm_turn(
+            user_input,
             chat_log,
-            llm.gateway,
-            llm.main_chain(),
-            agent="main",
-            agent_id=self.entity_id or DOMAIN,
+            hass_apis=options.get(CONF_LLM_HASS_API),
+            prompt=options.get(CONF_PROMPT),
+            extra=runtime.scrubber.scrub(extra) or None,
+            chain=lambda llm: llm.main_chain(),
         )
-        runtime.record_turn(chat_log.conversation_id, turn)
-        return conversation.async_get_result_from_chat_log(user_input, chat_log)
 
 
-class AgentConversationEntity(
-    WactorzAgentEntity,
-    conversation.ConversationEntity,
-    conversation.AbstractConversationAgent,
-):
+class AgentConversationEntity(_AssistEntity):
     """A user-defined agent in Assist: its persona, its provider, its tools."""
-
-    _attr_supports_streaming = True
-    _attr_translation_key = "assistant"
 
     def __init__(
         self, entry: WactorzConfigEntry, coordinator: AgentCoordinator
     ) -> None:
         """Create the agent's Assist entity on its device."""
-        super().__init__(coordinator, "conversation")
-        self._entry = entry
         config = entry.runtime_data.agent_config(coordinator.agent_name) or {}
-        if config.get(CONF_LLM_HASS_API):
-            self._attr_supported_features = (
-                conversation.ConversationEntityFeature.CONTROL
-            )
-
-    @property
-    def supported_languages(self) -> list[str] | Literal["*"]:
-        """Return every language (the model decides)."""
-        return MATCH_ALL
+        super().__init__(entry, coordinator, config.get(CONF_LLM_HASS_API))
 
     async def _async_handle_message(
         self,
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
     ) -> conversation.ConversationResult:
-        """Run the agent's LLM turn with Home Assistant's tools."""
-        runtime = self._entry.runtime_data
-        name = self.coordinator.agent_name
-        config = runtime.agent_config(name) or {}
-        try:
-            await chat_log.async_provide_llm_data(
-                user_input.as_llm_context(DOMAIN),
-                config.get(CONF_LLM_HASS_API) or None,
-                config.get(CONF_PROMPT) or None,
-                user_input.extra_system_prompt,
-            )
-        except conversation.ConverseError as err:
-            return err.as_conversation_result()
-        await runtime.llm.async_sync()
-        turn = await async_run_turn(
+        """Run the agent's LLM turn with its persona, provider and tools."""
+        config = (
+            self._entry.runtime_data.agent_config(self.coordinator.agent_name) or {}
+        )
+        return await self._async_llm_turn(
+            user_input,
             chat_log,
-            runtime.llm.gateway,
-            runtime.llm.chain_for(
+            hass_apis=config.get(CONF_LLM_HASS_API) or None,
+            prompt=config.get(CONF_PROMPT) or None,
+            extra=user_input.extra_system_prompt,
+            chain=lambda llm: llm.chain_for(
                 config.get(CONF_PROVIDER), config.get(CONF_MODEL) or None
             ),
-            agent=name,
-            agent_id=self.entity_id or DOMAIN,
         )
-        runtime.record_turn(chat_log.conversation_id, turn)
-        return conversation.async_get_result_from_chat_log(user_input, chat_log)
