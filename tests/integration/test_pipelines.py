@@ -33,8 +33,8 @@ from custom_components.wactorz.pipelines.model import (
 from custom_components.wactorz.pipelines.registry import (
     EVENT_PIPELINE,
     PipelineRegistry,
-    async_start_pipelines,
     async_stop_pipelines,
+    get_registry,
 )
 from custom_components.wactorz.pipelines.services import (
     async_rules_command,
@@ -57,9 +57,8 @@ async def running(
     entry = entry or make_entry()
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
-    registry = await async_start_pipelines(entry.runtime_data)
-    await hass.config_entries.async_forward_entry_setups(entry, [Platform.SWITCH])
-    await hass.async_block_till_done()
+    registry = get_registry(hass, entry.entry_id)  # started by the runtime
+    assert registry is not None
     try:
         yield entry, registry
     finally:

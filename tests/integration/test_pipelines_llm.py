@@ -14,7 +14,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.wactorz.pipelines.registry import (
-    async_start_pipelines,
     async_stop_pipelines,
     get_registry,
 )
@@ -78,7 +77,7 @@ async def test_text_to_rule_resolves_names_and_asks_when_unknown(
     runtime = entry.runtime_data
     runtime.system.get("main").persist("webhooks", {"discord": DISCORD})
     runtime.scrubber.add([DISCORD])
-    registry = await async_start_pipelines(runtime)
+    registry = get_registry(hass, entry.entry_id)
 
     server.add("POST", "/v1/messages", wire.text([_draft()]))
     result = await hass.services.async_call(
@@ -172,7 +171,7 @@ async def test_rules_restored_after_restart_still_fire(
     entry = make_entry()
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
-    registry = await async_start_pipelines(entry.runtime_data)
+    registry = get_registry(hass, entry.entry_id)
     rule = await registry.async_add(
         {
             "name": "Hall light",
@@ -202,7 +201,7 @@ async def test_rules_restored_after_restart_still_fire(
         entry2 = make_entry(entry_id=entry.entry_id)
         entry2.add_to_hass(hass2)
         await setup_entry(hass2, entry2)
-        registry2 = await async_start_pipelines(entry2.runtime_data)
+        registry2 = get_registry(hass2, entry2.entry_id)
         assert list(registry2.rules) == [rule.id]
         assert get_registry(hass2, entry.entry_id) is registry2
         hass2.states.async_set("binary_sensor.hall", "off")
@@ -225,7 +224,7 @@ async def test_mqtt_compound_condition_and_detection_through_real_broker(
         entry = make_entry()
         entry.add_to_hass(hass)
         await setup_entry(hass, entry)
-        registry = await async_start_pipelines(entry.runtime_data)
+        registry = get_registry(hass, entry.entry_id)
         compound = await registry.async_add(
             {
                 "name": "Stuffy office",

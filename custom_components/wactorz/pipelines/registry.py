@@ -295,10 +295,7 @@ class PipelineRegistry:
 
 
 async def async_start_pipelines(runtime: WactorzRuntime) -> PipelineRegistry:
-    """Create, restore and register the rules of a runtime's entry (once per setup)."""
-    existing = runtime.hass.data.get(PIPELINES, {}).get(runtime.entry.entry_id)
-    if existing is not None:
-        return existing
+    """Create, restore and register the rules of a runtime's entry."""
 
     def webhooks() -> Mapping[str, str]:
         main = runtime.system.get("main")
