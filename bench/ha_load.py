@@ -10,44 +10,20 @@ writes bench/results/ha_load.json as {"agents", "loop_lag_p99_ms",
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-import json
 import os
-from pathlib import Path
 import platform
 import sys
-import tempfile
 
-import pytest
+from scenario import record, run_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 STALL_TARGET_MS = 5.0
 
 
 def main() -> int:
     """Run the scenario, print a summary, record the results."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "ha_load.json"
-        os.environ["WACTORZ_BENCH_OUT"] = str(out)
-        code = pytest.main(
-            [
-                str(ROOT / "bench" / "ha_load_scenario.py"),
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--rootdir",
-                str(ROOT),
-                "-o",
-                "asyncio_mode=auto",
-                "--timeout",
-                "900",
-            ]
-        )
-        if code != 0 or not out.exists():
-            print("the scenario failed", file=sys.stderr)
-            return 1
-        data = json.loads(out.read_text())
+    data = run_scenario("ha_load_scenario.py", "--timeout", "900")
+    if data is None:
+        return 1
     met = "yes" if data["max_callback_ms"] <= STALL_TARGET_MS else "NO"
     table = "\n".join(
         [
@@ -60,14 +36,12 @@ def main() -> int:
         ]
     )
     print(table)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ha_load.json").write_text(json.dumps(data, indent=2) + "\n")
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    with (ROOT / "bench" / "results.md").open("a", encoding="utf-8") as results:
-        results.write(
-            f"\n## HA load, {stamp}\n\nPython {platform.python_version()}, {os.cpu_count()} CPUs; "
-            f"{data['method']}.\n\n{table}\n"
-        )
+    record(
+        "ha_load",
+        data,
+        "HA load",
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs; {data['method']}.\n\n{table}",
+    )
     return 0
 
 

@@ -11,42 +11,19 @@ average; locally matched commands (and slash-commands, mentions) 0 calls.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-import json
-import os
-from pathlib import Path
 import platform
 import sys
-import tempfile
 
-import pytest
+from scenario import record, run_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 TARGETS = {"general": (1.2, 2500.0)}
 
 
 def main() -> int:
     """Run the scenario, print the table, append results.md, write llm_turns.json."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "llm_turns.json"
-        os.environ["WACTORZ_BENCH_OUT"] = str(out)
-        code = pytest.main(
-            [
-                str(ROOT / "bench" / "llm_turns_scenario.py"),
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--rootdir",
-                str(ROOT),
-                "-o",
-                "asyncio_mode=auto",
-            ]
-        )
-        if code != 0 or not out.exists():
-            print("the scenario failed", file=sys.stderr)
-            return 1
-        data = json.loads(out.read_text())
+    data = run_scenario("llm_turns_scenario.py")
+    if data is None:
+        return 1
     rows = []
     for route, stats in sorted(data["routes"].items()):
         calls, tokens = stats["calls_per_turn"], stats["input_tokens_per_turn"]
@@ -68,14 +45,13 @@ def main() -> int:
         ]
     )
     print(table)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "llm_turns.json").write_text(json.dumps(data, indent=2) + "\n")
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    with (ROOT / "bench" / "results.md").open("a", encoding="utf-8") as results:
-        results.write(
-            f"\n## LLM turns, {stamp}\n\nPython {platform.python_version()}; scripted "
-            f"Anthropic server; tokens estimated as {data['token_estimate']}.\n\n{table}\n"
-        )
+    record(
+        "llm_turns",
+        data,
+        "LLM turns",
+        f"Python {platform.python_version()}; scripted Anthropic server; tokens estimated "
+        f"as {data['token_estimate']}.\n\n{table}",
+    )
     return 0
 
 
