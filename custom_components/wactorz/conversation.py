@@ -1,8 +1,12 @@
 """The Assist agent: MainActor routes, the LLM (with Home Assistant's tools) answers the rest.
 
+An open follow-up of the conversation (which entity a rule meant, yes/no for
+a rule that waits for confirmation) is answered first, without an LLM call.
 Explicit `@agent` mentions and slash-commands are answered by MainActor
-without any LLM call; everything else is one streamed LLM turn with the tools
-of the configured LLM APIs. Every turn, routed or not, stays in the ChatLog.
+without any LLM call; `pipeline:` builds a rule here (it may ask back);
+everything else is one streamed LLM turn with the tools of the configured LLM
+APIs plus Wactorz's own (delegate, plan, create a pipeline, remember). Every
+turn, routed or not, stays in the ChatLog.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from homeassistant.components import conversation
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .ai import ProviderBinding
@@ -30,7 +35,11 @@ from .const import (
 from .coordinator import AgentCoordinator
 from .core import ActorError
 from .entity import WactorzAgentEntity
+from .followup import async_answer, async_create_pipeline
+from .llm import MainToolsAPI
 from .llm_runtime import LlmRuntime
+from .pipelines.model import RuleError
+from .planner.routing import split_mode
 from .runtime import WactorzConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -91,7 +100,7 @@ class _AssistEntity(
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
         *,
-        hass_apis: list[str] | None,
+        hass_apis: list[str] | llm.API | None,
         prompt: str | None,
         extra: str | None,
         chain: Callable[[LlmRuntime], list[ProviderBinding]],
@@ -113,7 +122,31 @@ class _AssistEntity(
             agent_id=self.entity_id or DOMAIN,
         )
         runtime.record_turn(chat_log.conversation_id, turn)
-        return conversation.async_get_result_from_chat_log(user_input, chat_log)
+        result = conversation.async_get_result_from_chat_log(user_input, chat_log)
+        if runtime.followups.get(chat_log.conversation_id) is not None:
+            result.continue_conversation = True  # a tool asked; the next turn answers
+        return result
+
+    def _local_result(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        text: str,
+        *,
+        continue_conversation: bool = False,
+    ) -> conversation.ConversationResult:
+        """Answer without an LLM; the reply stays in the ChatLog."""
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(
+                agent_id=self.entity_id or DOMAIN,
+                content=self._entry.runtime_data.scrubber.scrub(text),
+            )
+        )
+        result = conversation.async_get_result_from_chat_log(user_input, chat_log)
+        result.continue_conversation = (
+            result.continue_conversation or continue_conversation
+        )
+        return result
 
 
 class WactorzConversationEntity(_AssistEntity):
@@ -140,8 +173,31 @@ class WactorzConversationEntity(_AssistEntity):
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
     ) -> conversation.ConversationResult:
-        """Route through main; run the LLM when main does not answer locally."""
+        """Answer an open follow-up, route through main, else run the LLM turn."""
         runtime = self._entry.runtime_data
+        conversation_id = chat_log.conversation_id
+        answered = await async_answer(runtime, conversation_id, user_input.text)
+        if answered is not None:
+            return self._local_result(
+                user_input,
+                chat_log,
+                answered["reply"],
+                continue_conversation=answered["awaiting_answer"],
+            )
+        mode = split_mode(user_input.text)
+        if mode is not None and mode[0] == "pipeline":
+            try:
+                built = await async_create_pipeline(runtime, mode[1], conversation_id)
+            except RuleError as err:
+                return self._local_result(
+                    user_input, chat_log, f"I could not make a rule: {err}"
+                )
+            return self._local_result(
+                user_input,
+                chat_log,
+                built["reply"],
+                continue_conversation=built["awaiting_answer"],
+            )
         try:
             routed = await runtime.system.ask(
                 "main", {"text": user_input.text, "from": "assist", "route_only": True}
@@ -157,20 +213,19 @@ class WactorzConversationEntity(_AssistEntity):
                 },
             ) from err
         if isinstance(routed, dict) and routed.get("handled"):
-            chat_log.async_add_assistant_content_without_tools(
-                conversation.AssistantContent(
-                    agent_id=self.entity_id or DOMAIN,
-                    content=runtime.scrubber.scrub(str(routed.get("text", ""))),
-                )
-            )
-            return conversation.async_get_result_from_chat_log(user_input, chat_log)
+            return self._local_result(user_input, chat_log, str(routed.get("text", "")))
         options = self._entry.options
         memory = str(routed.get("context") or "") if isinstance(routed, dict) else ""
         extra = "\n\n".join(p for p in (user_input.extra_system_prompt, memory) if p)
         return await self._async_llm_turn(
             user_input,
             chat_log,
-            hass_apis=options.get(CONF_LLM_HASS_API),
+            hass_apis=MainToolsAPI(
+                hass=self.hass,
+                id=f"{DOMAIN}_main",
+                name="Wactorz",
+                hass_apis=list(options.get(CONF_LLM_HASS_API) or []),
+            ),
             prompt=options.get(CONF_PROMPT),
             extra=runtime.scrubber.scrub(extra) or None,
             chain=lambda llm: llm.main_chain(),

@@ -78,6 +78,7 @@ from .core import (
 )
 from .core.redaction import SecretScrubber
 from .core.topics import QA_FLAG, SYSTEM_HEALTH, with_prefix
+from .followup import FollowUps
 from .ha_agents.actuator import ActuatorManager, async_start_actuators
 from .ha_agents.home import HOME_AGENT_NAME, HomeAssistantAgent, home_agent_factory
 from .ha_agents.map import MapAgent
@@ -173,6 +174,7 @@ class WactorzRuntime:
     llm: LlmRuntime = field(init=False)
     last_turn: TurnResult | None = None
     turns: OrderedDict[str, TurnResult] = field(default_factory=OrderedDict)
+    followups: FollowUps = field(default_factory=FollowUps)
     coordinators: dict[str, AgentCoordinator] = field(default_factory=dict)
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _stop_unsub: Callable[[], None] | None = None
