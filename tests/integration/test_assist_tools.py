@@ -140,7 +140,9 @@ async def test_tool_annotations_are_honest(
     assert plan.integration == pipeline.integration == DOMAIN
     assert plan.annotations.read_only is False and plan.annotations.open_world
     assert pipeline.annotations.destructive is False  # adds a rule; changes nothing
-    assert pipeline.annotations.idempotent is False and not pipeline.annotations.read_only
+    assert (
+        pipeline.annotations.idempotent is False and not pipeline.annotations.read_only
+    )
     assert tools["wactorz__list_agents"].annotations.read_only is True
     server.add("POST", "/v1/messages", AnthropicWire().error(400))
     failed = await api.async_call_tool(
@@ -223,7 +225,9 @@ async def test_unknown_entity_question_answered_by_next_turn(
     calls = len(server.requests)
 
     # an ambiguous answer asks again, still without the LLM
-    hass.states.async_set("binary_sensor.garage_tilt", "off", {"friendly_name": "Garage tilt"})
+    hass.states.async_set(
+        "binary_sensor.garage_tilt", "off", {"friendly_name": "Garage tilt"}
+    )
     again = await _converse(hass, "garage", first.conversation_id)
     assert "matches several entities" in _speech(again)
     assert again.continue_conversation is True
@@ -269,7 +273,9 @@ async def test_sensitive_rule_confirmed_by_yes(
         "/v1/messages",
         wire.tool_call("toolu_1", "wactorz__create_pipeline", {"text": sentence}),
         wire.text([unlock]),
-        wire.text(["The rule unlocks the front door, so it is off for now. Turn it on now?"]),
+        wire.text(
+            ["The rule unlocks the front door, so it is off for now. Turn it on now?"]
+        ),
     )
     first = await _converse(hass, sentence)
     assert first.continue_conversation is True
