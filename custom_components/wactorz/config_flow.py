@@ -34,6 +34,7 @@ from homeassistant.helpers.selector import (
 from .agent_flow import AgentSubentryFlow
 from .const import (
     CONF_ASK_TIMEOUT,
+    CONF_CLASSIFIER_MODEL,
     CONF_DAILY_BUDGET,
     CONF_FALLBACK_PROVIDERS,
     CONF_HEARTBEAT_INTERVAL,
@@ -268,6 +269,9 @@ class WactorzOptionsFlow(OptionsFlow):
                     CONF_DAILY_BUDGET: float(user_input.get(CONF_DAILY_BUDGET) or 0),
                     CONF_LLM_HASS_API: list(user_input.get(CONF_LLM_HASS_API, [])),
                     CONF_PROMPT: str(user_input.get(CONF_PROMPT) or "").strip(),
+                    CONF_CLASSIFIER_MODEL: str(
+                        user_input.get(CONF_CLASSIFIER_MODEL) or ""
+                    ).strip(),
                 }
             )
         schema: dict[Any, Any] = {}
@@ -295,6 +299,7 @@ class WactorzOptionsFlow(OptionsFlow):
         schema[probatio.Optional(CONF_PROMPT, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)
         )
+        schema[probatio.Optional(CONF_CLASSIFIER_MODEL, default="")] = TextSelector()
         return self.async_show_form(
             step_id="assistant",
             data_schema=self.add_suggested_values_to_schema(

@@ -20,6 +20,7 @@ CONF_MAIN_PROVIDER: Final = "main_provider"
 CONF_FALLBACK_PROVIDERS: Final = "fallback_providers"
 CONF_DAILY_BUDGET: Final = "daily_budget"
 CONF_PROMPT: Final = "prompt"
+CONF_CLASSIFIER_MODEL: Final = "classifier_model"
 CONF_LLM_HASS_API: Final = "llm_hass_api"
 
 SUBENTRY_PROVIDER: Final = "provider"

@@ -21,10 +21,12 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .ai import ProviderBinding
+from .ai import Completion, ProviderBinding
+from .ai.classifier import classify_needs_tools
 from .chat import async_run_turn
 from .const import (
     CONF_ASSIST,
+    CONF_CLASSIFIER_MODEL,
     CONF_LLM_HASS_API,
     CONF_MODEL,
     CONF_PROMPT,
@@ -66,6 +68,14 @@ async def async_setup_entry(
             )
 
 
+def _previous_reply(chat_log: conversation.ChatLog) -> str | None:
+    """Return the assistant's last reply before this turn (context for the classifier)."""
+    for content in reversed(chat_log.content):
+        if isinstance(content, conversation.AssistantContent) and content.content:
+            return content.content
+    return None
+
+
 class _AssistEntity(
     WactorzAgentEntity,
     conversation.ConversationEntity,
@@ -104,23 +114,47 @@ class _AssistEntity(
         prompt: str | None,
         extra: str | None,
         chain: Callable[[LlmRuntime], list[ProviderBinding]],
+        classifier_model: str | None = None,
     ) -> conversation.ConversationResult:
-        """Give the ChatLog its prompt and tools, run the turn, remember who answered."""
+        """Give the ChatLog its prompt and tools, run the turn, remember who answered.
+
+        With a classifier model, a small call first decides whether the turn
+        needs tools; plain conversation is then sent without tool definitions.
+        """
         runtime = self._entry.runtime_data
+        await runtime.llm.async_sync()
+        bindings = chain(runtime.llm)
+        classified: Completion | None = None
+        if classifier_model and hass_apis:
+            needs_tools, classified = await classify_needs_tools(
+                runtime.llm.gateway,
+                self.coordinator.agent_name,
+                bindings,
+                classifier_model,
+                runtime.scrubber.scrub(user_input.text),
+                previous_reply=_previous_reply(chat_log),
+            )
+            if not needs_tools:
+                hass_apis = None
         try:
             await chat_log.async_provide_llm_data(
                 user_input.as_llm_context(DOMAIN), hass_apis, prompt, extra
             )
         except conversation.ConverseError as err:
             return err.as_conversation_result()
-        await runtime.llm.async_sync()
         turn = await async_run_turn(
             chat_log,
             runtime.llm.gateway,
-            chain(runtime.llm),
+            bindings,
             agent=self.coordinator.agent_name,
             agent_id=self.entity_id or DOMAIN,
         )
+        if classified is not None:  # the classifier's call is part of the turn's cost
+            turn.llm_calls += 1
+            turn.input_tokens += classified.usage.input_tokens
+            turn.output_tokens += classified.usage.output_tokens
+            if classified.cost_usd is not None:
+                turn.cost_usd = (turn.cost_usd or 0.0) + classified.cost_usd
         runtime.record_turn(chat_log.conversation_id, turn)
         result = conversation.async_get_result_from_chat_log(user_input, chat_log)
         if runtime.followups.get(chat_log.conversation_id) is not None:
@@ -226,6 +260,7 @@ class WactorzConversationEntity(_AssistEntity):
                 name="Wactorz",
                 hass_apis=list(options.get(CONF_LLM_HASS_API) or []),
             ),
+            classifier_model=options.get(CONF_CLASSIFIER_MODEL) or None,
             prompt=options.get(CONF_PROMPT),
             extra=runtime.scrubber.scrub(extra) or None,
             chain=lambda llm: llm.main_chain(),

@@ -364,3 +364,40 @@ def test_followups_are_bounded_and_expire() -> None:
     now[0] = 10.0
     assert followups.get("b") is None and followups.get("c") is None  # expired
     assert followups.get(None) is None
+
+
+async def test_classifier_sends_plain_chat_without_tools(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """With a classifier model, CHAT turns carry no tool definitions; TOOLS or a failure do."""
+    assert await async_setup_component(hass, "llm", {})
+    entry = _entry(
+        _provider("Claude"),
+        options={"llm_hass_api": ["assist"], "classifier_model": "claude-haiku-4-5"},
+    )
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    wire = AnthropicWire()
+    server.add("POST", "/v1/messages", wire.text(["CHAT"]), wire.text(["Paris."]))
+    result = await _converse(hass, "What is the capital of France?")
+    assert _speech(result) == "Paris."
+    classify, turn = (r.json() for r in server.requests)
+    assert classify["model"] == "claude-haiku-4-5" and "tools" not in classify
+    assert classify["messages"][-1]["content"][0]["text"] == (
+        "What is the capital of France?"
+    )
+    assert turn["model"] == "claude-sonnet-4-5" and "tools" not in turn
+    runtime = entry.runtime_data
+    assert runtime.last_turn.llm_calls == 2  # the classifier is part of the turn's cost
+
+    server.add("POST", "/v1/messages", wire.text(["TOOLS"]), wire.text(["It is off."]))
+    await _converse(hass, "Is the hall light on?", result.conversation_id)
+    tools = {t["name"] for t in server.requests[-1].json()["tools"]}
+    assert {"wactorz__create_pipeline", "wactorz__ask_agent"} <= tools
+    # the classifier sees the previous reply for context
+    assert "Paris." in json.dumps(server.requests[-2].json()["messages"])
+
+    server.add("POST", "/v1/messages", wire.error(400), wire.text(["Done."]))
+    await _converse(hass, "Turn it on.", result.conversation_id)
+    assert "tools" in server.requests[-1].json()  # a failed classification: full turn
