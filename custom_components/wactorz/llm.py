@@ -44,12 +44,10 @@ _LOGGER = logging.getLogger(__name__)
 ASK_TIMEOUT_S = 60
 MAX_MESSAGE = 4000
 TOOLS_PROMPT = (
-    "Wactorz agents can be asked with wactorz__ask_agent; main coordinates them. "
-    "When the user wants something to happen automatically later (when X happens, "
-    "do Y), call wactorz__create_pipeline with their words; if it returns a question, "
-    "ask the user exactly that. For a bigger task that needs several agents, call "
-    "wactorz__plan_task. Store durable facts about the user with "
-    "wactorz__remember_fact."
+    "Wactorz: ask its agents with wactorz__ask_agent. For 'when X happens, do Y' call "
+    "wactorz__create_pipeline with the user's words and ask back any question it "
+    "returns; for a task that needs several agents call wactorz__plan_task; store "
+    "lasting facts about the user with wactorz__remember_fact."
 )
 
 
@@ -187,9 +185,8 @@ class PlanTaskTool(Tool):
     name = "wactorz__plan_task"
     title = "Plan a task across Wactorz agents"
     description = (
-        "Split a larger task into steps for the Wactorz agents (run in parallel where "
-        "possible) and return the combined answer. Use it for tasks that need several "
-        "agents or several steps; not for a single question."
+        "Split a task that needs several agents or steps across the Wactorz agents "
+        "and return the combined answer."
     )
     parameters = probatio.Schema(
         {
@@ -225,11 +222,9 @@ class CreatePipelineTool(Tool):
     name = "wactorz__create_pipeline"
     title = "Create a Wactorz pipeline rule"
     description = (
-        "Create a rule that reacts to events from the user's own words, e.g. 'when the "
-        "door opens, notify me on Discord' or 'if the kitchen is above 28 degrees, turn "
-        "on the fan'. Pass the request as the user said it; entity names are resolved "
-        "by Wactorz. Returns the stored rule, or a question to ask the user. Rules that "
-        "unlock, open or disarm stay off until the user confirms."
+        "Create a rule from the user's words, e.g. 'when the door opens, notify me on "
+        "Discord'. Wactorz resolves entity names; returns the rule or a question for "
+        "the user. Rules that unlock, open or disarm stay off until confirmed."
     )
     parameters = probatio.Schema(
         {

@@ -177,7 +177,12 @@ async def test_options_flow_saves_and_reloads(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "assistant"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"daily_budget": 2.5, "prompt": "  Be terse.  "}
+        result["flow_id"],
+        {
+            "daily_budget": 2.5,
+            "prompt": "  Be terse.  ",
+            "classifier_model": " claude-haiku-4-5 ",
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -195,6 +200,7 @@ async def test_options_flow_saves_and_reloads(
         "daily_budget": 2.5,
         "llm_hass_api": [],
         "prompt": "Be terse.",
+        "classifier_model": "claude-haiku-4-5",
     }
     runtime = entry.runtime_data
     assert runtime.system.heartbeat_interval == 5
