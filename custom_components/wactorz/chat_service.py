@@ -114,6 +114,8 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
                 "llm_calls": 0,
                 "conversation_id": session.conversation_id,
             }
+    # A turn answered without the LLM must not report the previous turn's cost.
+    runtime.turns.pop(session.conversation_id, None)
     result = await conversation.async_converse(
         hass, text, session.conversation_id, call.context, agent_id=agent_id
     )

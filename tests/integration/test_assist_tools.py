@@ -306,16 +306,18 @@ async def test_chat_service_follow_up_skips_local_intents(
     hass: HomeAssistant,
     server: FakeServer,  # noqa: F811
 ) -> None:
-    """wactorz.chat: an open follow-up is answered by our agent, not by HA's local intents."""
+    """wactorz.chat: an open follow-up is answered by our agent (not HA's intents), at no cost."""
     assert await async_setup_component(hass, "intent", {})
     hass.states.async_set("person.ada", "not_home", {"friendly_name": "Ada"})
     hass.states.async_set("lock.front_door", "locked", {"friendly_name": "Front door"})
     entry = await _setup(hass)
     async_mock_service(hass, "lock", "unlock")
     wire = AnthropicWire()
+    sentence = "when Ada comes home unlock the front door"
     server.add(
         "POST",
         "/v1/messages",
+        wire.tool_call("toolu_1", "wactorz__create_pipeline", {"text": sentence}),
         wire.text(
             [
                 _draft(
@@ -331,15 +333,12 @@ async def test_chat_service_follow_up_skips_local_intents(
                 )
             ]
         ),
+        wire.text(["It stays off until you confirm. Turn it on now?"]),
     )
     first = await hass.services.async_call(
-        DOMAIN,
-        "chat",
-        {"message": "pipeline: when Ada comes home unlock the front door"},
-        blocking=True,
-        return_response=True,
+        DOMAIN, "chat", {"message": sentence}, blocking=True, return_response=True
     )
-    assert first["reply"].endswith("Turn it on now?")
+    assert first["route"] == "llm" and first["llm_calls"] == 2
     second = await hass.services.async_call(
         DOMAIN,
         "chat",
@@ -348,9 +347,10 @@ async def test_chat_service_follow_up_skips_local_intents(
         return_response=True,
     )
     assert second["reply"].endswith("is on.")
+    assert second["route"] == "main" and "llm_calls" not in second  # no stale cost
     registry = get_registry(hass, entry.entry_id)
     assert all(rule.enabled for rule in registry.rules.values())
-    assert len(server.requests) == 1
+    assert len(server.requests) == 3
 
 
 def test_followups_are_bounded_and_expire() -> None:
