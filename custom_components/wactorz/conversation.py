@@ -12,6 +12,7 @@ turn, routed or not, stays in the ChatLog.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Literal
 
 from homeassistant.components import conversation
@@ -220,6 +221,12 @@ class WactorzConversationEntity(_AssistEntity):
             )
         mode = split_mode(user_input.text)
         if mode is not None and mode[0] == "pipeline":
+            if "qa" in runtime.system:  # main would have let QA screen it
+                with suppress(ActorError):
+                    runtime.system.tell(
+                        "qa",
+                        {"command": "inbound", "agent": "assist", "text": mode[1]},
+                    )
             try:
                 built = await async_create_pipeline(runtime, mode[1], conversation_id)
             except RuleError as err:
