@@ -44,6 +44,7 @@ from .const import (
     CONF_MAP_EXPORT,
     CONF_MQTT_EXPORT,
     CONF_NODE_NAME,
+    CONF_NODE_TASK_AGENTS,
     CONF_PROMPT,
     CONF_STATE_EXPORT,
     CONF_STATE_EXPORT_DOMAINS,
@@ -52,6 +53,7 @@ from .const import (
     DEFAULT_HEARTBEAT_INTERVAL,
     DEFAULT_MQTT_EXPORT,
     DEFAULT_NODE_NAME,
+    DEFAULT_NODE_TASK_AGENTS,
     DEFAULT_TOPIC_PREFIX,
     DOMAIN,
     SUBENTRY_AGENT,
@@ -63,6 +65,7 @@ from .provider_flow import ProviderSubentryFlow
 MAX_NODE_NAME = 32
 MAX_TOPIC_PREFIX = 64
 _TOPIC_PREFIX_RE = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")
+_AGENT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 HUB_SCHEMA = probatio.Schema(
     {
@@ -202,6 +205,11 @@ def _options_schema() -> probatio.Schema:
                 SelectSelectorConfig(options=[], multiple=True, custom_value=True)
             ),
             probatio.Required(CONF_MAP_EXPORT, default=False): BooleanSelector(),
+            probatio.Optional(
+                CONF_NODE_TASK_AGENTS, default=list(DEFAULT_NODE_TASK_AGENTS)
+            ): SelectSelector(
+                SelectSelectorConfig(options=[], multiple=True, custom_value=True)
+            ),
         }
     )
 
@@ -215,7 +223,17 @@ class WactorzOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and save the options."""
-        if user_input is not None:
+        errors: dict[str, str] = {}
+        task_agents = sorted(
+            {
+                str(name).strip()
+                for name in (user_input or {}).get(CONF_NODE_TASK_AGENTS, [])
+                if str(name).strip()
+            }
+        )
+        if any(not _AGENT_NAME_RE.match(name) for name in task_agents):
+            errors[CONF_NODE_TASK_AGENTS] = "invalid_agent_names"
+        if user_input is not None and not errors:
             self._options = {
                 CONF_HEARTBEAT_INTERVAL: int(user_input[CONF_HEARTBEAT_INTERVAL]),
                 CONF_ASK_TIMEOUT: int(user_input[CONF_ASK_TIMEOUT]),
@@ -231,13 +249,15 @@ class WactorzOptionsFlow(OptionsFlow):
                     }
                 ),
                 CONF_MAP_EXPORT: bool(user_input[CONF_MAP_EXPORT]),
+                CONF_NODE_TASK_AGENTS: task_agents,
             }
             return await self.async_step_assistant()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                _options_schema(), dict(self.config_entry.options)
+                _options_schema(), user_input or dict(self.config_entry.options)
             ),
+            errors=errors,
         )
 
     async def async_step_assistant(

@@ -19,6 +19,7 @@ import secrets
 import sys
 import time
 from typing import Any
+from unittest.mock import patch
 
 import aiomqtt
 import pytest
@@ -40,6 +41,7 @@ from custom_components.wactorz.nodes.manager import (
     remote_agent_identifier,
 )
 from custom_components.wactorz.nodes.pairing import NodePairingRepairFlow
+from custom_components.wactorz.nodes.responder import EVENT_TASK_REFUSED
 from custom_components.wactorz.nodes.services import async_stop_remote_agent
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -134,6 +136,20 @@ class Peer:
             lambda d: isinstance(d, dict) and d.get("correlation_id") == correlation_id,
             since=since,
             timeout=timeout,
+        )
+
+    async def request(self, agent: str, message: dict[str, Any]) -> Any:
+        """Publish a (signed) request as is and return the reply to its correlation id."""
+        task = message.get("payload", message) if "sig" in message else message
+        correlation_id = task["correlation_id"]
+        since = self.mark()
+        await self.client.publish(
+            f"agents/by-name/{agent}/task", json.dumps(message), qos=1
+        )
+        return await self.wait_for(
+            "peer/replies",
+            lambda d: isinstance(d, dict) and d.get("correlation_id") == correlation_id,
+            since=since,
         )
 
     async def close(self) -> None:
@@ -528,7 +544,7 @@ async def test_migration_to_an_offline_node_is_queued_and_not_resurrected(
 
 
 async def test_edge_agent_send_to_main_is_answered(env: Env) -> None:
-    """An edge agent's send_to('main') reaches main through the responder."""
+    """An edge agent's send_to('main') is signed by its runner and answered by main."""
     node = env.name("pi-ask")
     await env.runner(node)
     await env.pair(node)
@@ -556,6 +572,93 @@ async def test_edge_agent_send_to_main_is_answered(env: Env) -> None:
         ),
     )
     await env.until(lambda: responder.refused == refused + 1, "refused reply_to")
+
+
+async def test_only_signed_requests_for_allowed_agents_reach_local_agents(
+    env: Env,
+) -> None:
+    """Unsigned, forged, unpaired, replayed or not allow-listed: refused, the agent never called."""
+    node = env.name("pi-auth")
+    await env.runner(node)
+    await env.pair(node)
+    system = env.entry.runtime_data.system
+    events = async_capture_events(env.hass, EVENT_TASK_REFUSED)
+    secret = env.secrets[node]
+
+    def task(correlation_id: str, text: str = "/help") -> dict[str, Any]:
+        return {
+            "payload": text,
+            "reply_to": "peer/replies",
+            "correlation_id": correlation_id,
+            "from": f"{node}/script",
+        }
+
+    with (
+        patch.object(system, "ask", wraps=system.ask) as ask,
+        patch.object(system, "tell", wraps=system.tell) as tell,
+    ):
+        plain = await env.peer.ask("main", "/help")
+        assert plain["ok"] is False and plain["code"] == "unsigned", plain
+        forged = await env.peer.request(
+            "main",
+            signing.sign_request(secrets.token_bytes(32), node, "main", task("f1")),
+        )
+        assert forged["code"] == "bad_signature", forged
+        stranger = await env.peer.request(
+            "main",
+            signing.sign_request(secret, "not-paired-node", "main", task("u1")),
+        )
+        assert stranger["code"] == "not_paired", stranger
+        wrong_agent = await env.peer.request(
+            "monitor", signing.sign_request(secret, node, "monitor", task("m1"))
+        )
+        assert wrong_agent["code"] == "refused", wrong_agent
+        redirected = signing.sign_request(secret, node, "main", task("r1"))
+        moved = await env.peer.request("monitor", redirected)
+        assert moved["code"] == "bad_signature", moved
+        stale = await env.peer.request(
+            "main",
+            signing.sign_request(
+                secret, node, "main", task("s1"), ts=int(time.time()) - 3600
+            ),
+        )
+        assert stale["code"] == "stale", stale
+        await env.peer.client.publish(
+            "agents/by-name/main/task", json.dumps({"payload": "/help"}), qos=1
+        )  # a tell without reply: refused as well
+        await env.until(lambda: len(events) == 7, "seven refusal events")
+        ask.assert_not_called()
+        tell.assert_not_called()
+
+        signed = signing.sign_request(secret, node, "main", task("ok1"))
+        good = await env.peer.request("main", signed)
+        assert good["ok"] is True and good["result"]["text"].startswith("Commands:")
+        replayed = await env.peer.request("main", signed)
+        assert replayed["code"] == "replayed", replayed
+        assert ask.call_count == 1
+        assert ask.call_args.kwargs["sender"] == f"{node}/script"
+
+    assert sorted(e.data["code"] for e in events) == sorted(
+        [
+            "unsigned",
+            "unsigned",
+            "bad_signature",
+            "bad_signature",
+            "not_paired",
+            "refused",
+            "stale",
+            "replayed",
+        ]
+    )
+    assert {e.data["agent"] for e in events} == {"main", "monitor"}
+    assert secret.hex() not in json.dumps([e.data for e in events])
+
+    # The allow-list is the entry option (options flow: "Agents edge nodes may call").
+    env.hass.config_entries.async_update_entry(
+        env.entry,
+        options={**env.entry.options, "node_task_agents": ["main", "monitor"]},
+    )
+    assert env.manager.responder.allowed_agents() == {"main", "monitor"}
 
 
 async def test_forged_control_is_refused_and_reported(env: Env) -> None:

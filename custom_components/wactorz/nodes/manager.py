@@ -434,6 +434,11 @@ class NodeManager:
         """Return True when HA holds a secret for `node`."""
         return node in self._secrets
 
+    def node_secret(self, node: str) -> bytes | None:
+        """Return the secret of a paired node (never log or publish it)."""
+        value = self._secrets.get(node)
+        return bytes.fromhex(value) if value is not None else None
+
     def _secret(self, node: str) -> bytes:
         value = self._secrets.get(node)
         if value is None:
