@@ -1,4 +1,4 @@
-"""Config flow: the hub entry (one per installation), its options and reconfigure."""
+"""Config flow: the hub entry (one per installation), node discovery, options and reconfigure."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from homeassistant.components import mqtt
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
-    ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
@@ -60,6 +59,7 @@ from .const import (
     SUBENTRY_PROVIDER,
 )
 from .core import sanitize_node
+from .nodes.pairing import NodeDiscoverySteps
 from .provider_flow import ProviderSubentryFlow
 
 MAX_NODE_NAME = 32
@@ -107,8 +107,13 @@ def _mqtt_loaded(hass: HomeAssistant) -> bool:
     )
 
 
-class WactorzConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up the Wactorz hub."""
+class WactorzConfigFlow(NodeDiscoverySteps, domain=DOMAIN):
+    """Set up the Wactorz hub; edge nodes found by MQTT discovery are paired with it.
+
+    One hub per installation (unique id `wactorz`). The manifest cannot say
+    `single_config_entry`: HA would then abort every discovery flow at once,
+    and the node discovery flows never create entries (they abort `paired`).
+    """
 
     VERSION = 1
     MINOR_VERSION = 1

@@ -40,16 +40,11 @@ from custom_components.wactorz.nodes.manager import (
     node_identifier,
     remote_agent_identifier,
 )
-from custom_components.wactorz.nodes.pairing import NodePairingRepairFlow
 from custom_components.wactorz.nodes.responder import EVENT_TASK_REFUSED
 from custom_components.wactorz.nodes.services import async_stop_remote_agent
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import (
-    device_registry as dr,
-    entity_registry as er,
-    issue_registry as ir,
-)
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
@@ -317,7 +312,7 @@ async def env(
     tmp_path: Path,
 ) -> AsyncIterator[Env]:
     """HA + MQTT + Wactorz with the node manager wired in as the runtime will do it."""
-    mqtt_entry = await setup_real_mqtt(hass, broker)
+    mqtt_entry = await setup_real_mqtt(hass, broker, discovery=True)
     hass.config.allowlist_external_dirs = {str(tmp_path)}
     entry = make_entry()
     entry.add_to_hass(hass)
@@ -367,6 +362,14 @@ async def test_spawn_heartbeat_device_task_stop(
     )
     online_id = f"{env.entry.entry_id}_node_{node}_online"
     await env.until(lambda: env.state("binary_sensor", online_id) == "on", "online")
+    flows = env.hass.config_entries.flow
+
+    def discovered() -> list[Any]:
+        return flows.async_progress_by_handler(
+            DOMAIN, match_context={"unique_id": f"node_{node}"}
+        )
+
+    await env.until(lambda: len(discovered()) == 1, "the discovery flow")
 
     with pytest.raises(ServiceValidationError) as err:
         await env.pair(node, secrets.token_bytes(32))
@@ -385,6 +388,7 @@ async def test_spawn_heartbeat_device_task_stop(
         "key_id": signing.key_id(env.secrets[node]),
         "matches_announce": True,
     }
+    assert discovered() == []  # paired with the service: the discovery is closed
 
     spawned = await env.spawn(node, "echo-n1", "echo")
     assert spawned == {"node": node, "agent": "echo-n1", "online": True}
@@ -466,6 +470,7 @@ async def test_migrate_between_two_runners_keeps_state(env: Env) -> None:
     await env.spawn(old, "counter-m", "counter", start=0)
     await env.until(lambda: "counter-m" in env.running(old), "counter on the old node")
     assert (await env.peer.ask("counter-m", {"op": "increment", "by": 5}))["ok"]
+    await env.until(lambda: bool(env.manager.nodes[new].online), "target online")
 
     result = await env.hass.services.async_call(
         DOMAIN,
@@ -662,25 +667,33 @@ async def test_only_signed_requests_for_allowed_agents_reach_local_agents(
 
 
 async def test_forged_control_is_refused_and_reported(env: Env) -> None:
-    """A third client's forged and unsigned spawns are refused by the runner; HA counts them."""
+    """A third client's forged and unsigned spawns are refused by the runner; HA counts them.
+
+    The node is paired through HA's real MQTT discovery: the runner's retained
+    announce starts the "New Wactorz node found" flow.
+    """
     node = env.name("pi-sec")
     await env.runner(node)
-    issues = ir.async_get(env.hass)
-    await env.until(
-        lambda: issues.async_get_issue(DOMAIN, f"node_found_{node}") is not None,
-        "the node-found repair",
+    flows = env.hass.config_entries.flow
+
+    def discovered() -> list[Any]:
+        return flows.async_progress_by_handler(
+            DOMAIN, match_context={"unique_id": f"node_{node}"}
+        )
+
+    await env.until(lambda: len(discovered()) == 1, "the discovery flow")
+    (flow,) = discovered()
+    assert flow["context"]["source"] == "mqtt"
+    assert flow["context"]["title_placeholders"] == {"name": node}
+    assert flow["step_id"] == "pair_secret"
+    wrong = await flows.async_configure(
+        flow["flow_id"], {"secret": secrets.token_hex(32)}
     )
-    flow = NodePairingRepairFlow(node)
-    flow.hass, flow.issue_id = env.hass, f"node_found_{node}"
-    form = await flow.async_step_init()
-    assert form["type"] == "form" and form["step_id"] == "confirm"
-    wrong = await flow.async_step_confirm({"secret": secrets.token_hex(32)})
     assert wrong["errors"] == {"base": "node_key_mismatch"}
-    short = await flow.async_step_confirm({"secret": "abcd"})
-    assert short["errors"] == {"base": "invalid_node_secret"}
-    done = await flow.async_step_confirm({"secret": env.secrets[node].hex()})
-    assert done["type"] == "create_entry"
-    assert issues.async_get_issue(DOMAIN, f"node_found_{node}") is None
+    done = await flows.async_configure(
+        flow["flow_id"], {"secret": env.secrets[node].hex()}
+    )
+    assert done["type"] == "abort" and done["reason"] == "paired"
     assert env.manager.has_secret(node)
     await env.until(
         lambda: env.manager.nodes.get(node) and env.manager.nodes[node].online, "online"

@@ -31,7 +31,6 @@ from homeassistant.helpers.event import async_call_later
 from ..const import DOMAIN
 from ..entity import MANUFACTURER
 from . import commands
-from .issues import async_node_found, async_node_paired
 from .responder import TaskResponder
 from .signing import (
     MAX_PAYLOAD_BYTES,
@@ -487,8 +486,7 @@ class NodeManager:
         heartbeat_s = _float(data.get("heartbeat_s"))
         if heartbeat_s is not None and 0 < heartbeat_s <= 3600:
             record.heartbeat_s = heartbeat_s
-        if not self.has_secret(node):
-            async_node_found(self.hass, node, record.key_id)
+        # Pairing is offered by HA's MQTT discovery (manifest `mqtt`, pairing.py).
         self._changed(node, persist=True)
 
     @callback
@@ -783,8 +781,14 @@ class NodeManager:
         """Return True when some node runs (or should run) `agent`."""
         return self.locate(agent) is not None
 
-    async def async_pair(self, node: str, secret_text: str) -> dict[str, Any]:
-        """Store a node's secret (pasted from its secret file); return its key id."""
+    async def async_pair(
+        self, node: str, secret_text: str, *, announced_key: str | None = None
+    ) -> dict[str, Any]:
+        """Store a node's secret (from its secret file); return its key id.
+
+        The secret must match the key id the node announced (`announced_key`,
+        from the discovery flow, or the last announce this manager saw).
+        """
         check_node_name(node)
         try:
             secret = parse_secret(secret_text)
@@ -792,14 +796,14 @@ class NodeManager:
             raise NodeError("invalid_node_secret") from None
         fingerprint = key_id(secret)
         record = self.nodes.get(node)
-        if record is not None and record.key_id and record.key_id != fingerprint:
-            raise NodeError("node_key_mismatch", node=node, key_id=record.key_id)
+        expected = announced_key or (record.key_id if record is not None else None)
+        if expected and expected != fingerprint:
+            raise NodeError("node_key_mismatch", node=node, key_id=expected)
         if record is None and self._record(node) is None:
             raise NodeError("too_many_nodes", limit=str(MAX_NODES))
         self._secrets[node] = secret.hex()
         self._register_secrets([secret.hex(), "".join(secret_text.split())])
         await self._store.async_save_secrets(self._secrets)
-        async_node_paired(self.hass, node)
         self._changed(node, persist=True)
         return {
             "node": node,
