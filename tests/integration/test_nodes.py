@@ -13,10 +13,8 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 import json
-import os
 from pathlib import Path
 import secrets
-import sys
 import time
 from typing import Any
 from unittest.mock import patch
@@ -49,10 +47,9 @@ from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
 from .conftest import make_entry, setup_entry, setup_real_mqtt
+from .edge import KEEPALIVE_S, Runner
 
 pytestmark = pytest.mark.broker
-
-KEEPALIVE_S = 5
 
 
 def _matches(pattern: str, topic: str) -> bool:
@@ -151,60 +148,6 @@ class Peer:
         """Stop reading."""
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
-
-
-class Runner:
-    """`python -m wactorz_edge` as a child process."""
-
-    def __init__(self, port: int, node: str, secret_file: Path, data_dir: Path) -> None:
-        """Prepare the argv."""
-        self.node = node
-        self.argv = [
-            sys.executable,
-            "-m",
-            "wactorz_edge",
-            "--broker",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--name",
-            node,
-            "--secret-file",
-            str(secret_file),
-            "--data-dir",
-            str(data_dir),
-            "--heartbeat-interval",
-            "0.5",
-            "--keepalive",
-            str(KEEPALIVE_S),
-            "--offline-start",
-            "5",
-        ]
-        self.log_path = data_dir.parent / f"{node}.log"
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        """Start the process (its output goes to a log file)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-        log = await asyncio.get_running_loop().run_in_executor(
-            None, self.log_path.open, "ab"
-        )
-        try:
-            self.process = await asyncio.create_subprocess_exec(
-                *self.argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                env=env,
-            )
-        finally:
-            log.close()
-
-    async def kill(self) -> None:
-        """Kill -9."""
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
 
 
 @dataclass
@@ -391,7 +334,12 @@ async def test_spawn_heartbeat_device_task_stop(
     assert discovered() == []  # paired with the service: the discovery is closed
 
     spawned = await env.spawn(node, "echo-n1", "echo")
-    assert spawned == {"node": node, "agent": "echo-n1", "online": True}
+    assert spawned == {
+        "node": node,
+        "agent": "echo-n1",
+        "online": True,
+        "queued": False,
+    }
     await env.until(lambda: "echo-n1" in env.running(node), "echo running")
     agents_id = f"{env.entry.entry_id}_node_{node}_agents"
     await env.until(lambda: env.state("sensor", agents_id) == "1", "agent count")

@@ -66,6 +66,7 @@ MAX_TIMEOUT_S: Final = 120.0
 ERROR_EVENTS_PER_WINDOW: Final = 20
 ERROR_WINDOW_S: Final = 10.0
 MIN_SILENCE_S: Final = 2.0
+RESEND_RETRY_S: Final = 5.0
 AGENT_STATES: Final = (
     "created",
     "installing",
@@ -185,6 +186,7 @@ class NodeRecord:
     desired: dict[str, dict[str, Any]] = field(default_factory=dict)
     managed: bool = False
     revision: int = 0
+    unsent: bool = False
     error_times: list[float] = field(default_factory=list)
 
     def to_store(self) -> dict[str, Any]:
@@ -198,6 +200,7 @@ class NodeRecord:
             "desired": list(self.desired.values()),
             "managed": self.managed,
             "revision": self.revision,
+            "unsent": self.unsent,
             "errors": self.errors,
         }
 
@@ -218,6 +221,7 @@ class NodeRecord:
         }
         record.managed = bool(data.get("managed"))
         record.revision = _int(data.get("revision")) or 0
+        record.unsent = bool(data.get("unsent"))
         record.errors = _int(data.get("errors")) or 0
         return record
 
@@ -324,6 +328,7 @@ class NodeManager:
         self._unsubscribers: list[Callable[[], None]] = []
         self._locks: dict[str, asyncio.Lock] = {}
         self.reply_topic = f"wactorz/{runtime.node_name}/reply"
+        self._resend: CALLBACK_TYPE | None = None
         self.started = False
 
     # ------------------------------------------------------------ lifecycle
@@ -352,8 +357,13 @@ class NodeManager:
         )
         for topic, handler in handlers:
             self._unsubscribers.append(await self._subscribe(topic, handler))
+        if self.runtime.bus.kind == "mqtt":
+            self._unsubscribers.append(
+                mqtt.async_subscribe_connection_status(self.hass, self._on_connection)
+            )
         commands.register(self.runtime.system, self)
         self.started = True
+        self._schedule_resend(0)
 
     async def async_stop(self) -> None:
         """Unsubscribe, cancel timers and waiters, write pending records."""
@@ -365,6 +375,9 @@ class NodeManager:
         for cancel in self._timers.values():
             cancel()
         self._timers.clear()
+        if self._resend is not None:
+            self._resend()
+            self._resend = None
         for future in self._waiting.values():
             future.cancel()
         self._waiting.clear()
@@ -754,18 +767,70 @@ class NodeManager:
         return lock
 
     async def _async_publish_desired(self, record: NodeRecord) -> None:
-        """Publish the node's retained desired_state (revision = unix ms, increasing)."""
+        """Publish the node's retained desired_state (revision = unix ms, increasing).
+
+        When MQTT is down the new desired set is kept (and saved) as `unsent`
+        and published, freshly signed, as soon as HA's MQTT client reconnects:
+        a spawn, stop or migration made meanwhile is delayed, never lost.
+        """
         revision = max(time.time_ns() // 1_000_000, record.revision + 1)
         payload = {"agents": list(record.desired.values()), "revision": revision}
         envelope = sign(
             self._secret(record.name), "desired_state", record.name, payload
         )
-        await self._publish(
-            record.name, f"nodes/{record.name}/desired_state", envelope, retain=True
-        )
-        record.revision = revision
         record.managed = True
+        try:
+            await self._publish(
+                record.name, f"nodes/{record.name}/desired_state", envelope, retain=True
+            )
+        except NodeError as err:
+            if err.key != "node_publish_failed":
+                raise
+            record.unsent = True
+            _LOGGER.info(
+                "MQTT is not connected: desired state of node %s is sent on reconnect",
+                record.name,
+            )
+            self._schedule_resend(RESEND_RETRY_S)
+        else:
+            record.revision = revision
+            record.unsent = False
         self._changed(record.name, persist=True)
+
+    @callback
+    def _on_connection(self, connected: bool) -> None:
+        """Send what could not be sent while HA's MQTT client was disconnected."""
+        if connected:
+            if self._resend is not None:
+                self._resend()
+                self._resend = None
+            self._schedule_resend(0)
+
+    @callback
+    def _schedule_resend(self, delay: float) -> None:
+        if self._resend is not None or not any(
+            record.unsent for record in self.nodes.values()
+        ):
+            return
+
+        @callback
+        def resend(_now: Any) -> None:
+            self._resend = None
+            if self.started:
+                self.runtime.entry.async_create_background_task(
+                    self.hass, self._async_resend(), "wactorz node desired state"
+                )
+
+        self._resend = async_call_later(self.hass, delay, resend)
+
+    async def _async_resend(self) -> None:
+        if self.runtime.bus.kind == "mqtt" and not mqtt.is_connected(self.hass):
+            return  # the connection callback brings us back
+        for record in list(self.nodes.values()):
+            if record.unsent and self.has_secret(record.name):
+                async with self._lock(record.name):
+                    if record.unsent:
+                        await self._async_publish_desired(record)
 
     def locate(self, agent: str) -> str | None:
         """Return the node that should run (or runs) `agent`, if any."""
@@ -836,7 +901,12 @@ class NodeManager:
         async with self._lock(node):
             record.desired[agent] = {"kind": "builtin", "config": {}, **spec}
             await self._async_publish_desired(record)
-        return {"node": node, "agent": agent, "online": bool(record.online)}
+        return {
+            "node": node,
+            "agent": agent,
+            "online": bool(record.online),
+            "queued": record.unsent,
+        }
 
     async def async_stop_agent(self, agent: str) -> str:
         """Stop a remote agent (remove it from its node's desired set); return the node."""
