@@ -26,6 +26,7 @@ from .const import (
 from .core import ActorError
 from .nodes.pairing import NodePairingRepairFlow, is_node_found_issue
 from .provider_flow import async_validate_provider
+from .remote.trust import HostKeyRepairFlow, is_host_key_issue
 from .runtime import WactorzConfigEntry
 
 
@@ -111,6 +112,8 @@ async def async_create_fix_flow(
         return RestartAgentRepairFlow(data["agent"])
     if is_node_found_issue(issue_id) and data and isinstance(data.get("node"), str):
         return NodePairingRepairFlow(data["node"])
+    if is_host_key_issue(issue_id) and data and "key" in data:
+        return HostKeyRepairFlow(dict(data))
     if issue_id.startswith(ISSUE_PROVIDER_AUTH.format("")) and data:
         return ProviderAuthRepairFlow(str(data.get("subentry_id")))
     return ConfirmRepairFlow()

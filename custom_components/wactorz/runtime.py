@@ -90,6 +90,8 @@ from .nodes.manager import NodeManager, async_start_nodes
 from .pipelines.registry import async_start_pipelines, async_stop_pipelines
 from .planner.runner import async_close_plan_cache
 from .planner.wiring import make_mode_hooks
+from .remote.nautilus import NAUTILUS_AGENT_NAME, NautilusAgent
+from .remote.wiring import nautilus_agent_factory
 from .storage import HaStateStore, RegistryStore
 from .tools.catalog import (
     async_ensure_recipe_agent,
@@ -150,6 +152,13 @@ BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
     ),
     BuiltinAgent(
         UDX_AGENT_NAME, "udx", UDXAgent, False, "Answers about Wactorz from its docs"
+    ),
+    BuiltinAgent(
+        NAUTILUS_AGENT_NAME,
+        "nautilus",
+        NautilusAgent,
+        False,
+        "SSH and rsync to named hosts",
     ),
 )
 
@@ -343,6 +352,8 @@ class WactorzRuntime:
             return manual_agent_factory(self)
         if agent.actor is UDXAgent:
             return udx_agent_factory(self)
+        if agent.actor is NautilusAgent:
+            return nautilus_agent_factory(self)
         if agent.actor is HomeAssistantAgent:
             return home_agent_factory(self)
         if agent.actor is QAAgent:

@@ -778,8 +778,15 @@ class NodeManager:
         """Return True when some node runs (or should run) `agent`."""
         return self.locate(agent) is not None
 
-    async def async_pair(self, node: str, secret_text: str) -> dict[str, Any]:
-        """Store a node's secret (pasted from its secret file); return its key id."""
+    async def async_pair(
+        self, node: str, secret_text: str, *, replace: bool = False
+    ) -> dict[str, Any]:
+        """Store a node's secret (pasted from its secret file); return its key id.
+
+        `replace` (`/deploy`, which writes the node's secret file itself) skips
+        the check against the key id the node announced and re-signs the retained
+        desired_state with the new secret, so the redeployed node can read it.
+        """
         check_node_name(node)
         try:
             secret = parse_secret(secret_text)
@@ -787,7 +794,12 @@ class NodeManager:
             raise NodeError("invalid_node_secret") from None
         fingerprint = key_id(secret)
         record = self.nodes.get(node)
-        if record is not None and record.key_id and record.key_id != fingerprint:
+        if (
+            not replace
+            and record is not None
+            and record.key_id
+            and record.key_id != fingerprint
+        ):
             raise NodeError("node_key_mismatch", node=node, key_id=record.key_id)
         if record is None and self._record(node) is None:
             raise NodeError("too_many_nodes", limit=str(MAX_NODES))
@@ -796,6 +808,9 @@ class NodeManager:
         await self._store.async_save_secrets(self._secrets)
         async_node_paired(self.hass, node)
         self._changed(node, persist=True)
+        if replace and record is not None and record.managed:
+            async with self._lock(node):
+                await self._async_publish_desired(record)
         return {
             "node": node,
             "key_id": fingerprint,
