@@ -366,7 +366,11 @@ class NautilusAgent(Actor):
             raise NautilusError("nautilus_too_many_hosts", limit=str(MAX_HOSTS))
         self._hosts[host.name] = host
         self._save()
-        reply: dict[str, Any] = {"ok": True, **host.as_dict()}
+        reply: dict[str, Any] = {
+            "ok": True,
+            **host.as_dict(),
+            "public_key": await self._client.async_public_key(),
+        }
         fingerprint = task.get("fingerprint")
         try:
             key = await self._client.async_check_trust(
@@ -383,7 +387,6 @@ class NautilusAgent(Actor):
             )
             return reply
         reply.update(trusted=True, fingerprint=key.fingerprint)
-        reply["public_key"] = await self._client.async_public_key()
         reply["text"] = f"Added {host.name}; its host key is {key.fingerprint}."
         return reply
 
