@@ -340,7 +340,8 @@ async def test_deploy_node_installs_runner_that_comes_online_paired(
         )
         reply = await manager.async_ask_remote(f"echo-{node}", {"hello": "deployed"})
         assert reply["ok"] is True
-        assert reply["result"] == {"hello": "deployed"}
+        assert reply["result"]["echo"] == {"hello": "deployed"}
+        assert reply["result"]["node"] == node
     finally:
         if process.returncode is None:
             process.kill()
