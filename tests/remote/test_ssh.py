@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from custom_components.wactorz.remote import ssh as ssh_module
 from custom_components.wactorz.remote.ssh import (
     HostKey,
     SshClient,
@@ -185,3 +186,24 @@ async def test_run_program_timeout_kills_children(tmp_path: Path) -> None:
     with pytest.raises(TimeoutError):
         await run_program(["sleep", "30"], timeout=0.5)
     await asyncio.sleep(0)
+
+
+async def test_push_falls_back_to_scp_without_rsync(
+    sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a local rsync, scp (SFTP mode) copies the same tree."""
+    client, target = await _trusted_client(sshd, tmp_path / "ssh")
+    real_which = ssh_module.shutil.which
+    monkeypatch.setattr(
+        ssh_module.shutil,
+        "which",
+        lambda name: None if name == "rsync" else real_which(name),
+    )
+    source = tmp_path / "conf"
+    source.mkdir()
+    (source / "x $(id).yaml").write_text("a: 1", encoding="utf-8")
+    remote = sshd.home / "scp-dest"
+    assert (await client.async_run(target, ["mkdir", "-p", str(remote)])).ok
+    result = await client.async_push(target, source, str(remote))
+    assert result.ok, result.stderr
+    assert (remote / "conf" / "x $(id).yaml").read_text(encoding="utf-8") == "a: 1"
