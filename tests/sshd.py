@@ -23,7 +23,9 @@ SSHD = "/usr/sbin/sshd"
 def sshd_missing_reason() -> str | None:
     """Return why a real sshd cannot run here, or None when it can."""
     if not os.path.exists(SSHD):
-        return f"{SSHD} is missing: install Debian's openssh-server (scripts/setup does)"
+        return (
+            f"{SSHD} is missing: install Debian's openssh-server (scripts/setup does)"
+        )
     for program in ("ssh", "ssh-keygen", "ssh-keyscan", "scp"):
         if shutil.which(program) is None:
             return f"{program} is missing: install openssh-client"

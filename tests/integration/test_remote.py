@@ -55,7 +55,7 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
 
 @pytest.fixture
 def sshd(tmp_path: Path) -> Iterator[Sshd]:
-    """A real sshd on a free loopback port."""
+    """Run a real sshd on a free loopback port."""
     reason = sshd_missing_reason()
     if reason is not None:
         pytest.skip(reason)
@@ -251,7 +251,11 @@ async def _until(predicate: Any, what: str, timeout: float) -> None:
 @pytest.mark.broker
 @pytest.mark.timeout(600)
 async def test_deploy_node_installs_runner_that_comes_online_paired(
-    hass: HomeAssistant, mqtt_hub: MockConfigEntry, sshd: Sshd, broker: Broker, tmp_path: Path
+    hass: HomeAssistant,
+    mqtt_hub: MockConfigEntry,
+    sshd: Sshd,
+    broker: Broker,
+    tmp_path: Path,
 ) -> None:
     """deploy_node: venv + runner + 0600 secret + unit; the unit's command runs a paired node."""
     runtime = mqtt_hub.runtime_data

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 import tarfile
-import io
 
 import pytest
 
 from custom_components.wactorz.remote import deploy, nautilus, ssh
-from custom_components.wactorz.remote.commands import deploy_command, register, unregister
+from custom_components.wactorz.remote.commands import (
+    deploy_command,
+    register,
+    unregister,
+)
 
 INTEGRATION = Path(__file__).resolve().parents[2] / "custom_components" / "wactorz"
 
 
 def test_exec_start_quoting_round_trips() -> None:
     """Spaces, quotes, backslashes, % and $ survive systemd's ExecStart parsing rules."""
-    argv = ["/home/pi/my dir/venv/bin/wactorz-edge", "--name", 'a"b\\c', "100%", "$HOME"]
+    argv = [
+        "/home/pi/my dir/venv/bin/wactorz-edge",
+        "--name",
+        'a"b\\c',
+        "100%",
+        "$HOME",
+    ]
     text = deploy.unit_text("n1", argv)
-    line = next(l for l in text.splitlines() if l.startswith("ExecStart="))
+    line = next(row for row in text.splitlines() if row.startswith("ExecStart="))
     assert "%%" in line and "$$" in line
     assert deploy.systemd_unquote(line.removeprefix("ExecStart=")) == argv
     assert "WantedBy=default.target" in text
@@ -44,7 +54,9 @@ def test_bad_target_dirs_are_refused(path: str) -> None:
         deploy.check_target_dir(path)
 
 
-@pytest.mark.parametrize("spec", ["--index-url=http://evil", "-e .", "pkg; rm -rf /", ""])
+@pytest.mark.parametrize(
+    "spec", ["--index-url=http://evil", "-e .", "pkg; rm -rf /", ""]
+)
 def test_runner_spec_is_a_requirement_not_an_option(spec: str) -> None:
     """runner_spec never becomes a pip option or carries shell syntax."""
     with pytest.raises(deploy.DeployError):

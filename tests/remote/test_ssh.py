@@ -62,7 +62,9 @@ async def test_unknown_host_shows_fingerprint_and_trust_stores_it(
     assert result.stdout == "hello\n"
 
 
-async def test_wrong_expected_fingerprint_is_refused(sshd: Sshd, tmp_path: Path) -> None:
+async def test_wrong_expected_fingerprint_is_refused(
+    sshd: Sshd, tmp_path: Path
+) -> None:
     """A fingerprint given by the user that is not the host's stores nothing."""
     client = SshClient(tmp_path / "ssh")
     with pytest.raises(SshError) as caught:
@@ -98,7 +100,9 @@ async def test_changed_host_key_is_refused(sshd: Sshd, tmp_path: Path) -> None:
     assert (await client.async_run(target, ["true"])).ok
 
 
-async def test_shell_metacharacters_arrive_literally(sshd: Sshd, tmp_path: Path) -> None:
+async def test_shell_metacharacters_arrive_literally(
+    sshd: Sshd, tmp_path: Path
+) -> None:
     """`;`, `$()`, backticks, quotes and globs reach the program as one argument each."""
     client, target = await _trusted_client(sshd, tmp_path / "ssh")
     marker = sshd.home / "pwned"
@@ -106,7 +110,7 @@ async def test_shell_metacharacters_arrive_literally(sshd: Sshd, tmp_path: Path)
         f"; touch {marker}",
         f"$(touch {marker})",
         f"`touch {marker}`",
-        "it's \"quoted\" * ? | & > <",
+        'it\'s "quoted" * ? | & > <',
         "line\nbreak",
     ]
     result = await client.async_run(target, ["printf", "%s\\0", *nasty])
@@ -139,9 +143,7 @@ async def test_timeout_kills_the_command(sshd: Sshd, tmp_path: Path) -> None:
 async def test_output_is_bounded(sshd: Sshd, tmp_path: Path) -> None:
     """A flood of output keeps its head and tail within the limit."""
     client, target = await _trusted_client(sshd, tmp_path / "ssh")
-    result = await client.async_run(
-        target, ["seq", "1", "200000"], max_output=4096
-    )
+    result = await client.async_run(target, ["seq", "1", "200000"], max_output=4096)
     assert result.ok
     assert result.truncated
     assert result.stdout.startswith("1\n2\n")
@@ -150,7 +152,7 @@ async def test_output_is_bounded(sshd: Sshd, tmp_path: Path) -> None:
 
 
 async def test_push_copies_a_directory(sshd: Sshd, tmp_path: Path) -> None:
-    """push copies a tree (names with spaces and metacharacters intact)."""
+    """Push copies a tree (names with spaces and metacharacters intact)."""
     client, target = await _trusted_client(sshd, tmp_path / "ssh")
     source = tmp_path / "site"
     (source / "sub dir").mkdir(parents=True)

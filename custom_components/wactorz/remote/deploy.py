@@ -102,7 +102,9 @@ MESSAGES: Final = {
 class DeployError(Exception):
     """A refused or failed deployment step (translation key + placeholders)."""
 
-    def __init__(self, key: str, *, validation: bool = False, **placeholders: str) -> None:
+    def __init__(
+        self, key: str, *, validation: bool = False, **placeholders: str
+    ) -> None:
         """Create the error."""
         super().__init__(MESSAGES[key].format(**placeholders))
         self.key = key
@@ -150,7 +152,7 @@ def check_runner_spec(spec: str) -> str:
 
 
 def systemd_quote(arg: str) -> str:
-    """Quote one ExecStart argument for systemd (double quotes; %, $, \\ and " escaped)."""
+    """Quote one ExecStart argument for systemd (double quotes; %, $, backslash, " escaped)."""
     escaped = (
         arg.replace("\\", "\\\\")
         .replace('"', '\\"')
@@ -393,7 +395,9 @@ class Deployment:
         self._event("probe", "running")
         target = self.request.target.label
         result = await self.client.async_run(
-            self.request.target, ["python3", "-c", PROBE_SCRIPT], timeout=PROBE_TIMEOUT_S
+            self.request.target,
+            ["python3", "-c", PROBE_SCRIPT],
+            timeout=PROBE_TIMEOUT_S,
         )
         if not result.ok:
             raise DeployError(
@@ -403,7 +407,7 @@ class Deployment:
             )
         try:
             probe = json.loads(result.stdout.strip().splitlines()[-1])
-        except (ValueError, IndexError):
+        except ValueError, IndexError:
             raise DeployError(
                 "deploy_python", target=target, reason="unexpected probe output"
             ) from None
@@ -509,8 +513,10 @@ def default_broker(hass: HomeAssistant, target: SshTarget) -> tuple[str, int]:
 def deploy_text(result: dict[str, Any]) -> str:
     """Return the user-facing summary of a finished deployment."""
     lines = [
-        f"Node {result['node']} installed on {result['target']} "
-        f"({result['version']}, {result['directory']}).",
+        (
+            f"Node {result['node']} installed on {result['target']} "
+            f"({result['version']}, {result['directory']})."
+        ),
     ]
     if result["service"] == "started":
         lines.append(
@@ -557,7 +563,9 @@ class ChatDeployer:
             return str(err)
         if node in self._running:
             return f"Node {node} is being deployed already."
-        request = DeployRequest(node=node, target=target, broker=broker, broker_port=port)
+        request = DeployRequest(
+            node=node, target=target, broker=broker, broker_port=port
+        )
         self._running.add(node)
         runtime.entry.async_create_background_task(
             runtime.hass, self._async_deploy(request), f"wactorz deploy {node}"
@@ -571,15 +579,13 @@ class ChatDeployer:
         runtime = self._runtime
         manager = runtime.nodes
         title = f"Wactorz: deploy {request.node}"
+        if manager is None:
+            self._running.discard(request.node)
+            return
         try:
-            if manager is None:
-                raise DeployError(
-                    "deploy_step_failed",
-                    node=request.node,
-                    step="start",
-                    error="remote nodes stopped",
-                )
-            result = await Deployment(runtime.hass, self._client, manager, request).async_run()
+            result = await Deployment(
+                runtime.hass, self._client, manager, request
+            ).async_run()
             message = deploy_text(result)
         except (SshError, DeployError, NodeError) as err:
             message = runtime.scrubber.scrub(str(err))

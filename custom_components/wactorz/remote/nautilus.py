@@ -67,7 +67,9 @@ MESSAGES: Final = {
 class NautilusError(Exception):
     """A refused Nautilus task (translation key, placeholders, English text)."""
 
-    def __init__(self, key: str, *, validation: bool = True, **placeholders: str) -> None:
+    def __init__(
+        self, key: str, *, validation: bool = True, **placeholders: str
+    ) -> None:
         """Create the error."""
         super().__init__(MESSAGES[key].format(**placeholders))
         self.key = key
@@ -90,17 +92,11 @@ class NamedHost:
     def from_dict(cls, data: dict[str, Any]) -> NamedHost:
         """Validate and build a host (NautilusError on bad data)."""
         try:
-            name = str(data.get("name") or "")
-            if not HOST_NAME_RE.match(name):
-                raise ValueError(f"{name!r} is not a valid host name")
-            commands = tuple(str(c) for c in data.get("allowed_commands") or ())
-            if len(commands) > MAX_ALLOWED_COMMANDS:
-                raise ValueError(f"at most {MAX_ALLOWED_COMMANDS} allowed commands")
-            for command in commands:
-                if not COMMAND_RE.match(command):
-                    raise ValueError(f"{command!r} is not a command name")
-            remote_dir = str(data.get("remote_dir") or DEFAULT_REMOTE_DIR)
-            check_remote_dir(remote_dir)
+            name = check_host_name(str(data.get("name") or ""))
+            commands = check_commands(data.get("allowed_commands") or ())
+            remote_dir = check_remote_dir(
+                str(data.get("remote_dir") or DEFAULT_REMOTE_DIR)
+            )
             return cls(
                 name=name,
                 host=check_host(str(data.get("host") or "")),
@@ -129,6 +125,32 @@ class NamedHost:
             "allowed_commands": list(self.allowed_commands),
             "remote_dir": self.remote_dir,
         }
+
+
+def check_host_name(name: str) -> str:
+    """Return a host's name in Wactorz or raise ValueError."""
+    if not HOST_NAME_RE.match(name):
+        raise ValueError(f"{name!r} is not a valid host name")
+    return name
+
+
+def check_commands(commands: Any) -> tuple[str, ...]:
+    """Return an allow-list of program names or raise ValueError."""
+    names = tuple(str(command) for command in commands)
+    if len(names) > MAX_ALLOWED_COMMANDS:
+        raise ValueError(f"at most {MAX_ALLOWED_COMMANDS} allowed commands")
+    for name in names:
+        if not COMMAND_RE.match(name):
+            raise ValueError(f"{name!r} is not a command name")
+    return names
+
+
+def check_grant(command: str, task: dict[str, Any]) -> None:
+    """Refuse exec, push and host changes without the administrators' grant."""
+    if command in ("exec", "push", "add_host", "remove_host") and (
+        task.get("grant") is not ADMIN_GRANT
+    ):
+        raise NautilusError("nautilus_admin_only", command=command)
 
 
 def check_remote_dir(path: str) -> str:
@@ -207,10 +229,7 @@ class NautilusAgent(Actor):
             task = self._parse_text(text_of(payload))
         command = str(task.get("command") or "")
         try:
-            if command in ("exec", "push", "add_host", "remove_host") and (
-                task.get("grant") is not ADMIN_GRANT
-            ):
-                raise NautilusError("nautilus_admin_only", command=command)
+            check_grant(command, task)
             handler = {
                 "hosts": self._hosts_task,
                 "host": self._host_task,
@@ -239,7 +258,9 @@ class NautilusAgent(Actor):
                     self._on_host_key(host.host, host.port, err)
             return self._error(err.key, str(err), err.placeholders)
 
-    def _error(self, key: str, text: str, placeholders: dict[str, str]) -> dict[str, Any]:
+    def _error(
+        self, key: str, text: str, placeholders: dict[str, str]
+    ) -> dict[str, Any]:
         text = self._scrub(text)
         return {
             "ok": False,
@@ -264,7 +285,10 @@ class NautilusAgent(Actor):
         return task
 
     async def _hosts_task(self, _task: dict[str, Any]) -> dict[str, Any]:
-        hosts = [host.as_dict() for host in sorted(self._hosts.values(), key=lambda h: h.name)]
+        hosts = [
+            host.as_dict()
+            for host in sorted(self._hosts.values(), key=lambda h: h.name)
+        ]
         lines = [
             f"{h['name']}: {h['user']}@{h['host']}:{h['port']}, "
             f"commands: {', '.join(h['allowed_commands']) or '(none)'}"
@@ -304,7 +328,9 @@ class NautilusAgent(Actor):
             or not argv
             or not all(isinstance(arg, str) for arg in argv)
         ):
-            raise NautilusError("nautilus_bad_task", error="argv must be a list of strings")
+            raise NautilusError(
+                "nautilus_bad_task", error="argv must be a list of strings"
+            )
         if argv[0] not in host.allowed_commands:
             raise NautilusError(
                 "nautilus_command_refused",

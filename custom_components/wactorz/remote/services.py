@@ -30,8 +30,8 @@ from ..nodes.services import translate as translate_node_error
 from .deploy import (
     DEFAULT_ONLINE_WAIT_S,
     DeployError,
-    DeployRequest,
     Deployment,
+    DeployRequest,
     default_broker,
 )
 from .nautilus import ADMIN_GRANT, EXEC_TIMEOUT_S, NAUTILUS_AGENT_NAME, PUSH_TIMEOUT_S
@@ -131,7 +131,9 @@ def _runtime(hass: HomeAssistant) -> Any:
     return service.async_get_config_entry(hass, DOMAIN, None).runtime_data
 
 
-def _error(key: str, placeholders: dict[str, str], *, validation: bool) -> HomeAssistantError:
+def _error(
+    key: str, placeholders: dict[str, str], *, validation: bool
+) -> HomeAssistantError:
     kind = ServiceValidationError if validation else HomeAssistantError
     return kind(
         translation_domain=DOMAIN,
@@ -140,7 +142,9 @@ def _error(key: str, placeholders: dict[str, str], *, validation: bool) -> HomeA
     )
 
 
-def _ssh_error(hass: HomeAssistant, target: SshTarget, err: SshError) -> HomeAssistantError:
+def _ssh_error(
+    hass: HomeAssistant, target: SshTarget, err: SshError
+) -> HomeAssistantError:
     async_raise_host_key_issue(hass, target.host, target.port, err)
     return _error(err.key, err.placeholders, validation=err.key not in _NOT_VALIDATION)
 
@@ -148,7 +152,11 @@ def _ssh_error(hass: HomeAssistant, target: SshTarget, err: SshError) -> HomeAss
 async def _ask_nautilus(call: ServiceCall, task: dict[str, Any], timeout: float) -> Any:
     runtime = _runtime(call.hass)
     if runtime.system.get(NAUTILUS_AGENT_NAME) is None:
-        raise _error("tool_failed", {"agent": NAUTILUS_AGENT_NAME, "error": "not running"}, validation=False)
+        raise _error(
+            "tool_failed",
+            {"agent": NAUTILUS_AGENT_NAME, "error": "not running"},
+            validation=False,
+        )
     try:
         reply = await runtime.system.ask(
             NAUTILUS_AGENT_NAME, task, timeout=timeout + ASK_MARGIN_S
@@ -314,4 +322,3 @@ def async_setup_remote_services(hass: HomeAssistant) -> None:
         schema=HOST_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-

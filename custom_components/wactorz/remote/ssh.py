@@ -604,7 +604,10 @@ class SshClient:
     async def _async_raise_ssh_failure(self, target: SshTarget, stderr: str) -> None:
         """Turn ssh's own errors (exit 255) into SshError; return for a remote 255."""
         text = stderr.strip()
-        if "Host key verification failed" in text or "IDENTIFICATION HAS CHANGED" in text:
+        if (
+            "Host key verification failed" in text
+            or "IDENTIFICATION HAS CHANGED" in text
+        ):
             known = await self.async_known_key(target.host, target.port)
             scanned = await self.async_scan(target.host, target.port)
             raise SshError(
@@ -708,7 +711,9 @@ class SshClient:
 
     async def _async_remote_has(self, target: SshTarget, program: str) -> bool:
         result = await self.async_run(
-            target, ["sh", "-c", 'command -v "$1" >/dev/null', "sh", program], timeout=30
+            target,
+            ["sh", "-c", 'command -v "$1" >/dev/null', "sh", program],
+            timeout=30,
         )
         return result.ok
 
@@ -730,7 +735,7 @@ def _write_atomic(path: Path, text: str) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def _write_known_host(
