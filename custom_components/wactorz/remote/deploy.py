@@ -40,7 +40,7 @@ from homeassistant.core import HomeAssistant
 
 from ..nodes.manager import NodeError, check_node_name
 from .nautilus import NAUTILUS_AGENT_NAME
-from .ssh import CommandResult, SshClient, SshError, SshTarget
+from .ssh import CommandResult, SshClient, SshError, SshTarget, check_host
 from .trust import async_raise_host_key_issue
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ INSTALL_TIMEOUT_S: Final = 900.0
 DEFAULT_ONLINE_WAIT_S: Final = 60.0
 MIN_PYTHON: Final = (3, 10)
 SPEC_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+\-\[\],=<>!~@:/#%?&]{0,499}$")
+MQTT_USER_RE: Final = re.compile(r"^[^\s\x00-\x1f-][^\s\x00-\x1f]{0,127}$")
 _SOURCE_SKIP: Final = {"__pycache__", "tests", ".pytest_cache"}
 
 # Runs on the target with `python3 -c`: facts about the machine as one JSON line.
@@ -94,6 +95,7 @@ MESSAGES: Final = {
     "deploy_runner_spec": "{spec} is not a pip requirement Wactorz installs.",
     "deploy_python": "{target} has no usable Python: {reason}",
     "deploy_step_failed": "Deploying node {node} failed at {step}: {error}",
+    "deploy_mqtt_username": "{user} is not an MQTT user name the runner accepts (no spaces, not starting with -).",
     "deploy_password_file": "Cannot read an MQTT password from {path}: the file must exist, be in a directory allowed by allowlist_external_dirs and be at most 4 KiB.",
     "deploy_broker": "The node needs an MQTT broker address it can reach: set broker (Home Assistant's MQTT connects to {broker}).",
 }
@@ -276,6 +278,13 @@ class Deployment:
         request = self.request
         node = request.node
         step = "trust"
+        check_host(request.broker)
+        if request.mqtt_username is not None and not MQTT_USER_RE.match(
+            request.mqtt_username
+        ):
+            raise DeployError(
+                "deploy_mqtt_username", validation=True, user=request.mqtt_username[:64]
+            )
         try:
             self._event(step, "running")
             host_key = await self.client.async_check_trust(
