@@ -34,6 +34,7 @@ from custom_components.wactorz.nodes import signing
 from custom_components.wactorz.remote.deploy import EVENT_DEPLOY, systemd_unquote
 from custom_components.wactorz.remote.nautilus import NAUTILUS_AGENT_NAME
 from custom_components.wactorz.remote.trust import get_ssh_client, host_key_issue_id
+from homeassistant.components import persistent_notification
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -187,6 +188,13 @@ async def test_host_key_confirmed_in_repair_then_nautilus_works(
     await hass.async_block_till_done()
     pong = await _call(hass, "nautilus_ping", {"host": "box"})
     assert pong["ok"] is True
+
+    # Removing the integration removes our SSH key and known_hosts.
+    assert client.key_path.exists()
+    assert (await hass.config_entries.async_remove(entry.entry_id))[
+        "require_restart"
+    ] is False
+    assert not client.directory.exists()
 
 
 async def test_changed_host_key_is_refused_until_confirmed(
@@ -352,6 +360,29 @@ async def test_deploy_node_installs_runner_that_comes_online_paired(
         await process.wait()
         with contextlib.suppress(Exception):
             await _clear_retained(broker, node)
+
+    # /deploy in chat: the named host, HA's broker, the default directory; a notification at the end.
+    await _add_host(hass, sshd, name="box", fingerprint=sshd.fingerprint())
+    second = f"chat-{secrets.token_hex(3)}"
+    answer = await runtime.system.ask("main", {"text": f"/deploy {second} box"})
+    assert f"Deploying node {second} to root@127.0.0.1:{sshd.port}" in answer["text"]
+    await _until(
+        lambda: any(
+            e.data["node"] == second and e.data["step"] == "service" for e in events
+        ),
+        "the chat deployment to finish",
+        300,
+    )
+    await hass.async_block_till_done()
+    assert manager.has_secret(second)
+    installed = sshd.home / ".local" / "share" / "wactorz-edge" / second
+    assert (installed / "venv" / "bin" / "wactorz-edge").exists()
+    assert stat.S_IMODE((installed / "node.secret").stat().st_mode) == 0o600
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    note = notifications[f"wactorz_deploy_{second}"]
+    assert f"Node {second} installed on root@127.0.0.1:{sshd.port}" in note["message"]
+    assert "systemd is not running" in note["message"]
+    assert str(installed / "venv" / "bin" / "wactorz-edge") in note["message"]
 
 
 async def _clear_retained(broker: Broker, node: str) -> None:
