@@ -90,7 +90,7 @@ from .nodes.manager import NodeManager, async_start_nodes
 from .pipelines.registry import async_start_pipelines, async_stop_pipelines
 from .planner.runner import async_close_plan_cache
 from .planner.wiring import make_mode_hooks
-from .remote.nautilus import NAUTILUS_AGENT_NAME, NautilusAgent
+from .remote.nautilus import NAUTILUS_AGENT_NAME, NAUTILUS_WATCHDOG_S, NautilusAgent
 from .remote.wiring import nautilus_agent_factory
 from .storage import HaStateStore, RegistryStore
 from .tools.catalog import (
@@ -129,6 +129,7 @@ class BuiltinAgent:
     actor: type[Actor]
     protected: bool
     description: str
+    meta: Mapping[str, Any] | None = None
 
 
 BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
@@ -159,6 +160,7 @@ BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
         NautilusAgent,
         False,
         "SSH and rsync to named hosts",
+        {"watchdog_timeout_s": NAUTILUS_WATCHDOG_S},
     ),
 )
 
@@ -231,6 +233,7 @@ class WactorzRuntime:
                 kind=agent.kind,
                 protected=agent.protected,
                 description=agent.description,
+                meta=dict(agent.meta) if agent.meta else None,
             )
         await self._async_start_optional_agents(options)
         self.actuators = await async_start_actuators(self)

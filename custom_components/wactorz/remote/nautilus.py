@@ -47,6 +47,8 @@ MAX_ALLOWED_COMMANDS: Final = 64
 DEFAULT_REMOTE_DIR: Final = "wactorz"
 EXEC_TIMEOUT_S: Final = 120.0
 PUSH_TIMEOUT_S: Final = 600.0
+# The monitor's stall limit for this agent: longer than its longest task (a push).
+NAUTILUS_WATCHDOG_S: Final = int(PUSH_TIMEOUT_S * 2)
 HOST_NAME_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 COMMAND_RE: Final = re.compile(r"^[A-Za-z0-9_./+-]{1,128}$")
 ADMIN_GRANT: Final = object()
@@ -257,6 +259,9 @@ class NautilusAgent(Actor):
                 if host is not None:
                     self._on_host_key(host.host, host.port, err)
             return self._error(err.key, str(err), err.placeholders)
+        except (TypeError, ValueError) as err:
+            self._refused += 1
+            return self._error("nautilus_bad_task", str(err), {"error": str(err)})
 
     def _error(
         self, key: str, text: str, placeholders: dict[str, str]
