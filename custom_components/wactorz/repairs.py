@@ -25,6 +25,7 @@ from .const import (
 )
 from .core import ActorError
 from .provider_flow import async_validate_provider
+from .remote.trust import HostKeyRepairFlow, is_host_key_issue
 from .runtime import WactorzConfigEntry
 
 
@@ -108,6 +109,8 @@ async def async_create_fix_flow(
     prefix = ISSUE_AGENT_GAVE_UP.format("")
     if issue_id.startswith(prefix) and data and isinstance(data.get("agent"), str):
         return RestartAgentRepairFlow(data["agent"])
+    if is_host_key_issue(issue_id) and data and "key" in data:
+        return HostKeyRepairFlow(dict(data))
     if issue_id.startswith(ISSUE_PROVIDER_AUTH.format("")) and data:
         return ProviderAuthRepairFlow(str(data.get("subentry_id")))
     return ConfirmRepairFlow()

@@ -91,6 +91,8 @@ from .nodes.manager import NodeManager, async_start_nodes
 from .pipelines.registry import async_start_pipelines, async_stop_pipelines
 from .planner.runner import async_close_plan_cache
 from .planner.wiring import make_mode_hooks
+from .remote.nautilus import NAUTILUS_AGENT_NAME, NAUTILUS_WATCHDOG_S, NautilusAgent
+from .remote.wiring import nautilus_agent_factory
 from .storage import HaStateStore, RegistryStore
 from .tools.catalog import (
     async_ensure_recipe_agent,
@@ -128,6 +130,7 @@ class BuiltinAgent:
     actor: type[Actor]
     protected: bool
     description: str
+    meta: Mapping[str, Any] | None = None
 
 
 BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
@@ -151,6 +154,14 @@ BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
     ),
     BuiltinAgent(
         UDX_AGENT_NAME, "udx", UDXAgent, False, "Answers about Wactorz from its docs"
+    ),
+    BuiltinAgent(
+        NAUTILUS_AGENT_NAME,
+        "nautilus",
+        NautilusAgent,
+        False,
+        "SSH and rsync to named hosts",
+        {"watchdog_timeout_s": NAUTILUS_WATCHDOG_S},
     ),
 )
 
@@ -224,6 +235,7 @@ class WactorzRuntime:
                 kind=agent.kind,
                 protected=agent.protected,
                 description=agent.description,
+                meta=dict(agent.meta) if agent.meta else None,
             )
         await self._async_start_optional_agents(options)
         self.actuators = await async_start_actuators(self)
@@ -345,6 +357,8 @@ class WactorzRuntime:
             return manual_agent_factory(self)
         if agent.actor is UDXAgent:
             return udx_agent_factory(self)
+        if agent.actor is NautilusAgent:
+            return nautilus_agent_factory(self)
         if agent.actor is HomeAssistantAgent:
             return home_agent_factory(self)
         if agent.actor is QAAgent:

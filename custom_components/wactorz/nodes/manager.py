@@ -847,12 +847,20 @@ class NodeManager:
         return self.locate(agent) is not None
 
     async def async_pair(
-        self, node: str, secret_text: str, *, announced_key: str | None = None
+        self,
+        node: str,
+        secret_text: str,
+        *,
+        announced_key: str | None = None,
+        replace: bool = False,
     ) -> dict[str, Any]:
         """Store a node's secret (from its secret file); return its key id.
 
         The secret must match the key id the node announced (`announced_key`,
         from the discovery flow, or the last announce this manager saw).
+        `replace` (`/deploy`, which writes the node's secret file itself) skips
+        that check and re-signs the retained desired_state with the new secret,
+        so the redeployed node can read it.
         """
         check_node_name(node)
         try:
@@ -862,7 +870,7 @@ class NodeManager:
         fingerprint = key_id(secret)
         record = self.nodes.get(node)
         expected = announced_key or (record.key_id if record is not None else None)
-        if expected and expected != fingerprint:
+        if not replace and expected and expected != fingerprint:
             raise NodeError("node_key_mismatch", node=node, key_id=expected)
         if record is None and self._record(node) is None:
             raise NodeError("too_many_nodes", limit=str(MAX_NODES))
@@ -870,6 +878,9 @@ class NodeManager:
         self._register_secrets([secret.hex(), "".join(secret_text.split())])
         await self._store.async_save_secrets(self._secrets)
         self._changed(node, persist=True)
+        if replace and record is not None and record.managed:
+            async with self._lock(node):
+                await self._async_publish_desired(record)
         return {
             "node": node,
             "key_id": fingerprint,
