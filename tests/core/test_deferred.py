@@ -42,7 +42,9 @@ class Dispatcher(Actor):
     async def _work(self, deferred: DeferredReply) -> None:
         await self.gate.wait()
         # The answer comes back through the mailbox: state changes stay serial.
-        self.tell(self.name, {"command": "done", "reply": deferred, "value": "slow done"})
+        self.tell(
+            self.name, {"command": "done", "reply": deferred, "value": "slow done"}
+        )
 
 
 async def test_deferred_reply_keeps_the_mailbox_moving(system: ActorSystem) -> None:

@@ -126,9 +126,7 @@ class Actor:
         """
         future = message.reply
         message.reply = None
-        return DeferredReply(
-            future, message.correlation_id or "", self.id, self.name
-        )
+        return DeferredReply(future, message.correlation_id or "", self.id, self.name)
 
     async def send_to_many(
         self, requests: Iterable[tuple[str, Any]], *, timeout: float | None = None
