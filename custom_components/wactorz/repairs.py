@@ -1,4 +1,6 @@
-"""Repair flows: restart an agent whose supervisor gave up, once the user has looked at why."""
+"""Repair flows: restart an agent whose supervisor gave up, a new provider key, pair a node,
+confirm a pipeline rule that controls a lock, alarm, cover or valve.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from .const import (
 )
 from .core import ActorError
 from .nodes.pairing import NodePairingRepairFlow, is_node_found_issue
+from .pipelines.confirm import fix_flow as pipeline_fix_flow, is_confirm_issue
 from .provider_flow import async_validate_provider
 from .runtime import WactorzConfigEntry
 
@@ -113,4 +116,6 @@ async def async_create_fix_flow(
         return NodePairingRepairFlow(data["node"])
     if issue_id.startswith(ISSUE_PROVIDER_AUTH.format("")) and data:
         return ProviderAuthRepairFlow(str(data.get("subentry_id")))
+    if is_confirm_issue(issue_id) and (flow := pipeline_fix_flow(data)) is not None:
+        return flow
     return ConfirmRepairFlow()

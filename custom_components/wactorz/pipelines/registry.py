@@ -26,6 +26,7 @@ from homeassistant.util.hass_dict import HassKey
 from ..const import DOMAIN
 from ..core.redaction import SecretScrubber
 from .compiler import CompiledRule, conditions_hold
+from .confirm import async_clear_confirm_issue, async_raise_confirm_issue
 from .model import MAX_RULES, Rule, RuleError, render, rule_from_dict
 from .notify import NotifyError, Webhooks, async_send
 
@@ -102,6 +103,8 @@ class PipelineRegistry:
         for rule in list(self.rules.values()):
             if rule.enabled:
                 await self._async_compile(rule)
+            elif rule.needs_confirmation:
+                async_raise_confirm_issue(self.hass, rule)
 
     async def async_stop(self) -> None:
         """Remove every listener, cancel running actions, write the Store."""
@@ -169,6 +172,8 @@ class PipelineRegistry:
         self.stats[rule.id] = {"fired": 0, "skipped": 0, "errors": 0}
         if rule.enabled:
             await self._async_compile(rule)
+        elif rule.needs_confirmation:
+            async_raise_confirm_issue(self.hass, rule)
         self._save()
         self._changed(rule.id)
         return rule
@@ -180,6 +185,7 @@ class PipelineRegistry:
         self.stats.pop(rule_id, None)
         self.errors.pop(rule_id, None)
         self._last_fired.pop(rule_id, None)
+        async_clear_confirm_issue(self.hass, rule_id)
         self._save()
         self._changed(rule_id)
         return rule
@@ -189,6 +195,7 @@ class PipelineRegistry:
         rule = replace(self.rules[rule_id], enabled=enabled)
         if enabled:
             rule = replace(rule, needs_confirmation=False)
+            async_clear_confirm_issue(self.hass, rule_id)
         self.rules[rule_id] = rule
         if enabled:
             await self._async_compile(rule)

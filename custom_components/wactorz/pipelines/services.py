@@ -76,7 +76,8 @@ def format_result(result: dict[str, Any]) -> str:
     if rule["status"] == "waiting_for_confirmation":
         text += (
             " It controls a lock, cover, valve or alarm, so it stays off until you "
-            f"turn on its switch (or /rules enable {rule['id']})."
+            "confirm it (Settings > Repairs shows what it will do), turn on its "
+            f"switch, or say /rules enable {rule['id']}."
         )
     elif rule["status"] == "error":
         text += f" It cannot listen yet: {rule.get('error', '')}."
