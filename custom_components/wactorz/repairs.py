@@ -1,4 +1,6 @@
-"""Repair flows: restart an agent whose supervisor gave up, a new provider key, pair a node,
+"""Repair flows: the fix behind each Wactorz repair issue.
+
+Restart an agent whose supervisor gave up, a new provider key, pair a node,
 confirm a pipeline rule that controls a lock, alarm, cover or valve.
 """
 
