@@ -191,8 +191,18 @@ class PipelineRegistry:
         return rule
 
     async def async_set_enabled(self, rule_id: str, enabled: bool) -> Rule:
-        """Enable (this also confirms a sensitive rule) or disable a rule."""
-        rule = replace(self.rules[rule_id], enabled=enabled)
+        """Enable (this also confirms a sensitive rule) or disable a rule.
+
+        Raises RuleError when enabling a rule that was exported (it runs as an
+        HA automation now; enabling it here would fire twice).
+        """
+        current = self.rules[rule_id]
+        if enabled and current.exported:
+            raise RuleError(
+                f"rule {rule_id} runs as the automation {current.exported}; "
+                "turn that on or off in Home Assistant's automation editor"
+            )
+        rule = replace(current, enabled=enabled)
         if enabled:
             rule = replace(rule, needs_confirmation=False)
             async_clear_confirm_issue(self.hass, rule_id)
@@ -206,11 +216,23 @@ class PipelineRegistry:
         self._changed(rule_id)
         return rule
 
+    async def async_mark_exported(self, rule_id: str, automation_id: str) -> Rule:
+        """Disable a rule that now runs as an HA automation and remember which one."""
+        rule = replace(self.rules[rule_id], enabled=False, exported=automation_id)
+        self.rules[rule_id] = rule
+        self._uncompile(rule_id)
+        self.errors.pop(rule_id, None)
+        self._save()
+        self._changed(rule_id)
+        return rule
+
     def describe(self, rule: Rule) -> dict[str, Any]:
         """Return the rule as data with its status and counters (scrubbed)."""
         data = rule.as_dict()
         data["status"] = (
-            "error"
+            "exported"
+            if rule.exported
+            else "error"
             if rule.id in self.errors
             else "waiting_for_confirmation"
             if rule.needs_confirmation
@@ -224,6 +246,10 @@ class PipelineRegistry:
         data["summary"] = rule.summary()
         result: dict[str, Any] = self._scrub_data(data)
         return result
+
+    def scrub(self, text: str) -> str:
+        """Return text with every known secret masked."""
+        return self._scrub(text)
 
     def _scrub_data(self, data: Any) -> Any:
         if isinstance(data, str):
@@ -301,16 +327,20 @@ class PipelineRegistry:
             self._count(rule.id, "fired")
 
 
+def main_webhooks(runtime: WactorzRuntime) -> Mapping[str, str]:
+    """Return the webhooks stored in main's memory (name -> URL; secrets)."""
+    main = runtime.system.get("main")
+    stored = main.recall("webhooks", {}) if main is not None else {}
+    return stored if isinstance(stored, dict) else {}
+
+
 async def async_start_pipelines(runtime: WactorzRuntime) -> PipelineRegistry:
     """Create, restore and register the rules of a runtime's entry."""
-
-    def webhooks() -> Mapping[str, str]:
-        main = runtime.system.get("main")
-        stored = main.recall("webhooks", {}) if main is not None else {}
-        return stored if isinstance(stored, dict) else {}
-
     registry = PipelineRegistry(
-        runtime.hass, runtime.entry.entry_id, webhooks, runtime.scrubber
+        runtime.hass,
+        runtime.entry.entry_id,
+        lambda: main_webhooks(runtime),
+        runtime.scrubber,
     )
     await registry.async_load()
     runtime.hass.data.setdefault(PIPELINES, {})[runtime.entry.entry_id] = registry
