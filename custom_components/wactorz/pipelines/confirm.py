@@ -10,6 +10,7 @@ rule still waiting when the rules are restored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 from typing import Any
 
@@ -53,23 +54,24 @@ def describe_action(action: Action) -> str:
     return text
 
 
-def placeholders(rule: Rule) -> dict[str, str]:
-    """Return what the issue and its flow show: the rule, its trigger, its actions."""
+def placeholders(rule: Rule, scrub: Callable[[str], str] = str) -> dict[str, str]:
+    """Return what the issue and its flow show: the rule, its trigger, its actions (scrubbed)."""
     summary = rule.summary()
     trigger = summary.split(": ", 1)[0]
-    conditions = (
-        f" (if {len(rule.conditions)} conditions hold)" if rule.conditions else ""
-    )
+    if rule.conditions:
+        trigger += f" (if {len(rule.conditions)} conditions hold)"
     return {
         "rule_id": rule.id,
-        "name": rule.name,
-        "trigger": trigger + conditions,
-        "actions": "\n".join(f"- {describe_action(a)}" for a in rule.actions),
+        "name": scrub(rule.name),
+        "trigger": scrub(trigger),
+        "actions": scrub("\n".join(f"- {describe_action(a)}" for a in rule.actions)),
     }
 
 
 @callback
-def async_raise_confirm_issue(hass: HomeAssistant, rule: Rule) -> None:
+def async_raise_confirm_issue(
+    hass: HomeAssistant, rule: Rule, scrub: Callable[[str], str] = str
+) -> None:
     """Create (or refresh) the confirmation issue of a waiting rule."""
     ir.async_create_issue(
         hass,
@@ -79,7 +81,7 @@ def async_raise_confirm_issue(hass: HomeAssistant, rule: Rule) -> None:
         is_persistent=False,
         severity=ir.IssueSeverity.WARNING,
         translation_key=TRANSLATION_KEY,
-        translation_placeholders=placeholders(rule),
+        translation_placeholders=placeholders(rule, scrub),
         data={"rule_id": rule.id},
     )
 
@@ -116,7 +118,8 @@ class ConfirmRuleRepairFlow(ConfirmRepairFlow):
             async_clear_confirm_issue(self.hass, rule.id)
             return self.async_create_entry(data={})
         return self.async_show_form(
-            step_id="confirm", description_placeholders=placeholders(rule)
+            step_id="confirm",
+            description_placeholders=placeholders(rule, registry.scrub),
         )
 
 

@@ -463,6 +463,11 @@ async def async_export_rule(
     entity_id = er.async_get(hass).async_get_entity_id(
         AUTOMATION_DOMAIN, AUTOMATION_DOMAIN, key
     )
+    if not rule.enabled and entity_id is not None:
+        # the rule was off: so is the automation it became
+        await hass.services.async_call(
+            AUTOMATION_DOMAIN, "turn_off", {"entity_id": entity_id}, blocking=True
+        )
     return {
         "rule_id": rule_id,
         "automation_id": key,

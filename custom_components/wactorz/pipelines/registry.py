@@ -104,7 +104,7 @@ class PipelineRegistry:
             if rule.enabled:
                 await self._async_compile(rule)
             elif rule.needs_confirmation:
-                async_raise_confirm_issue(self.hass, rule)
+                async_raise_confirm_issue(self.hass, rule, self._scrub)
 
     async def async_stop(self) -> None:
         """Remove every listener, cancel running actions, write the Store."""
@@ -173,7 +173,7 @@ class PipelineRegistry:
         if rule.enabled:
             await self._async_compile(rule)
         elif rule.needs_confirmation:
-            async_raise_confirm_issue(self.hass, rule)
+            async_raise_confirm_issue(self.hass, rule, self._scrub)
         self._save()
         self._changed(rule.id)
         return rule
