@@ -7,17 +7,21 @@ without any LLM call; `pipeline:` builds a rule here (it may ask back);
 everything else is one streamed LLM turn with the tools of the configured LLM
 APIs plus Wactorz's own (delegate, plan, create a pipeline, remember). Every
 turn, routed or not, stays in the ChatLog.
+A `plan:` / `coordinate:` request streams one line per finished step (from
+the plan's progress events, matched by a run id) before the final answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
-from typing import Literal
+import secrets
+from typing import Any, Literal
 
 from homeassistant.components import conversation
 from homeassistant.const import MATCH_ALL
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -43,9 +47,28 @@ from .llm import MainToolsAPI
 from .llm_runtime import LlmRuntime
 from .pipelines.model import RuleError
 from .planner.routing import split_mode
+from .planner.runner import EVENT_TASK_PROGRESS, RUN_TIMEOUT_S
 from .runtime import WactorzConfigEntry
 
 PARALLEL_UPDATES = 0
+MAX_PROGRESS_EVENTS = 200
+MAX_STEP_LINE_CHARS = 160
+
+
+def progress_line(data: dict[str, Any]) -> str | None:
+    """Return the streamed line of one plan progress event (None: not shown)."""
+    stage = data.get("stage")
+    step, agent = data.get("step"), data.get("agent")
+    if stage == "step_done":
+        preview = " ".join(str(data.get("result", "")).split())
+        if len(preview) > MAX_STEP_LINE_CHARS:
+            preview = preview[: MAX_STEP_LINE_CHARS - 1] + "…"
+        return f"✓ {step} ({agent}): {preview}\n"
+    if stage == "step_failed":
+        return f"✗ {step} ({agent}) failed: {data.get('error', '')}\n"
+    if stage == "agent_spawned":
+        return f"Started {agent} from the catalog.\n"
+    return None
 
 
 async def async_setup_entry(
@@ -239,6 +262,8 @@ class WactorzConversationEntity(_AssistEntity):
                 built["reply"],
                 continue_conversation=built["awaiting_answer"],
             )
+        if mode is not None and mode[0] == "task":
+            return await self._async_plan(user_input, chat_log)
         try:
             routed = await runtime.system.ask(
                 "main", {"text": user_input.text, "from": "assist", "route_only": True}
@@ -272,6 +297,72 @@ class WactorzConversationEntity(_AssistEntity):
             extra=runtime.scrubber.scrub(extra) or None,
             chain=lambda llm: llm.main_chain(),
         )
+
+    async def _async_plan(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+    ) -> conversation.ConversationResult:
+        """Ask main to run the plan; stream a line per finished step, then the answer."""
+        runtime = self._entry.runtime_data
+        run_id = secrets.token_hex(6)
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(MAX_PROGRESS_EVENTS)
+
+        @callback
+        def on_progress(event: Event[dict[str, Any]]) -> None:
+            if event.data.get("run_id") == run_id and not queue.full():
+                queue.put_nowait(dict(event.data))
+
+        unsubscribe = self.hass.bus.async_listen(EVENT_TASK_PROGRESS, on_progress)
+        ask = self.hass.async_create_task(
+            runtime.system.ask(
+                "main",
+                {
+                    "text": user_input.text,
+                    "from": "assist",
+                    "route_only": True,
+                    "run_id": run_id,
+                },
+                timeout=RUN_TIMEOUT_S + 30,
+            ),
+            f"{DOMAIN} plan {run_id}",
+            eager_start=False,
+        )
+
+        async def deltas() -> AsyncIterator[conversation.AssistantContentDeltaDict]:
+            yield {"role": "assistant"}
+            while not ask.done():
+                getter = asyncio.ensure_future(queue.get())
+                await asyncio.wait({getter, ask}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    break
+                if line := progress_line(getter.result()):
+                    yield {"content": line}
+            while not queue.empty():
+                if line := progress_line(queue.get_nowait()):
+                    yield {"content": line}
+            try:
+                answer = await ask
+                text = (
+                    str(answer.get("text", ""))
+                    if isinstance(answer, dict)
+                    else str(answer)
+                )
+            except ActorError as err:
+                text = f"The task failed: {err}"
+            yield {"content": "\n" + runtime.scrubber.scrub(text)}
+
+        try:
+            async for _content in chat_log.async_add_delta_content_stream(
+                self.entity_id or DOMAIN, deltas()
+            ):
+                pass
+        finally:
+            unsubscribe()
+            if not ask.done():
+                ask.cancel()
+        return conversation.async_get_result_from_chat_log(user_input, chat_log)
 
 
 class AgentConversationEntity(_AssistEntity):

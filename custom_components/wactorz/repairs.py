@@ -1,4 +1,8 @@
-"""Repair flows: restart an agent whose supervisor gave up, once the user has looked at why."""
+"""Repair flows: the fix behind each Wactorz repair issue.
+
+Restart an agent whose supervisor gave up, a new provider key, pair a node,
+confirm a pipeline rule that controls a lock, alarm, cover or valve.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from .const import (
     ISSUE_PROVIDER_AUTH,
 )
 from .core import ActorError
+from .pipelines.confirm import fix_flow as pipeline_fix_flow, is_confirm_issue
 from .provider_flow import async_validate_provider
 from .remote.trust import HostKeyRepairFlow, is_host_key_issue
 from .runtime import WactorzConfigEntry
@@ -113,4 +118,6 @@ async def async_create_fix_flow(
         return HostKeyRepairFlow(dict(data))
     if issue_id.startswith(ISSUE_PROVIDER_AUTH.format("")) and data:
         return ProviderAuthRepairFlow(str(data.get("subentry_id")))
+    if is_confirm_issue(issue_id) and (flow := pipeline_fix_flow(data)) is not None:
+        return flow
     return ConfirmRepairFlow()

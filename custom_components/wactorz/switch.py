@@ -6,6 +6,7 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -13,6 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .entity import MANUFACTURER
+from .pipelines.model import RuleError
 from .pipelines.registry import SIGNAL_RULES_CHANGED, PipelineRegistry, get_registry
 from .runtime import WactorzConfigEntry
 
@@ -111,12 +113,24 @@ class PipelineRuleSwitch(SwitchEntity):
             "rule_id": rule.id,
             "summary": info["summary"],
             "status": info["status"],
+            **({"automation_id": rule.exported} if rule.exported else {}),
             **{k: v for k, v in info["stats"].items() if not k.startswith("last_")},
         }
 
     async def async_turn_on(self, **kwargs: Any) -> None:
-        """Enable (and confirm) the rule."""
-        await self._registry.async_set_enabled(self._rule_id, True)
+        """Enable (and confirm) the rule; an exported rule is on in HA's automations instead."""
+        rule = self._registry.rules.get(self._rule_id)
+        try:
+            await self._registry.async_set_enabled(self._rule_id, True)
+        except RuleError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="pipeline_exported",
+                translation_placeholders={
+                    "rule_id": self._rule_id,
+                    "automation": rule.exported if rule else "",
+                },
+            ) from err
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Disable the rule."""

@@ -22,6 +22,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.pipelines.confirm import issue_id
 from custom_components.wactorz.pipelines.model import (
     Cron,
     RuleError,
@@ -40,8 +42,12 @@ from custom_components.wactorz.pipelines.services import (
     async_rules_command,
     async_setup_pipeline_services,
 )
+from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
 from .conftest import make_entry, setup_entry
@@ -338,6 +344,77 @@ async def test_lock_rule_stays_disabled_until_confirmed(hass: HomeAssistant) -> 
         assert len(calls) == 1
         assert registry.rules[rule.id].enabled
         assert not registry.rules[rule.id].needs_confirmation
+        # confirming through the switch closes the repair issue too
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(rule.id)) is None
+
+
+async def test_waiting_rule_is_confirmed_through_its_repair_flow(
+    hass: HomeAssistant,
+) -> None:
+    """A repair issue per waiting rule names what it will do; confirm enables it; delete removes it."""
+    assert await async_setup_component(hass, "repairs", {})
+    calls = async_mock_service(hass, "lock", "unlock")
+    hass.states.async_set("binary_sensor.doorbell", "off")
+    async with running(hass) as (_, registry):
+        rule = await registry.async_add(
+            _rule(
+                {"type": "state", "entity_id": "binary_sensor.doorbell", "to": "on"},
+                {
+                    "type": "service",
+                    "service": "lock.unlock",
+                    "entity_ids": ["lock.front"],
+                    "data": {"code": "1234"},
+                },
+                name="Doorbell unlock",
+            )
+        )
+        garage = await registry.async_add(
+            _rule(
+                {"type": "time", "at": "23:00"},
+                {
+                    "type": "service",
+                    "service": "cover.close_cover",
+                    "entity_ids": ["cover.garage"],
+                },
+                name="Close the garage",
+            )
+        )
+        issues = ir.async_get(hass)
+        issue = issues.async_get_issue(DOMAIN, issue_id(rule.id))
+        assert issue is not None and issue.is_fixable
+        assert issue.translation_key == "pipeline_confirm"
+        assert issues.async_get_issue(DOMAIN, issue_id(garage.id)) is not None
+
+        manager = repairs_flow_manager(hass)
+        flow = await manager.async_init(DOMAIN, data={"issue_id": issue.issue_id})
+        assert flow["type"] is FlowResultType.FORM
+        assert flow["step_id"] == "confirm"
+        shown = flow["description_placeholders"]
+        assert shown["name"] == "Doorbell unlock"
+        assert shown["trigger"] == "when binary_sensor.doorbell -> on"
+        assert shown["actions"] == '- lock.unlock on lock.front with {"code": "1234"}'
+        assert registry.rules[rule.id].needs_confirmation  # showing is not confirming
+        result = await manager.async_configure(flow["flow_id"], {})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        assert registry.rules[rule.id].enabled
+        assert registry.describe(registry.rules[rule.id])["status"] == "enabled"
+        assert hass.states.get("switch.pipelines_doorbell_unlock").state == "on"
+        assert issues.async_get_issue(DOMAIN, issue_id(rule.id)) is None
+        hass.states.async_set("binary_sensor.doorbell", "on")
+        await hass.async_block_till_done()
+        assert len(calls) == 1
+
+        # deleting a waiting rule removes its issue; a stale flow aborts
+        stale = await manager.async_init(DOMAIN, data={"issue_id": issue_id(garage.id)})
+        assert (
+            await async_rules_command(None, registry, ["delete", garage.id])
+            == f"Deleted rule {garage.id} (Close the garage)."
+        )
+        assert issues.async_get_issue(DOMAIN, issue_id(garage.id)) is None
+        result = await manager.async_configure(stale["flow_id"], {})
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "rule_gone"
 
 
 # -- services ---------------------------------------------------------------------------

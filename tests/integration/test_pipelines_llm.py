@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
     async_test_home_assistant,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.wactorz.pipelines.registry import (
     async_stop_pipelines,
@@ -327,3 +328,164 @@ async def test_mqtt_compound_condition_and_detection_through_real_broker(
         assert registry.stats[detection.id]["fired"] == 1
         await async_stop_pipelines(hass, entry.entry_id)
         await _teardown(hass, entry, mqtt_entry)
+
+
+@pytest.mark.broker
+async def test_person_on_webcam_turns_on_living_room_lights(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    mock_hass_config: None,
+    broker: Broker,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """'If a person is detected on my webcam, turn on the living room lights': real broker, once."""
+    living = ar.async_get(hass).async_create("Living room")
+    lights = er.async_get(hass).async_get_or_create(
+        "light", "test", "ceiling-1", suggested_object_id="ceiling"
+    )
+    er.async_get(hass).async_update_entity(lights.entity_id, area_id=living.id)
+    hass.states.async_set(lights.entity_id, "off", {"friendly_name": "Lights"})
+    hass.states.async_set("light.kitchen", "off", {"friendly_name": "Kitchen lights"})
+    calls = async_mock_service(hass, "light", "turn_on")
+    wire = AnthropicWire()
+    async with _mqtt_ha(hass, broker) as mqtt_entry:
+        entry = llm_entry(_provider("Claude"))
+        entry.add_to_hass(hass)
+        await setup_entry(hass, entry)
+        registry = get_registry(hass, entry.entry_id)
+        server.add(
+            "POST",
+            "/v1/messages",
+            wire.text(
+                [
+                    _draft(
+                        name="Person on webcam",
+                        trigger={
+                            "type": "detection",
+                            "detector": "webcam",
+                            "target": "person",
+                        },
+                        actions=[
+                            {
+                                "type": "service",
+                                "service": "light.turn_on",
+                                "entities": ["living room lights"],
+                            }
+                        ],
+                        cooldown_s=300,
+                    )
+                ]
+            ),
+        )
+        result = await hass.services.async_call(
+            "wactorz",
+            "create_pipeline",
+            {
+                "text": "if a person is detected on my webcam, "
+                "turn on the living room lights"
+            },
+            blocking=True,
+            return_response=True,
+        )
+        rule = result["rule"]
+        assert rule["trigger"]["detector"] == "webcam"
+        assert rule["actions"][0]["entity_ids"] == [lights.entity_id]
+        assert rule["status"] == "enabled" and registry.errors == {}
+        person = json.dumps(
+            {"detected": True, "objects": [{"label": "person", "confidence": 0.93}]}
+        )
+        async with aiomqtt.Client(
+            broker.host, broker.port, identifier="webcam"
+        ) as client:
+            await client.publish(
+                "custom/detections/webcam",
+                json.dumps({"detected": True, "objects": [{"label": "cat"}]}),
+            )
+            # HA debounces SUBSCRIBE: repeat until the first detection is seen
+            for _ in range(50):
+                await client.publish("custom/detections/webcam", person)
+                await asyncio.sleep(0.1)
+                await hass.async_block_till_done()
+                if calls:
+                    break
+            for _ in range(3):  # inside the cooldown
+                await client.publish("custom/detections/webcam", person)
+            await asyncio.sleep(0.3)
+            await hass.async_block_till_done()
+        assert len(calls) == 1
+        assert calls[0].data == {"entity_id": [lights.entity_id]}
+        stats = registry.stats[rule["id"]]
+        assert stats["fired"] == 1 and stats["skipped"] >= 3
+        await async_stop_pipelines(hass, entry.entry_id)
+        await _teardown(hass, entry, mqtt_entry)
+
+
+async def test_lamp_in_living_room_notifies_discord_once(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """'Whenever the lamp in the living room turns on, notify me on Discord': one POST, cooldown held."""
+    living = ar.async_get(hass).async_create("Living room")
+    lamp = er.async_get(hass).async_get_or_create(
+        "light", "test", "lamp-1", suggested_object_id="floor_lamp"
+    )
+    er.async_get(hass).async_update_entity(lamp.entity_id, area_id=living.id)
+    hass.states.async_set(lamp.entity_id, "off", {"friendly_name": "Lamp"})
+    hass.states.async_set("light.bedroom_lamp", "off", {"friendly_name": "Lamp"})
+    aioclient_mock.post(DISCORD, status=204)
+    wire = AnthropicWire()
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    runtime.system.get("main").persist("webhooks", {"discord": DISCORD})
+    runtime.scrubber.add([DISCORD])
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text(
+            [
+                _draft(
+                    name="Lamp on to Discord",
+                    trigger={
+                        "type": "state",
+                        "entity": "lamp in the living room",
+                        "to": "on",
+                    },
+                    actions=[
+                        {
+                            "type": "notify",
+                            "channel": "discord",
+                            "message": "The {name} turned {state}",
+                        }
+                    ],
+                    cooldown_s=120,
+                )
+            ]
+        ),
+    )
+    reply = await runtime.system.ask(
+        "main",
+        {
+            "text": "pipeline: whenever the lamp in the living room turns on, "
+            "notify me on Discord"
+        },
+    )
+    assert f"when {lamp.entity_id} -> on: notify discord" in reply["text"]
+    assert DISCORD not in reply["text"]
+    registry = get_registry(hass, entry.entry_id)
+    (rule,) = registry.rules.values()
+    hass.states.async_set("light.bedroom_lamp", "on", {"friendly_name": "Lamp"})
+    hass.states.async_set(lamp.entity_id, "on", {"friendly_name": "Lamp"})
+    await hass.async_block_till_done()
+    assert aioclient_mock.call_count == 1
+    assert aioclient_mock.mock_calls[0][2] == {"content": "The Lamp turned on"}
+    hass.states.async_set(lamp.entity_id, "off", {"friendly_name": "Lamp"})
+    hass.states.async_set(lamp.entity_id, "on", {"friendly_name": "Lamp"})
+    await hass.async_block_till_done()
+    assert aioclient_mock.call_count == 1  # inside the cooldown
+    assert registry.stats[rule.id]["fired"] == 1
+    assert registry.stats[rule.id]["skipped"] == 1
+    await async_stop_pipelines(hass, entry.entry_id)
+    await hass.config_entries.async_unload(entry.entry_id)

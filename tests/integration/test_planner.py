@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
+import time
 from typing import Any
 
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
-from custom_components.wactorz.core import Actor, Message, actor_factory
+from custom_components.wactorz.core import (
+    Actor,
+    ActorEvent,
+    EventKind,
+    Message,
+    actor_factory,
+)
 from custom_components.wactorz.planner.model import PlanError, parse_plan, waves
 from custom_components.wactorz.planner.routing import split_mode
 from custom_components.wactorz.planner.runner import (
@@ -17,7 +25,9 @@ from custom_components.wactorz.planner.runner import (
     async_close_plan_cache,
     async_run_task,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.components import conversation
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import chat_session
 from tests.ai.scripts import AnthropicWire
 from tests.ai.wire import FakeServer
 
@@ -25,6 +35,7 @@ from .conftest import setup_entry
 from .test_assistant import _entry as llm_entry, _provider, server  # noqa: F401
 
 STARTED: dict[str, asyncio.Event] = {}
+RECIPE = "doc-to-pptx-agent"
 
 
 class Worker(Actor):
@@ -177,11 +188,195 @@ async def test_plan_runs_in_waves_and_second_request_hits_cache(
             ]
         ),
     )
+    seen_before = list(runtime.system.get("writer").recall("seen"))
     failed = await async_run_task(runtime, "brief me for tomorrow")
     assert failed["planning_calls"] == 1
-    assert failed["steps"][0]["error"] == "agent ghost does not exist or is not running"
-    assert failed["steps"][1]["error"] == "skipped: step a failed"
-    assert failed["text"].startswith("Every step failed")
+    # refused before anything ran: the writer never got "report"
+    assert failed["executed"] is False and failed["steps"] == []
+    assert failed["text"] == (
+        "I did not run the plan: agent ghost does not exist or is not running."
+    )
+    assert runtime.system.get("writer").recall("seen") == seen_before
+    assert len(server.requests) == 4  # no synthesis either
     assert not any(c.name.startswith("planner-") for c in runtime.system.actors())
     await async_close_plan_cache(hass, entry.entry_id)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_step_on_a_catalog_recipe_spawns_it_and_runs(
+    hass: HomeAssistant,
+    hass_tmp_config_dir: str,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """A plan naming a recipe that is not running spawns it from the catalog, then runs the step."""
+    hass.config.media_dirs = {"local": str(Path(hass_tmp_config_dir, "media"))}
+    wire = AnthropicWire()
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    assert runtime.system.get(RECIPE) is None
+    progress = async_capture_events(hass, EVENT_TASK_PROGRESS)
+    plan = {
+        "steps": [
+            {
+                "id": "deck",
+                "agent": RECIPE,
+                "task": "# Garden\nWater the roses.\n# Garage\nSweep the floor.",
+                "depends_on": [],
+            }
+        ]
+    }
+    outline = {
+        "title": "Chores",
+        "slides": [
+            {"title": "Garden", "bullets": ["Water the roses"]},
+            {"title": "Garage", "bullets": ["Sweep the floor"]},
+        ],
+    }
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text([json.dumps(plan)]),
+        wire.text([json.dumps(outline)]),
+    )
+    result = await async_run_task(runtime, "make slides of my chores")
+    assert result["executed"] is True
+    assert result["steps"][0]["ok"], result
+    assert result["text"].startswith("Made 3 slides:")
+    assert runtime.system.get(RECIPE) is not None  # spawned from the catalog
+    decompose = server.requests[0].json()["messages"][0]["content"][0]["text"]
+    assert f"- {RECIPE}:" in decompose and "catalog recipe" in decompose
+    assert [
+        e.data["agent"] for e in progress if e.data["stage"] == "agent_spawned"
+    ] == [RECIPE]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+class Gated(Actor):
+    """Answers once the test opens its gate (a step that takes a while)."""
+
+    def __init__(self, gate: asyncio.Event) -> None:
+        """Share the gate."""
+        self.gate = gate
+
+    async def handle(self, message: Message) -> Any:
+        """Wait for the gate, then answer."""
+        await asyncio.wait_for(self.gate.wait(), 10)
+        return {"text": f"{self.name} done: {message.payload['text'].splitlines()[0]}"}
+
+
+async def test_plan_runs_outside_main_and_reports_every_step(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """While a plan runs, main answers /help at once; steps report started/done with wave and agent."""
+    wire = AnthropicWire()
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    gate = asyncio.Event()
+    for name in ("weather", "calendar", "writer"):
+        await runtime.async_spawn(
+            actor_factory(Gated, gate), name, kind="test", description=name
+        )
+    bus_events = async_capture_events(hass, EVENT_TASK_PROGRESS)
+    actor_events: list[ActorEvent] = []
+    unsubscribe = runtime.system.events.subscribe(actor_events.append)
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text([json.dumps(PLAN)]),
+        wire.text(["Briefing ready."]),
+    )
+    plan = hass.async_create_task(
+        runtime.system.ask("main", {"text": "plan: brief me"}, timeout=60)
+    )
+    async with asyncio.timeout(10):
+        while not any(e.data["stage"] == "step_started" for e in bus_events):
+            await asyncio.sleep(0.01)
+    started = time.monotonic()
+    help_reply = await runtime.system.ask("main", {"text": "/help"}, timeout=2)
+    assert "/rules" in help_reply["text"] and time.monotonic() - started < 1
+    assert not plan.done()
+    gate.set()
+    reply = await plan
+    assert reply == {"text": "Briefing ready.", "handled": True, "route": "task"}
+    assert runtime.system.get("main").instance.memory.history[-1]["reply"] == (
+        "Briefing ready."
+    )
+    steps = [
+        (e.data["stage"], e.data["step"], e.data["wave"], e.data["agent"])
+        for e in bus_events
+        if e.data["stage"].startswith("step_")
+    ]
+    assert steps == [
+        ("step_started", "s1", 0, "weather"),
+        ("step_started", "s2", 0, "calendar"),
+        ("step_done", "s1", 0, "weather"),
+        ("step_done", "s2", 0, "calendar"),
+        ("step_started", "s3", 1, "writer"),
+        ("step_done", "s3", 1, "writer"),
+    ]
+    logged = [
+        e.data["stage"]
+        for e in actor_events
+        if e.kind is EventKind.LOG and e.actor_name.startswith("planner-")
+    ]
+    assert logged.count("step_started") == 3 and logged.count("step_done") == 3
+    unsubscribe()
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_assist_streams_a_line_per_finished_step(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """`plan:` through the Assist agent: a delta per finished step, then the synthesized answer."""
+    STARTED.clear()
+    wire = AnthropicWire()
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    for name, sibling in (
+        ("weather", "calendar"),
+        ("calendar", "weather"),
+        ("writer", None),
+    ):
+        await runtime.async_spawn(
+            actor_factory(Worker, sibling), name, kind="test", description=name
+        )
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text([json.dumps(PLAN)]),
+        wire.text(["Sunny, two meetings."]),
+    )
+    deltas: list[dict[str, Any]] = []
+    with (
+        chat_session.async_get_chat_session(hass) as session,
+        conversation.async_get_chat_log(
+            hass,
+            session,
+            chat_log_delta_listener=lambda _log, delta: deltas.append(delta),
+        ),
+    ):
+        result = await conversation.async_converse(
+            hass,
+            "coordinate: brief me for tomorrow",
+            session.conversation_id,
+            Context(),
+            agent_id="conversation.main_assistant",
+        )
+    texts = [d["content"] for d in deltas if "content" in d]
+    assert texts[:3] == [
+        "✓ s1 (weather): weather says: forecast for tomorrow\n",
+        "✓ s2 (calendar): calendar says: tomorrow's meetings\n",
+        "✓ s3 (writer): writer says: write a morning briefing\n",
+    ]
+    assert texts[-1] == "\nSunny, two meetings."
+    speech = result.response.speech["plain"]["speech"]
+    assert speech.startswith("✓ s1") and speech.endswith("Sunny, two meetings.")
     await hass.config_entries.async_unload(entry.entry_id)

@@ -5,15 +5,22 @@ Order: slash-commands and explicit `@agent` mentions are answered locally
 through the metered gateway). Without a configured provider main says so
 instead of pretending. `route_only` requests (Assist, which runs its own LLM
 turn with Home Assistant's tools) get `{"handled": False}` for those.
+
+Task mode (`plan:` / `coordinate:`) never blocks main's mailbox: main defers
+its reply, runs the plan in a task (the planner actor does the work), and the
+result comes back to main as a `plan_done` message that remembers the
+exchange and answers the original ask. Main keeps handling other messages
+meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
-from ..core import Actor, ActorError, Message
+from ..core import Actor, ActorError, ActorStoppedError, DeferredReply, Message
 from ..nodes.commands import NODE_HELP, node_command
 from ..planner.routing import RULES_HELP, ModeHooks, split_mode
 from ..remote.commands import DEPLOY_HELP, deploy_command
@@ -62,12 +69,24 @@ class MainActor(Actor):
         self._cost_report = cost_report
         self._modes = modes
         self._resolve = resolve  # spawns a catalog recipe on first @mention
+        self._plans: set[asyncio.Task[None]] = set()
         self.memory: Memory
 
     async def on_start(self) -> None:
         """Bind the memory to this instance's state; re-register stored secrets."""
         self.memory = Memory(self.recall, self.persist, self._hooks)
         self.memory.announce_secrets()
+
+    async def on_stop(self) -> None:
+        """Cancel running plans (their askers get ActorStoppedError)."""
+        for task in list(self._plans):
+            task.cancel()
+        if self._plans:
+            await asyncio.gather(*self._plans, return_exceptions=True)
+
+    def heartbeat_data(self) -> dict[str, Any]:
+        """Return how many plans are running."""
+        return {"plans_running": len(self._plans)}
 
     async def handle(self, message: Message) -> Any:
         """Answer one user message (or a memory command from a tool)."""
@@ -80,6 +99,8 @@ class MainActor(Actor):
             return {"stored": refused is None, "reason": refused}
         if command == "context":
             return {"context": self.memory.context()}
+        if command == "plan_done":
+            return await self._plan_done(payload)
         text = text_of(message.payload).strip()
         if not text:
             return {
@@ -88,6 +109,10 @@ class MainActor(Actor):
                 "route": "empty",
             }
         self._screen(text, message.sender)
+        mode = split_mode(text)
+        if mode is not None and mode[0] == "task" and self._modes is not None:
+            self._start_plan(message, text, mode[1], str(payload.get("run_id") or ""))
+            return None  # answered by plan_done
         local = await self._route_locally(text, message.sender)
         if local is not None:
             reply, route = local
@@ -116,8 +141,7 @@ class MainActor(Actor):
         mode = split_mode(text)
         if mode is not None and self._modes is not None:
             kind, rest = mode
-            run = self._modes.task if kind == "task" else self._modes.pipeline
-            return await run(rest), kind
+            return await self._modes.pipeline(rest), kind
         if text.startswith("/"):
             remote = await node_command(self.system, text)
             if remote is None:
@@ -142,6 +166,48 @@ class MainActor(Actor):
                 return f"@{target}: {err}", "mention"
             return text_of(answer) or str(answer), "mention"
         return None
+
+    def _start_plan(self, message: Message, text: str, task: str, run_id: str) -> None:
+        """Run a plan outside this handler; its result comes back as plan_done."""
+        assert self._modes is not None
+        deferred = self.defer_reply(message)
+        run = self._modes.task
+
+        async def run_plan() -> None:
+            try:
+                answer = await run(task, run_id)
+            except asyncio.CancelledError:
+                deferred.fail(ActorStoppedError(self.name))
+                raise
+            except Exception as err:  # noqa: BLE001 - the asker gets the reason
+                answer = f"The task failed: {err}"
+            done = {
+                "command": "plan_done",
+                "reply": deferred,
+                "text": text,
+                "answer": answer,
+            }
+            try:
+                self.tell(self.name, done)
+            except ActorError:  # main is gone: answer without remembering
+                deferred.resolve({"text": answer, "handled": True, "route": "task"})
+
+        task_ = asyncio.get_running_loop().create_task(
+            run_plan(), name=f"wactorz plan for {self.name}"
+        )
+        self._plans.add(task_)
+        task_.add_done_callback(self._plans.discard)
+
+    async def _plan_done(self, payload: dict[str, Any]) -> Any:
+        """Remember a finished plan's exchange and answer its original ask."""
+        deferred = payload.get("reply")
+        if not isinstance(deferred, DeferredReply):
+            return {"handled": False, "error": "not a plan result"}
+        text = str(payload.get("text", ""))
+        answer = str(payload.get("answer", ""))
+        await self.memory.remember_exchange(text, answer)
+        deferred.resolve({"text": answer, "handled": True, "route": "task"})
+        return {"handled": True}
 
     def _command(self, text: str) -> str:
         parts = text.split(maxsplit=2)

@@ -19,7 +19,7 @@ from .errors import (
 from .events import ActorEvent, EventKind, EventStream
 from .ids import HlcWidGenerator, Wid, parse_wid, sanitize_node
 from .mailbox import Mailbox, OverflowPolicy
-from .messages import Message, MessageKind, Outcome, Reply
+from .messages import DeferredReply, Message, MessageKind, Outcome, Reply
 from .persistence import MemoryStateStore, StateData, StateStore
 from .supervisor import RestartPolicy, Strategy, Supervisor
 from .system import ActorSystem, actor_factory
@@ -37,6 +37,7 @@ __all__ = [
     "ActorStoppedError",
     "ActorSystem",
     "AskTimeoutError",
+    "DeferredReply",
     "DuplicateActorError",
     "ErrorInfo",
     "EventKind",

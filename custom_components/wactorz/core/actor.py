@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from .events import EventKind
-from .messages import Message, MessageKind, Outcome
+from .messages import DeferredReply, Message, MessageKind, Outcome
 
 if TYPE_CHECKING:
     from .cell import ActorCell
@@ -115,6 +115,18 @@ class Actor:
     ) -> Any:
         """Send and wait for the answer (raises on timeout or failure)."""
         return await self.system.ask(target, payload, sender=self.id, timeout=timeout)
+
+    def defer_reply(self, message: Message) -> DeferredReply:
+        """Take the reply of `message` out of this handler; answer it later.
+
+        After this call the value `handle` returns is not sent: the returned
+        `DeferredReply` answers the asker (from a task, or from a later message
+        to this actor). Use it to keep the mailbox moving while slow work runs
+        elsewhere. A tell (no reply) gives a handle whose answers are ignored.
+        """
+        future = message.reply
+        message.reply = None
+        return DeferredReply(future, message.correlation_id or "", self.id, self.name)
 
     async def send_to_many(
         self, requests: Iterable[tuple[str, Any]], *, timeout: float | None = None

@@ -320,6 +320,7 @@ class ActorCell:
                     try:
                         value = await instance.handle(message)
                     except asyncio.CancelledError:
+                        reply = message.reply  # (None once deferred)
                         if reply is not None and not reply.done():
                             reason = self._kill_reason
                             reply.set_exception(
@@ -332,6 +333,7 @@ class ActorCell:
                         self._fail("handle", err, message)
                         return
                     self.messages_processed += 1
+                    reply = message.reply  # (None once the handler deferred it)
                     if reply is not None and not reply.done():
                         reply.set_result(
                             Reply(

@@ -103,6 +103,63 @@ class Reply:
     value: Any
 
 
+class DeferredReply:
+    """The reply of an ask, taken out of its handler to be completed later.
+
+    `Actor.defer_reply(message)` detaches the reply future from a request: the
+    handler returns without answering and the actor stays free for its next
+    message, while whoever holds this object answers the asker once the work
+    is done (`resolve` or `fail`; only the first answer counts). The asker's
+    own ask timeout still bounds the wait, so a reply that is never completed
+    cannot hang anyone.
+    """
+
+    __slots__ = ("_future", "actor_id", "actor_name", "correlation_id")
+
+    def __init__(
+        self,
+        future: asyncio.Future[Reply] | None,
+        correlation_id: str,
+        actor_id: str,
+        actor_name: str,
+    ) -> None:
+        """Hold the future of a request (None: a tell, nobody waits)."""
+        self._future = future
+        self.correlation_id = correlation_id
+        self.actor_id = actor_id
+        self.actor_name = actor_name
+
+    @property
+    def done(self) -> bool:
+        """Return True once answered, or when nobody waits any more."""
+        return self._future is None or self._future.done()
+
+    def resolve(self, value: Any) -> bool:
+        """Answer with `value`; return False when it was too late (answered, timed out)."""
+        if self.done:
+            return False
+        assert self._future is not None
+        self._future.set_result(
+            Reply(self.correlation_id, self.actor_id, self.actor_name, value)
+        )
+        return True
+
+    def fail(self, error: BaseException) -> bool:
+        """Answer with an error; return False when it was too late."""
+        if self.done:
+            return False
+        assert self._future is not None
+        self._future.set_exception(error)
+        return True
+
+    def __repr__(self) -> str:
+        """Show the actor and correlation id."""
+        return (
+            f"DeferredReply(actor={self.actor_name!r}, "
+            f"correlation_id={self.correlation_id!r}, done={self.done})"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """One target's result in a fan-out: a value or an error, never both."""

@@ -298,6 +298,7 @@ class Rule:
     needs_confirmation: bool = False
     source_text: str = ""
     created_at: float = 0.0
+    exported: str = ""  # the id of the HA automation this rule became
 
     @property
     def sensitive(self) -> bool:
@@ -551,9 +552,12 @@ def rule_from_dict(data: Any) -> Rule:
             data.get("source_text"), "source_text", limit=2_000, required=False
         ),
         created_at=_number(data.get("created_at"), "created_at") or 0.0,
+        exported=_text(data.get("exported"), "exported", limit=80, required=False),
     )
     if rule.sensitive and rule.needs_confirmation and rule.enabled:
         raise RuleError("a rule that waits for confirmation cannot be enabled")
+    if rule.exported and rule.enabled:
+        raise RuleError("an exported rule runs as an automation; it cannot be enabled")
     return rule
 
 

@@ -26,6 +26,7 @@ from homeassistant.util.hass_dict import HassKey
 from ..const import DOMAIN
 from ..core.redaction import SecretScrubber
 from .compiler import CompiledRule, conditions_hold
+from .confirm import async_clear_confirm_issue, async_raise_confirm_issue
 from .model import MAX_RULES, Rule, RuleError, render, rule_from_dict
 from .notify import NotifyError, Webhooks, async_send
 
@@ -102,6 +103,8 @@ class PipelineRegistry:
         for rule in list(self.rules.values()):
             if rule.enabled:
                 await self._async_compile(rule)
+            elif rule.needs_confirmation:
+                async_raise_confirm_issue(self.hass, rule, self._scrub)
 
     async def async_stop(self) -> None:
         """Remove every listener, cancel running actions, write the Store."""
@@ -169,6 +172,8 @@ class PipelineRegistry:
         self.stats[rule.id] = {"fired": 0, "skipped": 0, "errors": 0}
         if rule.enabled:
             await self._async_compile(rule)
+        elif rule.needs_confirmation:
+            async_raise_confirm_issue(self.hass, rule, self._scrub)
         self._save()
         self._changed(rule.id)
         return rule
@@ -180,15 +185,27 @@ class PipelineRegistry:
         self.stats.pop(rule_id, None)
         self.errors.pop(rule_id, None)
         self._last_fired.pop(rule_id, None)
+        async_clear_confirm_issue(self.hass, rule_id)
         self._save()
         self._changed(rule_id)
         return rule
 
     async def async_set_enabled(self, rule_id: str, enabled: bool) -> Rule:
-        """Enable (this also confirms a sensitive rule) or disable a rule."""
-        rule = replace(self.rules[rule_id], enabled=enabled)
+        """Enable (this also confirms a sensitive rule) or disable a rule.
+
+        Raises RuleError when enabling a rule that was exported (it runs as an
+        HA automation now; enabling it here would fire twice).
+        """
+        current = self.rules[rule_id]
+        if enabled and current.exported:
+            raise RuleError(
+                f"rule {rule_id} runs as the automation {current.exported}; "
+                "turn that on or off in Home Assistant's automation editor"
+            )
+        rule = replace(current, enabled=enabled)
         if enabled:
             rule = replace(rule, needs_confirmation=False)
+            async_clear_confirm_issue(self.hass, rule_id)
         self.rules[rule_id] = rule
         if enabled:
             await self._async_compile(rule)
@@ -199,11 +216,23 @@ class PipelineRegistry:
         self._changed(rule_id)
         return rule
 
+    async def async_mark_exported(self, rule_id: str, automation_id: str) -> Rule:
+        """Disable a rule that now runs as an HA automation and remember which one."""
+        rule = replace(self.rules[rule_id], enabled=False, exported=automation_id)
+        self.rules[rule_id] = rule
+        self._uncompile(rule_id)
+        self.errors.pop(rule_id, None)
+        self._save()
+        self._changed(rule_id)
+        return rule
+
     def describe(self, rule: Rule) -> dict[str, Any]:
         """Return the rule as data with its status and counters (scrubbed)."""
         data = rule.as_dict()
         data["status"] = (
-            "error"
+            "exported"
+            if rule.exported
+            else "error"
             if rule.id in self.errors
             else "waiting_for_confirmation"
             if rule.needs_confirmation
@@ -217,6 +246,10 @@ class PipelineRegistry:
         data["summary"] = rule.summary()
         result: dict[str, Any] = self._scrub_data(data)
         return result
+
+    def scrub(self, text: str) -> str:
+        """Return text with every known secret masked."""
+        return self._scrub(text)
 
     def _scrub_data(self, data: Any) -> Any:
         if isinstance(data, str):
@@ -294,16 +327,20 @@ class PipelineRegistry:
             self._count(rule.id, "fired")
 
 
+def main_webhooks(runtime: WactorzRuntime) -> Mapping[str, str]:
+    """Return the webhooks stored in main's memory (name -> URL; secrets)."""
+    main = runtime.system.get("main")
+    stored = main.recall("webhooks", {}) if main is not None else {}
+    return stored if isinstance(stored, dict) else {}
+
+
 async def async_start_pipelines(runtime: WactorzRuntime) -> PipelineRegistry:
     """Create, restore and register the rules of a runtime's entry."""
-
-    def webhooks() -> Mapping[str, str]:
-        main = runtime.system.get("main")
-        stored = main.recall("webhooks", {}) if main is not None else {}
-        return stored if isinstance(stored, dict) else {}
-
     registry = PipelineRegistry(
-        runtime.hass, runtime.entry.entry_id, webhooks, runtime.scrubber
+        runtime.hass,
+        runtime.entry.entry_id,
+        lambda: main_webhooks(runtime),
+        runtime.scrubber,
     )
     await registry.async_load()
     runtime.hass.data.setdefault(PIPELINES, {})[runtime.entry.entry_id] = registry

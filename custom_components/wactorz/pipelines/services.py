@@ -1,8 +1,11 @@
 """Pipeline services and the `/rules` / `pipeline:` entry points.
 
 `wactorz.create_pipeline` (text -> rule or question, response data),
-`wactorz.list_pipelines`, `wactorz.delete_pipeline`. Refusals are translated
-errors; responses are scrubbed (webhook URLs never appear: rules hold none).
+`wactorz.list_pipelines`, `wactorz.delete_pipeline`, `wactorz.export_pipeline`
+(rule -> HA automation) and `wactorz.send_webhook_notification` (what an
+exported rule calls: a stored webhook by name, the URL stays in main's
+memory). Refusals are translated errors; responses are scrubbed (webhook URLs
+never appear: rules hold none).
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from homeassistant.helpers import config_validation as cv, service
 
 from ..const import DOMAIN
 from .builder import MAX_TEXT_CHARS, NeedsAnswer, async_draft, draft_to_rule
-from .model import RuleError
-from .registry import PipelineRegistry, get_registry
+from .export import WEBHOOK_SERVICE, async_export_rule
+from .model import CHANNELS, MAX_MESSAGE_CHARS, Action, RuleError
+from .notify import NotifyError, async_send
+from .registry import PipelineRegistry, get_registry, main_webhooks
 
 if TYPE_CHECKING:
     from ..runtime import WactorzConfigEntry, WactorzRuntime
@@ -32,8 +37,11 @@ if TYPE_CHECKING:
 SERVICE_CREATE = "create_pipeline"
 SERVICE_LIST = "list_pipelines"
 SERVICE_DELETE = "delete_pipeline"
+SERVICE_EXPORT = "export_pipeline"
 ATTR_TEXT = "text"
 ATTR_RULE_ID = "rule_id"
+ATTR_WEBHOOK = "webhook"
+ATTR_MESSAGE = "message"
 
 CREATE_SCHEMA = probatio.Schema(
     {
@@ -47,6 +55,15 @@ DELETE_SCHEMA = probatio.Schema(
         probatio.Required(ATTR_RULE_ID): probatio.All(
             cv.string, probatio.Length(min=3, max=41)
         )
+    }
+)
+
+WEBHOOK_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_WEBHOOK): probatio.In(CHANNELS),
+        probatio.Required(ATTR_MESSAGE): probatio.All(
+            cv.string, probatio.Length(min=1, max=MAX_MESSAGE_CHARS)
+        ),
     }
 )
 
@@ -92,7 +109,8 @@ def format_result(result: dict[str, Any]) -> str:
     if rule["status"] == "waiting_for_confirmation":
         text += (
             " It controls a lock, cover, valve or alarm, so it stays off until you "
-            f"turn on its switch (or /rules enable {rule['id']})."
+            "confirm it (Settings > Repairs shows what it will do), turn on its "
+            f"switch, or say /rules enable {rule['id']}."
         )
     elif rule["status"] == "error":
         text += f" It cannot listen yet: {rule.get('error', '')}."
@@ -120,16 +138,27 @@ async def async_rules_command(
         return "\n".join(lines)
     action = args[0].lower()
     rule_id = args[1].strip() if len(args) > 1 else ""
-    if action not in ("delete", "enable", "disable") or not rule_id:
+    if action not in ("delete", "enable", "disable", "export") or not rule_id:
         return (
-            "Use /rules, /rules delete <id>, /rules enable <id> or /rules disable <id>."
+            "Use /rules, /rules delete <id>, /rules enable <id>, /rules disable <id> "
+            "or /rules export <id>."
         )
     if rule_id not in registry.rules:
         return f"No rule {rule_id}."
     if action == "delete":
         rule = await registry.async_remove(rule_id)
         return f"Deleted rule {rule_id} ({rule.name})."
-    rule = await registry.async_set_enabled(rule_id, action == "enable")
+    try:
+        if action == "export":
+            result = await async_export_rule(registry.hass, registry, rule_id)
+            return (
+                f"Rule {rule_id} is now the automation \u201c{result['alias']}\u201d "
+                f"(id {result['automation_id']}); edit it in Home Assistant's "
+                "automation editor. The rule itself is off."
+            )
+        rule = await registry.async_set_enabled(rule_id, action == "enable")
+    except RuleError as err:
+        return registry.scrub(f"Rule {rule_id}: {err}.")
     return f"Rule {rule_id} is {'on' if rule.enabled else 'off'}."
 
 
@@ -189,6 +218,50 @@ async def _async_delete(call: ServiceCall) -> ServiceResponse:
     return {"deleted": rule.id, "name": rule.name}
 
 
+async def _async_export(call: ServiceCall) -> ServiceResponse:
+    entry, registry = _entry_and_registry(call.hass)
+    rule_id = call.data[ATTR_RULE_ID]
+    if rule_id not in registry.rules:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="pipeline_not_found",
+            translation_placeholders={"rule_id": rule_id},
+        )
+    try:
+        return await async_export_rule(call.hass, registry, rule_id)
+    except RuleError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="pipeline_export_failed",
+            translation_placeholders={
+                "rule_id": rule_id,
+                "error": entry.runtime_data.scrubber.scrub(str(err)),
+            },
+        ) from err
+
+
+async def _async_send_webhook(call: ServiceCall) -> None:
+    entry, _ = _entry_and_registry(call.hass)
+    runtime = entry.runtime_data
+    webhook = call.data[ATTR_WEBHOOK]
+    try:
+        await async_send(
+            call.hass,
+            Action("notify", channel=webhook),
+            call.data[ATTR_MESSAGE],
+            lambda: main_webhooks(runtime),
+        )
+    except NotifyError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="webhook_failed",
+            translation_placeholders={
+                "webhook": webhook,
+                "error": runtime.scrubber.scrub(str(err)),
+            },
+        ) from err
+
+
 @callback
 def async_setup_pipeline_services(hass: HomeAssistant) -> None:
     """Register the pipeline services (once, in async_setup)."""
@@ -211,4 +284,14 @@ def async_setup_pipeline_services(hass: HomeAssistant) -> None:
         _async_delete,
         schema=DELETE_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_EXPORT,
+        _async_export,
+        schema=DELETE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN, WEBHOOK_SERVICE, _async_send_webhook, schema=WEBHOOK_SCHEMA
     )

@@ -1,9 +1,13 @@
 """PlannerActor: one per task-mode request; plans (or reuses a cached plan), runs, synthesizes.
 
-Pure (no Home Assistant import): the LLM calls, the cache and the progress
-sink are injected. Steps of one wave fan out together through
+Pure (no Home Assistant import): the LLM calls, the cache, the catalog and
+the progress sink are injected. Before anything runs, every agent the plan
+names must exist: a missing one is spawned from the catalog when a recipe of
+that name exists, otherwise the plan is refused ("agent X does not exist")
+and nothing is executed. Steps of one wave fan out together through
 `send_to_many`; each step gets the (bounded) results of the steps it depends
-on; a step on a missing agent fails clearly and its dependents are skipped.
+on. Progress (planning, each step started/done/failed with its wave and
+agent, synthesis) goes to the actor's log events and to the progress sink.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ type Decompose = Callable[[str, list[dict[str, str]]], Awaitable[Any]]
 type Synthesize = Callable[[str, list[dict[str, Any]]], Awaitable[str]]
 type AnswerDirect = Callable[[str], Awaitable[str]]
 type Progress = Callable[[dict[str, Any]], None]
+type EnsureAgent = Callable[[str], Awaitable[bool]]
+type Recipes = Callable[[], dict[str, str]]
+MAX_PREVIEW_CHARS = 300
 
 
 class PlanCache(Protocol):
@@ -52,6 +59,11 @@ class PlannerHooks:
     cache: PlanCache
     progress: Progress | None = None
     step_timeout: float = STEP_TIMEOUT_S
+    # Spawn a catalog recipe's agent by name (False: there is no such recipe).
+    ensure_agent: EnsureAgent | None = None
+    # Recipes not running yet (name -> description): offered to the decomposer.
+    recipes: Recipes | None = None
+    run_id: str = ""
 
 
 def is_worker(name: str, state: ActorState) -> bool:
@@ -71,9 +83,36 @@ class PlannerActor(Actor):
         self._hooks = hooks
 
     def _progress(self, stage: str, **data: Any) -> None:
+        if self._hooks.run_id:
+            data["run_id"] = self._hooks.run_id
         self.log(f"plan {stage}", stage=stage, **data)
         if self._hooks.progress is not None:
             self._hooks.progress({"planner": self.name, "stage": stage, **data})
+
+    def _recipes(self) -> dict[str, str]:
+        if self._hooks.recipes is None:
+            return {}
+        return {
+            name: description
+            for name, description in self._hooks.recipes().items()
+            if name not in self.system
+        }
+
+    async def _missing_agents(self, steps: list[Step]) -> list[str]:
+        """Spawn catalog recipes the plan names; return the agents that still do not exist."""
+        missing: list[str] = []
+        for name in dict.fromkeys(s.agent for s in steps if s.agent != DIRECT):
+            cell = self.system.get(name)
+            if cell is not None:
+                if not is_worker(name, cell.state):
+                    missing.append(name)
+                continue
+            ensure = self._hooks.ensure_agent
+            if ensure is not None and await ensure(name):
+                self._progress("agent_spawned", agent=name)
+                continue
+            missing.append(name)
+        return missing
 
     def _workers(self) -> dict[str, str]:
         return {
@@ -87,6 +126,7 @@ class PlannerActor(Actor):
         task = text_of(message.payload).strip()
         hooks = self._hooks
         workers = self._workers()
+        recipes = self._recipes()
         key = cache_key(task)
         steps: list[Step] | None = None
         cached = hooks.cache.get(key)
@@ -96,7 +136,8 @@ class PlannerActor(Actor):
             except PlanError:
                 steps = None
             if steps is not None and any(
-                s.agent != DIRECT and s.agent not in workers for s in steps
+                s.agent != DIRECT and s.agent not in workers and s.agent not in recipes
+                for s in steps
             ):
                 steps = None  # a referenced agent is gone
             if steps is None:
@@ -105,18 +146,41 @@ class PlannerActor(Actor):
         if steps is None:
             planning_calls = 1
             self._progress("planning", workers=sorted(workers))
-            raw = await hooks.decompose(
-                task,
-                [{"name": n, "description": d} for n, d in sorted(workers.items())],
-            )
+            listing = [
+                {"name": n, "description": d} for n, d in sorted(workers.items())
+            ] + [
+                {
+                    "name": n,
+                    "description": f"{d} (catalog recipe, started on first use)",
+                }
+                for n, d in sorted(recipes.items())
+            ]
+            raw = await hooks.decompose(task, listing)
             try:
                 steps = parse_plan(raw)
             except PlanError as err:
                 self._progress("failed", error=str(err))
                 return {"text": f"I could not plan this: {err}", "error": "plan"}
-            hooks.cache.put(key, [s.as_dict() for s in steps])
         else:
             self._progress("cache_hit", steps=len(steps))
+        missing = await self._missing_agents(steps)
+        if missing:
+            hooks.cache.invalidate(key)
+            names = ", ".join(missing)
+            verb = "does" if len(missing) == 1 else "do"
+            error = f"agent {names} {verb} not exist or is not running"
+            self._progress("failed", error=error, agents=missing)
+            return {
+                "text": f"I did not run the plan: {error}.",
+                "error": "unknown_agent",
+                "agents": missing,
+                "steps": [],
+                "executed": False,
+                "cached": planning_calls == 0,
+                "planning_calls": planning_calls,
+            }
+        if planning_calls:
+            hooks.cache.put(key, [s.as_dict() for s in steps])
         results = await self._execute(steps)
         ok = [r for r in results.values() if r["ok"]]
         if len(steps) == 1 and ok:
@@ -133,6 +197,7 @@ class PlannerActor(Actor):
         return {
             "text": text,
             "steps": list(results.values()),
+            "executed": True,
             "cached": planning_calls == 0,
             "planning_calls": planning_calls,
         }
@@ -150,6 +215,13 @@ class PlannerActor(Actor):
                         step, error=f"skipped: step {', '.join(failed)} failed"
                     )
                     continue
+                self._progress(
+                    "step_started",
+                    step=step.id,
+                    wave=number,
+                    agent=step.agent,
+                    task=step.task[:MAX_PREVIEW_CHARS],
+                )
                 text = _with_context(step, results)
                 if step.agent == DIRECT:
                     direct.append((step, text))
@@ -190,12 +262,23 @@ class PlannerActor(Actor):
                 else:
                     results[step.id] = _result(step, result=str(answer))
             for step in wave:
-                self._progress(
-                    "step",
-                    step=step.id,
-                    agent=step.agent,
-                    ok=results[step.id]["ok"],
-                )
+                result = results[step.id]
+                if result["ok"]:
+                    self._progress(
+                        "step_done",
+                        step=step.id,
+                        wave=number,
+                        agent=step.agent,
+                        result=result["result"][:MAX_PREVIEW_CHARS],
+                    )
+                else:
+                    self._progress(
+                        "step_failed",
+                        step=step.id,
+                        wave=number,
+                        agent=step.agent,
+                        error=str(result["error"])[:MAX_PREVIEW_CHARS],
+                    )
         return {s.id: results[s.id] for s in steps}
 
 

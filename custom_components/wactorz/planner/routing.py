@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 PREFIXES = {"coordinate:": "task", "plan:": "task", "pipeline:": "pipeline"}
 RULES_HELP = (
-    "/rules - pipeline rules; /rules delete|enable|disable <id>\n"
+    "/rules - pipeline rules; /rules delete|enable|disable|export <id>\n"
     "plan: <task> or coordinate: <task> - split a task across agents\n"
     "pipeline: <if ... then ...> - make a reactive rule"
 )
@@ -29,8 +29,12 @@ def split_mode(text: str) -> tuple[str, str] | None:
 
 @dataclass(slots=True)
 class ModeHooks:
-    """Coroutines main calls for task mode, pipelines and /rules (each returns reply text)."""
+    """Coroutines main calls for task mode, pipelines and /rules (each returns reply text).
 
-    task: Callable[[str], Awaitable[str]]
+    `task(text, run_id)` runs outside main's handler (main defers its reply);
+    `run_id` tags the plan's progress events for whoever asked.
+    """
+
+    task: Callable[[str, str], Awaitable[str]]
     pipeline: Callable[[str], Awaitable[str]]
     rules: Callable[[list[str]], Awaitable[str]]

@@ -3,7 +3,9 @@
 `async_run_task(runtime, text)` spawns `planner-<hex>` straight into the actor
 system (no registry record, no entities), asks it, and removes it in a
 `finally` (success, error, timeout or cancel): planners never leak. Progress
-goes out as actor events and as `wactorz_task_progress` on HA's bus.
+goes out as actor events and as `wactorz_task_progress` on HA's bus (with
+the caller's `run_id`, so Assist can stream the steps of its own request).
+Steps naming a catalog recipe spawn its agent (`tools.catalog`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from homeassistant.util.hass_dict import HassKey
 from ..ai import BudgetExceededError, ChatMessage, LlmRequest, ProviderError
 from ..const import DOMAIN
 from ..core import ActorError, actor_factory
+from ..tools.catalog import async_ensure_recipe_agent, get_catalog
 from .actor import PLANNER_PREFIX, PlannerActor, PlannerHooks
 from .model import DIRECT, PLAN_SCHEMA, PlanError
 
@@ -134,7 +137,9 @@ async def _complete(
     return runtime.scrubber.scrub(completion.text)
 
 
-def make_hooks(runtime: WactorzRuntime, cache: StoredPlanCache) -> PlannerHooks:
+def make_hooks(
+    runtime: WactorzRuntime, cache: StoredPlanCache, run_id: str = ""
+) -> PlannerHooks:
     """Bind the planner's hooks to a runtime (LLM via the metered gateway, bus events)."""
     hass = runtime.hass
 
@@ -171,18 +176,40 @@ def make_hooks(runtime: WactorzRuntime, cache: StoredPlanCache) -> PlannerHooks:
             {"entry_id": runtime.entry.entry_id, **runtime.scrubber.scrub_data(data)},
         )
 
-    return PlannerHooks(decompose, synthesize, answer_direct, cache, progress)
+    async def ensure_agent(name: str) -> bool:
+        return await async_ensure_recipe_agent(runtime, name)
+
+    def recipes() -> dict[str, str]:
+        catalog = get_catalog(hass, runtime.entry.entry_id)
+        if catalog is None:
+            return {}
+        return {name: r.description for name, r in catalog.recipes.items()}
+
+    return PlannerHooks(
+        decompose,
+        synthesize,
+        answer_direct,
+        cache,
+        progress,
+        ensure_agent=ensure_agent,
+        recipes=recipes,
+        run_id=run_id,
+    )
 
 
 async def async_run_task(
-    runtime: WactorzRuntime, text: str, *, timeout: float = RUN_TIMEOUT_S
+    runtime: WactorzRuntime,
+    text: str,
+    *,
+    run_id: str = "",
+    timeout: float = RUN_TIMEOUT_S,
 ) -> dict[str, Any]:
     """Run one task-mode request; the planner actor is removed whatever happens."""
     cache = await async_get_plan_cache(runtime.hass, runtime.entry.entry_id)
     name = f"{PLANNER_PREFIX}{secrets.token_hex(3)}"
     system = runtime.system
     await system.spawn(
-        actor_factory(PlannerActor, make_hooks(runtime, cache)),
+        actor_factory(PlannerActor, make_hooks(runtime, cache, run_id)),
         name,
         meta={"kind": "planner", "description": "Task-mode planner (one run)"},
     )

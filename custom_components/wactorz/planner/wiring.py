@@ -19,8 +19,9 @@ def make_mode_hooks(runtime: WactorzRuntime) -> ModeHooks:
     """Return the hooks main calls for prefixed messages and /rules."""
     entry_id = runtime.entry.entry_id
 
-    async def task(text: str) -> str:
-        return str((await async_run_task(runtime, text)).get("text", ""))
+    async def task(text: str, run_id: str) -> str:
+        result = await async_run_task(runtime, text, run_id=run_id)
+        return str(result.get("text", ""))
 
     async def pipeline(text: str) -> str:
         registry = get_registry(runtime.hass, entry_id)
