@@ -514,3 +514,19 @@ async def test_code_agent_runs_in_a_child_process(
         "door-logic", "running", since=controller.mark() - 1, timeout=15
     )
     assert (await controller.ask("door-logic", "x"))["result"] == 2  # state survived
+
+
+async def test_stop_on_eof_shuts_down_when_the_parent_goes_away(
+    controller: Controller, start_runner: StartRunner
+) -> None:
+    """`--stop-on-eof`: closing stdin (a supervising parent died) stops the node cleanly."""
+    runner = await start_runner(extra=("--stop-on-eof",), stdin_pipe=True)
+    await online(controller)
+    mark = controller.mark()
+    runner.close_stdin()
+    status = await controller.wait_for(
+        f"nodes/{NODE}/status", lambda d: d.get("status") == "offline", since=mark
+    )
+    assert status["reason"] == "shutdown"
+    assert runner.process is not None
+    assert await asyncio.wait_for(runner.process.wait(), 10) == 0
