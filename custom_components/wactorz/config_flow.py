@@ -34,12 +34,15 @@ from homeassistant.helpers.selector import (
 from .agent_flow import AgentSubentryFlow
 from .const import (
     CONF_ASK_TIMEOUT,
+    CONF_CODE_LLM_REVIEW,
     CONF_DAILY_BUDGET,
     CONF_FALLBACK_PROVIDERS,
     CONF_HEARTBEAT_INTERVAL,
     CONF_IO_CHAT,
     CONF_IO_CHAT_COMMANDS,
     CONF_LLM_HASS_API,
+    CONF_LOCAL_NODE,
+    CONF_LOCAL_NODE_NAME,
     CONF_MAIN_PROVIDER,
     CONF_MAP_EXPORT,
     CONF_MQTT_EXPORT,
@@ -50,6 +53,7 @@ from .const import (
     CONF_TOPIC_PREFIX,
     DEFAULT_ASK_TIMEOUT,
     DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_LOCAL_NODE_NAME,
     DEFAULT_MQTT_EXPORT,
     DEFAULT_NODE_NAME,
     DEFAULT_TOPIC_PREFIX,
@@ -58,6 +62,7 @@ from .const import (
     SUBENTRY_PROVIDER,
 )
 from .core import sanitize_node
+from .nodes.signing import NAME_RE as NODE_NAME_RE
 from .provider_flow import ProviderSubentryFlow
 
 MAX_NODE_NAME = 32
@@ -202,6 +207,10 @@ def _options_schema() -> probatio.Schema:
                 SelectSelectorConfig(options=[], multiple=True, custom_value=True)
             ),
             probatio.Required(CONF_MAP_EXPORT, default=False): BooleanSelector(),
+            probatio.Required(CONF_LOCAL_NODE, default=False): BooleanSelector(),
+            probatio.Required(
+                CONF_LOCAL_NODE_NAME, default=DEFAULT_LOCAL_NODE_NAME
+            ): TextSelector(),
         }
     )
 
@@ -215,7 +224,13 @@ class WactorzOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and save the options."""
-        if user_input is not None:
+        errors: dict[str, str] = {}
+        local_name = str(
+            (user_input or {}).get(CONF_LOCAL_NODE_NAME) or DEFAULT_LOCAL_NODE_NAME
+        ).strip()
+        if user_input is not None and not NODE_NAME_RE.match(local_name):
+            errors[CONF_LOCAL_NODE_NAME] = "invalid_local_node_name"
+        if user_input is not None and not errors:
             self._options = {
                 CONF_HEARTBEAT_INTERVAL: int(user_input[CONF_HEARTBEAT_INTERVAL]),
                 CONF_ASK_TIMEOUT: int(user_input[CONF_ASK_TIMEOUT]),
@@ -231,13 +246,16 @@ class WactorzOptionsFlow(OptionsFlow):
                     }
                 ),
                 CONF_MAP_EXPORT: bool(user_input[CONF_MAP_EXPORT]),
+                CONF_LOCAL_NODE: bool(user_input.get(CONF_LOCAL_NODE, False)),
+                CONF_LOCAL_NODE_NAME: local_name,
             }
             return await self.async_step_assistant()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                _options_schema(), dict(self.config_entry.options)
+                _options_schema(), user_input or dict(self.config_entry.options)
             ),
+            errors=errors,
         )
 
     async def async_step_assistant(
@@ -268,6 +286,9 @@ class WactorzOptionsFlow(OptionsFlow):
                     CONF_DAILY_BUDGET: float(user_input.get(CONF_DAILY_BUDGET) or 0),
                     CONF_LLM_HASS_API: list(user_input.get(CONF_LLM_HASS_API, [])),
                     CONF_PROMPT: str(user_input.get(CONF_PROMPT) or "").strip(),
+                    CONF_CODE_LLM_REVIEW: bool(
+                        user_input.get(CONF_CODE_LLM_REVIEW, False)
+                    ),
                 }
             )
         schema: dict[Any, Any] = {}
@@ -294,6 +315,9 @@ class WactorzOptionsFlow(OptionsFlow):
         )
         schema[probatio.Optional(CONF_PROMPT, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)
+        )
+        schema[probatio.Optional(CONF_CODE_LLM_REVIEW, default=False)] = (
+            BooleanSelector()
         )
         return self.async_show_form(
             step_id="assistant",

@@ -24,6 +24,11 @@ from .const import (
     ISSUE_PROVIDER_AUTH,
 )
 from .core import ActorError
+from .nodes.code_agents import CodeAgentRepairFlow, is_code_agent_issue
+from .nodes.local import (
+    ISSUE_GAVE_UP as ISSUE_LOCAL_NODE_GAVE_UP,
+    LocalNodeRestartRepairFlow,
+)
 from .nodes.pairing import NodePairingRepairFlow, is_node_found_issue
 from .provider_flow import async_validate_provider
 from .runtime import WactorzConfigEntry
@@ -111,6 +116,10 @@ async def async_create_fix_flow(
         return RestartAgentRepairFlow(data["agent"])
     if is_node_found_issue(issue_id) and data and isinstance(data.get("node"), str):
         return NodePairingRepairFlow(data["node"])
+    if is_code_agent_issue(issue_id) and data and isinstance(data.get("agent"), str):
+        return CodeAgentRepairFlow(data["agent"])
+    if issue_id == ISSUE_LOCAL_NODE_GAVE_UP:
+        return LocalNodeRestartRepairFlow()
     if issue_id.startswith(ISSUE_PROVIDER_AUTH.format("")) and data:
         return ProviderAuthRepairFlow(str(data.get("subentry_id")))
     return ConfirmRepairFlow()
