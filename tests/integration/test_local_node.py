@@ -1,0 +1,314 @@
+"""The local edge node: HA starts `python -m wactorz_edge` itself and supervises it.
+
+Real Mosquitto, HA's real MQTT client, a real runner subprocess started by the
+integration. Node names are unique per test (the broker lives for the session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+import logging
+import os
+from pathlib import Path
+import secrets
+import signal
+import stat
+import time
+
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.nodes import local
+from custom_components.wactorz.nodes.local import (
+    ISSUE_BROKER_UNSUPPORTED,
+    ISSUE_GAVE_UP,
+    ISSUE_PACKAGE_MISSING,
+    LocalNode,
+    LocalNodeError,
+    broker_settings,
+)
+from custom_components.wactorz.repairs import async_create_fix_flow
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.util import dt as dt_util
+from tests.broker import Broker
+
+from .conftest import make_entry, setup_entry
+
+pytestmark = pytest.mark.broker
+
+MQTT_USER = "wactorz-ha"
+MQTT_PASSWORD = "local-node-Pa55word"
+
+
+async def until(predicate: Callable[[], bool], what: str, timeout: float = 15) -> None:
+    """Wait (in real time) until `predicate()` holds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def alive(pid: int) -> bool:
+    """Return True while a process with this pid exists (and is not a zombie)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@dataclass
+class World:
+    """HA with MQTT (user + password) and a hub whose local node is on."""
+
+    hass: HomeAssistant
+    entry: MockConfigEntry
+    node: str
+
+    @property
+    def local(self) -> LocalNode:
+        """Return the runtime's local node."""
+        node = self.entry.runtime_data.local_node
+        assert node is not None
+        return node
+
+    def online(self) -> bool:
+        """Return True when the node manager sees the node online."""
+        record = self.entry.runtime_data.nodes.nodes.get(self.node)
+        return record is not None and bool(record.online)
+
+
+async def _mqtt(hass: HomeAssistant, broker: Broker) -> MockConfigEntry:
+    """HA's real MQTT client with a user name and password (the broker is anonymous)."""
+    from homeassistant.components import mqtt  # noqa: PLC0415
+
+    mqtt_entry = MockConfigEntry(
+        domain="mqtt",
+        data={
+            "broker": broker.host,
+            "port": broker.port,
+            "username": MQTT_USER,
+            "password": MQTT_PASSWORD,
+        },
+        options={"discovery": False, "birth_message": {}},
+        version=1,
+        minor_version=2,
+    )
+    mqtt_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
+    assert await mqtt.async_wait_for_mqtt_client(hass)
+    return mqtt_entry
+
+
+@pytest.fixture
+async def world(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    mock_hass_config: None,
+    broker: Broker,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[World]:
+    """Set up MQTT and a hub with the local node on; tear both down."""
+    hass.config.config_dir = str(tmp_path)
+    monkeypatch.setattr(local, "BACKOFF_BASE_S", 0.1)
+    monkeypatch.setattr(local, "RESTART_BUDGET", 2)
+    mqtt_entry = await _mqtt(hass, broker)
+    node = f"ha-local-{secrets.token_hex(3)}"
+    entry = make_entry(options={"local_node": True, "local_node_name": node})
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    yield World(hass, entry, node)
+    for config_entry in (entry, mqtt_entry):
+        if config_entry.state is ConfigEntryState.LOADED:
+            assert await hass.config_entries.async_unload(config_entry.entry_id)
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
+        await hass.async_block_till_done()
+
+
+async def test_local_node_starts_restarts_and_stops(
+    world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Option on -> runner subprocess -> node online as a device; kill -9 -> restarted; unload -> gone."""
+    caplog.set_level(logging.INFO, logger=local.__name__)
+    hass, node = world.hass, world.node
+    node_dir = tmp_path / ".storage" / f"wactorz.{world.entry.entry_id}.local_node"
+    runner = world.local
+    assert runner.running
+    argv = runner.argv
+    assert argv[1:3] == ["-m", "wactorz_edge"]
+    assert {"--allow-code", "--stop-on-eof"} <= set(argv)
+    assert argv[argv.index("--name") + 1] == node
+    assert argv[argv.index("--username") + 1] == MQTT_USER
+    assert argv[argv.index("--password-file") + 1] == str(node_dir / "mqtt.password")
+    assert MQTT_PASSWORD not in " ".join(argv)
+    for name in ("mqtt.password", "node.secret"):
+        mode = (node_dir / name).stat().st_mode
+        assert stat.S_IMODE(mode) == 0o600, name
+    assert (node_dir / "mqtt.password").read_text() == MQTT_PASSWORD
+    secret = (node_dir / "node.secret").read_text().strip()
+    manager = world.entry.runtime_data.nodes
+    assert manager.secret_matches(node, bytes.fromhex(secret))
+
+    await until(world.online, "the local node online")
+    await until(
+        lambda: manager.nodes[node].capabilities.get("code") is True, "its announce"
+    )
+    online_id = f"{world.entry.entry_id}_node_{node}_online"
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "binary_sensor", DOMAIN, online_id
+    )
+    assert entity_id is not None
+    await until(lambda: hass.states.get(entity_id).state == "on", "online entity")
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{world.entry.entry_id}_node_{node}"), world.entry.entry_id
+    )
+    assert device is not None and device.name == node
+
+    # kill -9: the broker publishes the will at once, HA restarts the runner.
+    first = runner.process
+    assert first is not None
+    os.kill(first.pid, signal.SIGKILL)
+    await until(lambda: not world.online(), "offline after kill -9")
+    await until(
+        lambda: runner.process is not first and runner.running, "a new runner process"
+    )
+    await until(world.online, "online again")
+    assert runner.starts == 2
+    second = runner.process
+    assert second is not None
+
+    # The runner's log lines reach HA's log, and nothing logs the password or secret.
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert (
+        f"Local node {node}: wactorz_edge.runner: Node {node} starting "
+        "(paired: True, code agents: True" in logged
+    )
+    assert MQTT_PASSWORD not in logged and secret not in logged
+
+    # Unload: SIGTERM, the runner says it shut down, the process is gone.
+    pid = second.pid
+    assert await hass.config_entries.async_unload(world.entry.entry_id)
+    await hass.async_block_till_done()
+    assert second.returncode == 0
+    assert not alive(pid)
+    assert manager.nodes[node].status_reason == "shutdown" or not manager.started
+
+
+async def test_crash_loop_raises_a_repair_that_starts_it_again(world: World) -> None:
+    """More exits than the restart budget: no more restarts, a fixable repair; fixing restarts it."""
+    hass = world.hass
+    runner = world.local
+    await until(world.online, "online")
+    for _ in range(local.RESTART_BUDGET + 1):
+        process = runner.process
+        assert process is not None
+        await until(lambda p=process: p.returncode is None, "running")
+        os.kill(process.pid, signal.SIGKILL)
+        await until(
+            lambda p=process: (
+                runner.process is not p
+                or ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_GAVE_UP) is not None
+            ),
+            "restart or give-up",
+        )
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_GAVE_UP)
+    assert issue is not None and issue.is_fixable
+    assert issue.translation_placeholders["node"] == world.node
+    assert issue.translation_placeholders["code"] == str(-signal.SIGKILL)
+    await asyncio.sleep(0.5)
+    assert not runner.running
+
+    flow = await async_create_fix_flow(hass, ISSUE_GAVE_UP, issue.data)
+    flow.hass, flow.issue_id, flow.handler = hass, ISSUE_GAVE_UP, DOMAIN
+    form = await flow.async_step_init()
+    assert form["type"] == "form" and form["step_id"] == "confirm"
+    done = await flow.async_step_confirm({})
+    assert done["type"] == "create_entry"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_GAVE_UP) is None
+    await until(lambda: runner.running, "running again")
+    await until(world.online, "online again")
+
+
+async def test_missing_runner_package_is_a_repair_not_a_process(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    mock_hass_config: None,
+    broker: Broker,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When Home Assistant's Python cannot import the runner, a repair says what to install."""
+    hass.config.config_dir = str(tmp_path)
+    monkeypatch.setattr(
+        local, "REQUIRED_MODULES", ("wactorz_edge", "wactorz_edge_not_installed")
+    )
+    mqtt_entry = await _mqtt(hass, broker)
+    entry = make_entry(options={"local_node": True})
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    assert runtime.local_node is not None and not runtime.local_node.running
+    assert runtime.local_node.starts == 0
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_PACKAGE_MISSING)
+    assert issue is not None
+    assert issue.translation_placeholders["missing"] == "wactorz_edge_not_installed"
+    assert issue.translation_placeholders["node"] == "ha-local"
+    assert "ha-local" not in runtime.nodes.nodes  # nothing pretends to run
+    assert not (tmp_path / ".storage" / f"wactorz.{entry.entry_id}.local_node").exists()
+
+    # Turning the option off clears the repair.
+    hass.config_entries.async_update_entry(entry, options={"local_node": False})
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_PACKAGE_MISSING) is None
+    for config_entry in (entry, mqtt_entry):
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def test_broker_settings_the_runner_cannot_use_are_refused(
+    hass: HomeAssistant,
+) -> None:
+    """Websockets, client certificates and tls_insecure are named; TLS settings map to flags."""
+
+    entry = MockConfigEntry(domain="mqtt", data={}, state=ConfigEntryState.LOADED)
+    entry.add_to_hass(hass)
+
+    def mqtt_entry(**data: object) -> None:
+        hass.config_entries.async_update_entry(
+            entry, data={"broker": "core-mosquitto", **data}
+        )
+
+    mqtt_entry(transport="websockets", client_cert="PEM", tls_insecure=True)
+    with pytest.raises(LocalNodeError) as err:
+        broker_settings(hass, "ha-local")
+    assert err.value.issue == ISSUE_BROKER_UNSUPPORTED
+    assert err.value.placeholders["setting"] == (
+        "websockets transport, client certificate, tls_insecure"
+    )
+    mqtt_entry(port=8883, certificate="auto", username="u", password="p")
+    settings = broker_settings(hass, "ha-local")
+    assert (settings.host, settings.port, settings.tls, settings.ca_pem) == (
+        "core-mosquitto",
+        8883,
+        True,
+        None,
+    )
+    assert (settings.username, settings.password) == ("u", "p")
+    mqtt_entry(certificate="-----BEGIN CERTIFICATE-----\nMIIB\n")
+    settings = broker_settings(hass, "ha-local")
+    assert settings.tls and settings.ca_pem is not None and settings.port == 1883
