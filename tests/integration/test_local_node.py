@@ -34,7 +34,8 @@ from custom_components.wactorz.nodes.local import (
     LocalNodeError,
     broker_settings,
 )
-from custom_components.wactorz.repairs import async_create_fix_flow
+from homeassistant.components import mqtt
+from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -42,6 +43,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
@@ -92,11 +94,12 @@ class World:
         return record is not None and bool(record.online)
 
 
-async def _mqtt(hass: HomeAssistant, broker: Broker) -> MockConfigEntry:
+@pytest.fixture
+async def mqtt_entry(
+    hass: HomeAssistant, socket_enabled: None, mock_hass_config: None, broker: Broker
+) -> MockConfigEntry:
     """HA's real MQTT client with a user name and password (the broker is anonymous)."""
-    from homeassistant.components import mqtt  # noqa: PLC0415
-
-    mqtt_entry = MockConfigEntry(
+    entry = MockConfigEntry(
         domain="mqtt",
         data={
             "broker": broker.host,
@@ -108,18 +111,16 @@ async def _mqtt(hass: HomeAssistant, broker: Broker) -> MockConfigEntry:
         version=1,
         minor_version=2,
     )
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     assert await mqtt.async_wait_for_mqtt_client(hass)
-    return mqtt_entry
+    return entry
 
 
 @pytest.fixture
 async def world(
     hass: HomeAssistant,
-    socket_enabled: None,
-    mock_hass_config: None,
-    broker: Broker,
+    mqtt_entry: MockConfigEntry,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[World]:
@@ -127,7 +128,6 @@ async def world(
     hass.config.config_dir = str(tmp_path)
     monkeypatch.setattr(local, "BACKOFF_BASE_S", 0.1)
     monkeypatch.setattr(local, "RESTART_BUDGET", 2)
-    mqtt_entry = await _mqtt(hass, broker)
     node = f"ha-local-{secrets.token_hex(3)}"
     entry = make_entry(options={"local_node": True, "local_node_name": node})
     entry.add_to_hass(hass)
@@ -233,11 +233,12 @@ async def test_crash_loop_raises_a_repair_that_starts_it_again(world: World) -> 
     await asyncio.sleep(0.5)
     assert not runner.running
 
-    flow = await async_create_fix_flow(hass, ISSUE_GAVE_UP, issue.data)
-    flow.hass, flow.issue_id, flow.handler = hass, ISSUE_GAVE_UP, DOMAIN
-    form = await flow.async_step_init()
+    assert await async_setup_component(hass, "repairs", {})
+    flows = repairs_flow_manager(hass)
+    form = await flows.async_init(DOMAIN, data={"issue_id": ISSUE_GAVE_UP})
     assert form["type"] == "form" and form["step_id"] == "confirm"
-    done = await flow.async_step_confirm({})
+    assert form["description_placeholders"]["restarts"] == "3"
+    done = await flows.async_configure(form["flow_id"], {})
     assert done["type"] == "create_entry"
     assert ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_GAVE_UP) is None
     await until(lambda: runner.running, "running again")
@@ -246,9 +247,7 @@ async def test_crash_loop_raises_a_repair_that_starts_it_again(world: World) -> 
 
 async def test_missing_runner_package_is_a_repair_not_a_process(
     hass: HomeAssistant,
-    socket_enabled: None,
-    mock_hass_config: None,
-    broker: Broker,
+    mqtt_entry: MockConfigEntry,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -257,7 +256,6 @@ async def test_missing_runner_package_is_a_repair_not_a_process(
     monkeypatch.setattr(
         local, "REQUIRED_MODULES", ("wactorz_edge", "wactorz_edge_not_installed")
     )
-    mqtt_entry = await _mqtt(hass, broker)
     entry = make_entry(options={"local_node": True})
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
@@ -288,19 +286,19 @@ async def test_broker_settings_the_runner_cannot_use_are_refused(
     entry = MockConfigEntry(domain="mqtt", data={}, state=ConfigEntryState.LOADED)
     entry.add_to_hass(hass)
 
-    def mqtt_entry(**data: object) -> None:
+    def set_mqtt(**data: object) -> None:
         hass.config_entries.async_update_entry(
             entry, data={"broker": "core-mosquitto", **data}
         )
 
-    mqtt_entry(transport="websockets", client_cert="PEM", tls_insecure=True)
+    set_mqtt(transport="websockets", client_cert="PEM", tls_insecure=True)
     with pytest.raises(LocalNodeError) as err:
         broker_settings(hass, "ha-local")
     assert err.value.issue == ISSUE_BROKER_UNSUPPORTED
     assert err.value.placeholders["setting"] == (
         "websockets transport, client certificate, tls_insecure"
     )
-    mqtt_entry(port=8883, certificate="auto", username="u", password="p")
+    set_mqtt(port=8883, certificate="auto", username="u", password="p")
     settings = broker_settings(hass, "ha-local")
     assert (settings.host, settings.port, settings.tls, settings.ca_pem) == (
         "core-mosquitto",
@@ -309,6 +307,6 @@ async def test_broker_settings_the_runner_cannot_use_are_refused(
         None,
     )
     assert (settings.username, settings.password) == ("u", "p")
-    mqtt_entry(certificate="-----BEGIN CERTIFICATE-----\nMIIB\n")
+    set_mqtt(certificate="-----BEGIN CERTIFICATE-----\nMIIB\n")
     settings = broker_settings(hass, "ha-local")
     assert settings.tls and settings.ca_pem is not None and settings.port == 1883
