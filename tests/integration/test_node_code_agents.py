@@ -126,9 +126,11 @@ async def start_hub(
         await setup_entry(hass, entry)
         hub = Hub(hass, entry, node)
         await until(
-            lambda: node in hub.manager.nodes
-            and bool(hub.manager.nodes[node].online)
-            and hub.manager.nodes[node].capabilities.get("code") is True,
+            lambda: (
+                node in hub.manager.nodes
+                and bool(hub.manager.nodes[node].online)
+                and hub.manager.nodes[node].capabilities.get("code") is True
+            ),
             "the local node online with code agents",
         )
         return hub
@@ -205,7 +207,7 @@ async def test_safe_code_runs_on_the_node_only_after_confirmation(
 async def test_unsafe_code_is_refused_with_reasons_and_no_repair(
     start_hub: StartHub, hass_read_only_user: User
 ) -> None:
-    """Unsafe code: refused with QA's reasons, flagged, no issue, nothing sent to the node."""
+    """Unsafe code: refused with QA's reasons, flagged, no issue, nothing sent (service and /code)."""
     hub = await start_hub()
     with pytest.raises(ServiceValidationError) as err:
         await hub.create(name="leaky", code=LEAKY)
@@ -251,6 +253,22 @@ async def test_unsafe_code_is_refused_with_reasons_and_no_repair(
         )
     assert hub.code_issues() == []
 
+    # The same from chat: /code through main (0 LLM calls with code given).
+    system = hub.entry.runtime_data.system
+    refused = await system.ask("main", f"/code {hub.node} leaky2 ```python\n{LEAKY}```")
+    assert refused["text"].startswith(
+        "The code was refused by the review: imports os, which is not on the allow-list"
+    )
+    waiting = await system.ask(
+        "main", f"/code {hub.node} @greeter-chat ```python\n{GREETER}```"
+    )
+    assert waiting["text"] == (
+        f"Code agent greeter-chat for node {hub.node} passed QA's static review. "
+        "It runs only after you confirm it in Settings > System > Repairs."
+    )
+    assert hub.code_issues() == ["code_agent_greeter-chat"]
+    assert "greeter-chat" not in hub.manager.nodes[hub.node].desired
+
 
 async def test_llm_writes_and_reviews_code_and_a_rejection_refuses(
     start_hub: StartHub,
@@ -269,8 +287,9 @@ async def test_llm_writes_and_reviews_code_and_a_rejection_refuses(
     )
     proposal = await hub.create(name="greeter-llm", description="Greet whoever asks")
     assert proposal["generated"] is True
-    assert proposal["code"].startswith("import json") and "class Greeter" in (
-        proposal["code"]
+    assert (
+        proposal["code"].startswith("import json")
+        and "class Greeter" in (proposal["code"])
     )
     llm = proposal["review"]["llm"]
     assert llm["verdict"] == "safe" and llm["reasons"] == ["only greets and counts"]

@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import probatio
 
-from homeassistant import data_entry_flow
-from homeassistant.components.repairs import RepairsFlow
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
@@ -219,6 +218,23 @@ class CodeAgentProposals:
         self._add(proposal)
         return proposal.describe()
 
+    async def async_command(self, node: str, agent: str, request: str) -> str:
+        """Answer `/code <node> <name> <request>`: fenced code is used as is, else described."""
+        code = extract_code(request)
+        try:
+            proposal = await self.async_propose(
+                agent,
+                node,
+                code=code,
+                description=None if code is not None else request,
+            )
+        except (NodeError, CodeAgentError) as err:
+            return str(err)
+        return (
+            f"Code agent {agent} for node {node} {proposal_verdict(proposal)}. "
+            "It runs only after you confirm it in Settings > System > Repairs."
+        )
+
     def _add(self, proposal: CodeProposal) -> None:
         self.pending.pop(proposal.name, None)
         while len(self.pending) >= MAX_PENDING:
@@ -371,6 +387,14 @@ class CodeAgentProposals:
         }
 
 
+def proposal_verdict(proposal: dict[str, Any]) -> str:
+    """Return a short verdict of a proposal (service response) for chat."""
+    review = proposal["review"]
+    if review.get("llm") is None:
+        return "passed QA's static review"
+    return "passed QA's static review and the LLM review"
+
+
 def _llm_refusal(reason: str) -> dict[str, Any]:
     return {"verdict": "unsafe", "reasons": [reason], "provider": None, "model": None}
 
@@ -390,13 +414,13 @@ class CodeAgentRepairFlow(RepairsFlow):
 
     async def async_step_init(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Start at the confirmation."""
         return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Show verdict, reasons, node and code; spawn on confirmation."""
         proposals = self._proposals()
         proposal = proposals.pending.get(self._agent) if proposals else None

@@ -37,8 +37,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant import data_entry_flow
-from homeassistant.components.repairs import ConfirmRepairFlow
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_PASSWORD,
@@ -211,12 +210,13 @@ def _prepare_files(
     if secret is None:
         secret = secrets.token_bytes(32)
         _write_private(secret_file, secret.hex() + "\n")
-    password_file = base / "mqtt.password"
+    password_path = base / "mqtt.password"
+    password_file: Path | None = None
     if settings.username is not None and settings.password is not None:
-        _write_private(password_file, settings.password)
+        _write_private(password_path, settings.password)
+        password_file = password_path
     else:
-        _remove(password_file)
-        password_file = None
+        _remove(password_path)
     ca_file = base / "ca.pem"
     if not settings.ca_pem:
         _remove(ca_file)
@@ -442,7 +442,7 @@ class LocalNode:
             return
         match = _RUNNER_LINE.match(text)
         if match is not None:
-            self._level = logging.getLevelName(match.group(1))
+            self._level = logging.getLevelNamesMapping()[match.group(1)]
             text = match.group(2)
         message = self.runtime.scrubber.scrub(text)[:MAX_LINE_CHARS]
         self._remember(message)
@@ -573,7 +573,7 @@ class LocalNodeRestartRepairFlow(ConfirmRepairFlow):
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Restart on confirmation."""
         if user_input is not None:
             entries = self.hass.config_entries.async_loaded_entries(DOMAIN)

@@ -1054,6 +1054,13 @@ class NodeManager:
         carried = " with its state" if result["state_carried"] else ""
         return f"@{agent} is moving from {result['source']} to {node}{carried}."
 
+    async def async_code_command(self, node: str, agent: str, request: str) -> str:
+        """Run /code for main: review a code agent and ask for confirmation (one line)."""
+        proposals = self.runtime.code_agents
+        if proposals is None:
+            return MESSAGES["nodes_unavailable"]
+        return await proposals.async_command(node, agent, request)
+
     async def async_stop_command(self, agent: str) -> str | None:
         """Run `/agents stop <name>` for a remote agent; None when no node runs it."""
         if not NAME_RE.match(agent) or self.locate(agent) is None:
