@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+import json
 import logging
 import os
 from pathlib import Path
@@ -25,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.diagnostics import async_get_config_entry_diagnostics
 from custom_components.wactorz.nodes import local
 from custom_components.wactorz.nodes.local import (
     ISSUE_BROKER_UNSUPPORTED,
@@ -178,6 +180,12 @@ async def test_local_node_starts_restarts_and_stops(
         (DOMAIN, f"{world.entry.entry_id}_node_{node}"), world.entry.entry_id
     )
     assert device is not None and device.name == node
+
+    diagnostics = await async_get_config_entry_diagnostics(hass, world.entry)
+    assert diagnostics["local_node"]["node"] == node
+    assert diagnostics["local_node"]["running"] is True
+    dumped = json.dumps(diagnostics, default=str)
+    assert MQTT_PASSWORD not in dumped and secret not in dumped
 
     # kill -9: the broker publishes the will at once, HA restarts the runner.
     first = runner.process
