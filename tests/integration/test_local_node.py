@@ -208,6 +208,24 @@ async def test_local_node_starts_restarts_and_stops(
     )
     assert MQTT_PASSWORD not in logged and secret not in logged
 
+    # Every line is scrubbed, cut and rate limited before it reaches HA's log.
+    caplog.clear()
+    runner._log_line(  # noqa: SLF001 - the pump's sink, fed with hostile lines
+        f"2026-11-25 04:00:00,123 ERROR wactorz_edge.x: pw={MQTT_PASSWORD} "
+        + "x" * 5000
+    )
+    for index in range(2 * local.LOG_LINES_PER_WINDOW):
+        runner._log_line(f"line {index}")  # noqa: SLF001
+    ours = [r for r in caplog.records if r.name == local.__name__]
+    assert ours[0].levelno == logging.ERROR
+    assert MQTT_PASSWORD not in ours[0].getMessage()
+    assert "pw=**REDACTED** xxx" in ours[0].getMessage()
+    assert len(ours[0].getMessage()) < local.MAX_LINE_CHARS + 100
+    assert len(ours) <= local.LOG_LINES_PER_WINDOW  # the rest of the burst is dropped
+    last = f"line {2 * local.LOG_LINES_PER_WINDOW - 1}"
+    assert not any(r.getMessage().endswith(last) for r in ours)
+    assert ours[-1].levelno == logging.ERROR  # continuation lines keep the level
+
     # Unload: SIGTERM, the runner says it shut down, the process is gone.
     pid = second.pid
     assert await hass.config_entries.async_unload(world.entry.entry_id)
@@ -281,6 +299,27 @@ async def test_missing_runner_package_is_a_repair_not_a_process(
     hass.config_entries.async_update_entry(entry, options={"local_node": False})
     await hass.async_block_till_done()
     assert ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_PACKAGE_MISSING) is None
+    for config_entry in (entry, mqtt_entry):
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def test_unwritable_node_files_are_a_repair(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """The node's directory cannot be made: a repair names it, no process starts."""
+    hass.config.config_dir = str(tmp_path)
+    (tmp_path / ".storage").mkdir()
+    (tmp_path / ".storage" / "wactorz.hub1.local_node").write_text("in the way")
+    entry = make_entry(options={"local_node": True}, entry_id="hub1")
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    local_node = entry.runtime_data.local_node
+    assert local_node is not None and local_node.starts == 0
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, local.ISSUE_FILES)
+    assert issue is not None
+    assert issue.translation_placeholders["path"].endswith("wactorz.hub1.local_node")
     for config_entry in (entry, mqtt_entry):
         assert await hass.config_entries.async_unload(config_entry.entry_id)
         await hass.async_block_till_done()

@@ -91,7 +91,9 @@ ISSUE_NO_MQTT: Final = "local_node_no_mqtt"
 ISSUE_BROKER_UNSUPPORTED: Final = "local_node_broker_unsupported"
 ISSUE_NAME_TAKEN: Final = "local_node_name_taken"
 ISSUE_GAVE_UP: Final = "local_node_gave_up"
+ISSUE_FILES: Final = "local_node_files"
 LOCAL_NODE_ISSUES: Final = (
+    ISSUE_FILES,
     ISSUE_PACKAGE_MISSING,
     ISSUE_NO_MQTT,
     ISSUE_BROKER_UNSUPPORTED,
@@ -299,9 +301,17 @@ class LocalNode:
                 missing=", ".join(missing),
             )
         settings = broker_settings(self.hass, node)
-        secret, password_file, ca_file = await self.hass.async_add_executor_job(
-            _prepare_files, self.base, settings
-        )
+        try:
+            secret, password_file, ca_file = await self.hass.async_add_executor_job(
+                _prepare_files, self.base, settings
+            )
+        except OSError as err:
+            raise LocalNodeError(
+                ISSUE_FILES,
+                node=node,
+                path=str(self.base),
+                error=self.runtime.scrubber.scrub(str(err))[:200],
+            ) from err
         scrubber = self.runtime.scrubber
         scrubber.add([secret.hex(), secret.hex().upper()])
         if settings.password:
