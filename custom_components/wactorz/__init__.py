@@ -18,6 +18,7 @@ from .const import DOMAIN, ISSUE_MQTT_MISSING
 from .ha_agents.home_services import async_setup_home_services
 from .knowledge.manual import async_remove_manual_store
 from .knowledge.services import async_setup_knowledge_services
+from .nodes.local import async_remove_local_node_files
 from .nodes.services import async_setup_node_services
 from .nodes.store import async_remove_node_stores
 from .panel import async_setup_panel
@@ -130,6 +131,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
         await store.remove(name)
     await registry.async_remove()
     await async_remove_node_stores(hass, entry.entry_id)
+    await async_remove_local_node_files(hass, entry.entry_id)
     await async_remove_pipeline_store(hass, entry.entry_id)
     await async_remove_manual_store(hass, entry.entry_id)
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.plans").async_remove()

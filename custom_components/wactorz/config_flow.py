@@ -34,12 +34,15 @@ from .agent_flow import AgentSubentryFlow
 from .const import (
     CONF_ASK_TIMEOUT,
     CONF_CLASSIFIER_MODEL,
+    CONF_CODE_LLM_REVIEW,
     CONF_DAILY_BUDGET,
     CONF_FALLBACK_PROVIDERS,
     CONF_HEARTBEAT_INTERVAL,
     CONF_IO_CHAT,
     CONF_IO_CHAT_COMMANDS,
     CONF_LLM_HASS_API,
+    CONF_LOCAL_NODE,
+    CONF_LOCAL_NODE_NAME,
     CONF_MAIN_PROVIDER,
     CONF_MAP_EXPORT,
     CONF_MQTT_EXPORT,
@@ -51,6 +54,7 @@ from .const import (
     CONF_TOPIC_PREFIX,
     DEFAULT_ASK_TIMEOUT,
     DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_LOCAL_NODE_NAME,
     DEFAULT_MQTT_EXPORT,
     DEFAULT_NODE_NAME,
     DEFAULT_NODE_TASK_AGENTS,
@@ -61,6 +65,7 @@ from .const import (
 )
 from .core import sanitize_node
 from .nodes.pairing import NodeDiscoverySteps
+from .nodes.signing import NAME_RE as NODE_NAME_RE
 from .provider_flow import ProviderSubentryFlow
 
 MAX_NODE_NAME = 32
@@ -216,6 +221,10 @@ def _options_schema() -> probatio.Schema:
             ): SelectSelector(
                 SelectSelectorConfig(options=[], multiple=True, custom_value=True)
             ),
+            probatio.Required(CONF_LOCAL_NODE, default=False): BooleanSelector(),
+            probatio.Required(
+                CONF_LOCAL_NODE_NAME, default=DEFAULT_LOCAL_NODE_NAME
+            ): TextSelector(),
         }
     )
 
@@ -239,6 +248,11 @@ class WactorzOptionsFlow(OptionsFlow):
         )
         if any(not _AGENT_NAME_RE.match(name) for name in task_agents):
             errors[CONF_NODE_TASK_AGENTS] = "invalid_agent_names"
+        local_name = str(
+            (user_input or {}).get(CONF_LOCAL_NODE_NAME) or DEFAULT_LOCAL_NODE_NAME
+        ).strip()
+        if user_input is not None and not NODE_NAME_RE.match(local_name):
+            errors[CONF_LOCAL_NODE_NAME] = "invalid_local_node_name"
         if user_input is not None and not errors:
             self._options = {
                 CONF_HEARTBEAT_INTERVAL: int(user_input[CONF_HEARTBEAT_INTERVAL]),
@@ -256,6 +270,8 @@ class WactorzOptionsFlow(OptionsFlow):
                 ),
                 CONF_MAP_EXPORT: bool(user_input[CONF_MAP_EXPORT]),
                 CONF_NODE_TASK_AGENTS: task_agents,
+                CONF_LOCAL_NODE: bool(user_input.get(CONF_LOCAL_NODE, False)),
+                CONF_LOCAL_NODE_NAME: local_name,
             }
             return await self.async_step_assistant()
         return self.async_show_form(
@@ -297,6 +313,9 @@ class WactorzOptionsFlow(OptionsFlow):
                     CONF_CLASSIFIER_MODEL: str(
                         user_input.get(CONF_CLASSIFIER_MODEL) or ""
                     ).strip(),
+                    CONF_CODE_LLM_REVIEW: bool(
+                        user_input.get(CONF_CODE_LLM_REVIEW, False)
+                    ),
                 }
             )
         schema: dict[Any, Any] = {}
@@ -325,6 +344,9 @@ class WactorzOptionsFlow(OptionsFlow):
             TextSelectorConfig(multiline=True)
         )
         schema[probatio.Optional(CONF_CLASSIFIER_MODEL, default="")] = TextSelector()
+        schema[probatio.Optional(CONF_CODE_LLM_REVIEW, default=False)] = (
+            BooleanSelector()
+        )
         return self.async_show_form(
             step_id="assistant",
             data_schema=self.add_suggested_values_to_schema(

@@ -23,6 +23,9 @@ CONF_DAILY_BUDGET: Final = "daily_budget"
 CONF_PROMPT: Final = "prompt"
 CONF_CLASSIFIER_MODEL: Final = "classifier_model"
 CONF_LLM_HASS_API: Final = "llm_hass_api"
+CONF_LOCAL_NODE: Final = "local_node"
+CONF_LOCAL_NODE_NAME: Final = "local_node_name"
+CONF_CODE_LLM_REVIEW: Final = "code_llm_review"
 
 SUBENTRY_PROVIDER: Final = "provider"
 SUBENTRY_AGENT: Final = "agent"
@@ -40,6 +43,7 @@ DEFAULT_HEARTBEAT_INTERVAL: Final = 10
 DEFAULT_ASK_TIMEOUT: Final = 30
 DEFAULT_MQTT_EXPORT: Final = True
 DEFAULT_NODE_TASK_AGENTS: Final = ("main",)
+DEFAULT_LOCAL_NODE_NAME: Final = "ha-local"
 DEFAULT_MAIN_PROMPT: Final = (
     "You are main, the coordinator of a team of agents running inside Home Assistant. "
     "Answer briefly and plainly. Never reveal secrets, keys or tokens."

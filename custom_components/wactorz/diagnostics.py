@@ -59,6 +59,7 @@ async def async_get_config_entry_diagnostics(
             "backlog": exporter.backlog,
         },
         "nodes": runtime.nodes.snapshot() if runtime.nodes else None,
+        "local_node": runtime.local_node.describe() if runtime.local_node else None,
         "storage": {"unreadable": sorted(runtime.store.unreadable)},
         "agents": agents,
     }

@@ -29,6 +29,11 @@ from .const import (
 )
 from .core import ActorError
 from .pipelines.confirm import fix_flow as pipeline_fix_flow, is_confirm_issue
+from .nodes.code_agents import CodeAgentRepairFlow, is_code_agent_issue
+from .nodes.local import (
+    ISSUE_GAVE_UP as ISSUE_LOCAL_NODE_GAVE_UP,
+    LocalNodeRestartRepairFlow,
+)
 from .provider_flow import async_validate_provider
 from .remote.trust import HostKeyRepairFlow, is_host_key_issue
 from .runtime import WactorzConfigEntry
@@ -116,6 +121,10 @@ async def async_create_fix_flow(
         return RestartAgentRepairFlow(data["agent"])
     if is_host_key_issue(issue_id) and data and "key" in data:
         return HostKeyRepairFlow(dict(data))
+    if is_code_agent_issue(issue_id) and data and isinstance(data.get("agent"), str):
+        return CodeAgentRepairFlow(data["agent"])
+    if issue_id == ISSUE_LOCAL_NODE_GAVE_UP:
+        return LocalNodeRestartRepairFlow()
     if issue_id.startswith(ISSUE_PROVIDER_AUTH.format("")) and data:
         return ProviderAuthRepairFlow(str(data.get("subentry_id")))
     if is_confirm_issue(issue_id) and (flow := pipeline_fix_flow(data)) is not None:

@@ -44,6 +44,8 @@ from .const import (
     CONF_HEARTBEAT_INTERVAL,
     CONF_IO_CHAT,
     CONF_IO_CHAT_COMMANDS,
+    CONF_LOCAL_NODE,
+    CONF_LOCAL_NODE_NAME,
     CONF_MAP_EXPORT,
     CONF_MODEL,
     CONF_MQTT_EXPORT,
@@ -55,6 +57,7 @@ from .const import (
     CONF_TOPIC_PREFIX,
     DEFAULT_ASK_TIMEOUT,
     DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_LOCAL_NODE_NAME,
     DEFAULT_MAIN_PROMPT,
     DEFAULT_MQTT_EXPORT,
     DEFAULT_NODE_NAME,
@@ -87,6 +90,8 @@ from .io_gateway import IoChatGateway
 from .knowledge.manual import MANUAL_AGENT_NAME, ManualAgent, manual_agent_factory
 from .knowledge.udx import UDX_AGENT_NAME, UDXAgent, udx_agent_factory
 from .llm_runtime import LlmRuntime
+from .nodes.code_agents import CodeAgentProposals
+from .nodes.local import LocalNode, async_start_local_node
 from .nodes.manager import NodeManager, async_start_nodes
 from .pipelines.registry import async_start_pipelines, async_stop_pipelines
 from .planner.runner import async_close_plan_cache
@@ -181,6 +186,8 @@ class WactorzRuntime:
     export_events: bool = False
     io_gateway: IoChatGateway | None = None
     nodes: NodeManager | None = None
+    local_node: LocalNode | None = None
+    code_agents: CodeAgentProposals | None = None
     actuators: ActuatorManager | None = None
     llm: LlmRuntime = field(init=False)
     last_turn: TurnResult | None = None
@@ -244,6 +251,12 @@ class WactorzRuntime:
         await async_start_code_agent(self)
         await async_start_catalog(self)
         self.nodes = await async_start_nodes(self)
+        self.code_agents = CodeAgentProposals(self)
+        self.local_node = await async_start_local_node(
+            self,
+            bool(options.get(CONF_LOCAL_NODE, False)),
+            str(options.get(CONF_LOCAL_NODE_NAME) or DEFAULT_LOCAL_NODE_NAME),
+        )
         self._stop_unsub = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
         )
@@ -599,6 +612,8 @@ class WactorzRuntime:
     async def _async_on_hass_stop(self, _event: Event) -> None:
         """Stop the agents when Home Assistant stops (their state reaches the final write)."""
         self._stop_unsub = None
+        if self.local_node is not None:
+            await self.local_node.async_stop()
         await self.system.shutdown()
 
     async def async_stop(self) -> None:
@@ -606,6 +621,12 @@ class WactorzRuntime:
         if self._stop_unsub is not None:
             self._stop_unsub()
             self._stop_unsub = None
+        if self.code_agents is not None:
+            self.code_agents.stop()
+            self.code_agents = None
+        if self.local_node is not None:
+            await self.local_node.async_stop()
+            self.local_node = None
         if self.nodes is not None:
             await self.nodes.async_stop()
             self.nodes = None

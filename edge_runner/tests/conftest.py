@@ -83,6 +83,7 @@ async def start_runner(
         extra: tuple[str, ...] = (),
         data_dir: Path | None = None,
         paired: bool = True,
+        stdin_pipe: bool = False,
     ) -> RunnerProcess:
         runner = RunnerProcess(
             broker.port,
@@ -90,6 +91,7 @@ async def start_runner(
             node=node,
             secret_file=secret_file if paired else None,
             extra=extra,
+            stdin_pipe=stdin_pipe,
         )
         await runner.start()
         started.append(runner)

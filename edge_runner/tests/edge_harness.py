@@ -287,8 +287,10 @@ class RunnerProcess:
         node: str = "edge-1",
         secret_file: Path | None = None,
         extra: tuple[str, ...] = (),
+        stdin_pipe: bool = False,
     ) -> None:
-        """Prepare the argv; `start()` runs it."""
+        """Prepare the argv; `start()` runs it (stdin a pipe when `stdin_pipe`)."""
+        self.stdin_pipe = stdin_pipe
         self.argv = [
             sys.executable,
             "-m",
@@ -326,11 +328,20 @@ class RunnerProcess:
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 *self.argv,
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=(
+                    asyncio.subprocess.PIPE
+                    if self.stdin_pipe
+                    else asyncio.subprocess.DEVNULL
+                ),
                 stdout=log,
                 stderr=log,
                 env=env,
             )
+
+    def close_stdin(self) -> None:
+        """Close the runner's standard input (as a dying parent would)."""
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.close()
 
     @property
     def pid(self) -> int:

@@ -544,3 +544,19 @@ async def test_signed_request_from_another_node_is_answered(
         "ctl/replies", lambda d: d.get("correlation_id") == "other.0001", since=mark
     )
     assert reply["ok"] is True and reply["result"]["echo"] == {"q": 7}
+
+
+async def test_stop_on_eof_shuts_down_when_the_parent_goes_away(
+    controller: Controller, start_runner: StartRunner
+) -> None:
+    """`--stop-on-eof`: closing stdin (a supervising parent died) stops the node cleanly."""
+    runner = await start_runner(extra=("--stop-on-eof",), stdin_pipe=True)
+    await online(controller)
+    mark = controller.mark()
+    runner.close_stdin()
+    status = await controller.wait_for(
+        f"nodes/{NODE}/status", lambda d: d.get("status") == "offline", since=mark
+    )
+    assert status["reason"] == "shutdown"
+    assert runner.process is not None
+    assert await asyncio.wait_for(runner.process.wait(), 10) == 0

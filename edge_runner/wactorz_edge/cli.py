@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept signed code agents (run in a limited child process)",
     )
     parser.add_argument(
+        "--stop-on-eof",
+        action="store_true",
+        help="shut down when standard input closes (for a supervising parent process)",
+    )
+    parser.add_argument(
         "--heartbeat-interval", type=float, default=10.0, help="seconds (10)"
     )
     parser.add_argument(
@@ -182,13 +187,36 @@ def config_from_args(args: argparse.Namespace) -> RunnerConfig:
     )
 
 
-async def _serve(config: RunnerConfig) -> None:
+async def _stop_on_eof(runner: Runner) -> None:
+    """Shut the runner down when stdin reaches EOF (the supervising parent is gone)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    try:
+        await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), sys.stdin
+        )
+    except (OSError, ValueError) as err:  # a regular file or a closed stdin
+        _LOGGER.warning("--stop-on-eof: cannot watch standard input: %s", err)
+        return
+    while await reader.read(4096):
+        pass
+    _LOGGER.info("Standard input closed: shutting down")
+    runner.request_shutdown()
+
+
+async def _serve(config: RunnerConfig, stop_on_eof: bool = False) -> None:
     runner = Runner(config)
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):  # not POSIX
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, runner.request_shutdown)
-    await runner.run()
+    watcher = loop.create_task(_stop_on_eof(runner)) if stop_on_eof else None
+    try:
+        await runner.run()
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,5 +236,5 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as err:
         print(f"wactorz-edge: {err}", file=sys.stderr)  # noqa: T201
         return 2
-    asyncio.run(_serve(config))
+    asyncio.run(_serve(config, args.stop_on_eof))
     return 0

@@ -9,6 +9,8 @@ from custom_components.wactorz.agents.qa import QAAgent
 from custom_components.wactorz.agents.qa_rules import (
     find_error_bleed,
     find_injection,
+    parse_llm_review,
+    review_agent_code,
     review_code,
 )
 from custom_components.wactorz.core import Actor, Message, actor_factory
@@ -124,3 +126,33 @@ def test_code_review_accepts_safe_code() -> None:
     verdict = review_code(safe)
     assert verdict.safe, verdict.reasons
     assert verdict.imports == ["json", "statistics"]
+
+
+def test_agent_code_review_needs_one_agent_class_and_no_secrets() -> None:
+    """Edge code agents: exactly one Agent subclass, no secret literals, plus the base rules."""
+    scrubber = SecretScrubber()
+    scrubber.add(["hunter2-mqtt-password"])
+    good = "class A(Agent):\n    async def handle_task(self, p):\n        return p\n"
+    assert review_agent_code(good, scrubber).safe
+    none = review_agent_code("def f():\n    return 1\n", scrubber)
+    assert none.reasons == ["defines no class that subclasses Agent"]
+    two = review_agent_code(good + "class B(Agent):\n    pass\n", scrubber)
+    assert two.reasons == ["defines 2 Agent subclasses (A, B); exactly one runs"]
+    leaky = review_agent_code(good + "PASSWORD = 'hunter2-mqtt-password'\n", scrubber)
+    assert not leaky.safe and "secret-looking" in leaky.reasons[0]
+    token = review_agent_code(good + "KEY = 'sk-proj-abcdefghijklmnopqrstuvwx'\n")
+    assert token.safe  # without a scrubber only the structural rules apply
+    broken = review_agent_code("class A(Agent:\n")
+    assert len(broken.reasons) == 1 and broken.reasons[0].startswith("syntax error")
+
+
+def test_llm_review_answers_fail_closed() -> None:
+    """Only a clear "safe" passes; unreadable or unsafe answers refuse with reasons."""
+    safe = parse_llm_review('{"verdict": "safe", "reasons": ["pure arithmetic"]}')
+    assert safe.safe and safe.reasons == ["pure arithmetic"]
+    unsafe = parse_llm_review('{"verdict": "unsafe", "reasons": ["opens sockets"]}')
+    assert not unsafe.safe and unsafe.reasons == ["opens sockets"]
+    bare = parse_llm_review('{"verdict": "unsafe"}')
+    assert bare.reasons == ["the LLM review found the code unsafe"]
+    for text in ("not json", "[]", '{"verdict": "probably fine", "reasons": []}'):
+        assert not parse_llm_review(text).safe, text

@@ -170,6 +170,8 @@ async def test_options_flow_saves_and_reloads(
         "state_export": True,
         "state_export_domains": [" Light ", "sensor", "light"],
         "map_export": False,
+        "local_node": False,
+        "local_node_name": " pi-in-ha ",
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -203,15 +205,44 @@ async def test_options_flow_saves_and_reloads(
         "state_export_domains": ["light", "sensor"],
         "map_export": False,
         "node_task_agents": ["main", "monitor"],
+        "local_node": False,
+        "local_node_name": "pi-in-ha",
         "main_provider": None,
         "fallback_providers": [],
         "daily_budget": 2.5,
         "llm_hass_api": [],
         "prompt": "Be terse.",
         "classifier_model": "claude-haiku-4-5",
+        "code_llm_review": False,
     }
     runtime = entry.runtime_data
     assert runtime.system.heartbeat_interval == 5
     assert runtime.system.ask_timeout == 12
     assert not runtime.export_events
     assert runtime.system.get("state-bridge") is not None
+
+
+async def test_options_flow_refuses_a_bad_local_node_name(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """The local node's name must be a valid node name; the form says which field is wrong."""
+    await setup_entry(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_HEARTBEAT_INTERVAL: 10,
+            CONF_ASK_TIMEOUT: 30,
+            CONF_MQTT_EXPORT: True,
+            "io_chat": False,
+            "io_chat_commands": False,
+            "state_export": False,
+            "map_export": False,
+            "local_node": True,
+            "local_node_name": "my node/1",
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert result["errors"] == {"local_node_name": "invalid_local_node_name"}
+    assert "local_node" not in entry.options

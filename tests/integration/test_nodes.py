@@ -418,7 +418,10 @@ async def test_migrate_between_two_runners_keeps_state(env: Env) -> None:
     await env.spawn(old, "counter-m", "counter", start=0)
     await env.until(lambda: "counter-m" in env.running(old), "counter on the old node")
     assert (await env.peer.ask("counter-m", {"op": "increment", "by": 5}))["ok"]
-    await env.until(lambda: bool(env.manager.nodes[new].online), "target online")
+    await env.until(
+        lambda: bool(new in env.manager.nodes and env.manager.nodes[new].online),
+        "the target online",
+    )
 
     result = await env.hass.services.async_call(
         DOMAIN,

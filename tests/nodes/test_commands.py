@@ -29,6 +29,11 @@ class FakeApi:
         self.calls.append(("stop", agent))
         return f"stopped {agent}" if agent.startswith("remote") else None
 
+    async def async_code_command(self, node: str, agent: str, request: str) -> str:
+        """Record a code-agent request."""
+        self.calls.append(("code", node, agent, request))
+        return f"reviewing {agent} for {node}"
+
 
 class System:
     """Any weak-referenceable object stands for the actor system."""
@@ -74,10 +79,16 @@ async def test_commands_with_a_manager() -> None:
         assert await commands.node_command(system, "/agents") is None
         assert await commands.node_command(system, "/help") is None
         assert await commands.node_command(system, "hello") is None
+        code = "/code pi1 @greeter ```python\nclass G(Agent):\n    pass\n```"
+        assert await commands.node_command(system, code) == "reviewing greeter for pi1"
+        assert await commands.node_command(system, "/code pi1 greeter") == (
+            "Usage: /code <node> <name> <what it should do, or ```python code```>"
+        )
         assert api.calls == [
             ("migrate", "echo", "pi2"),
             ("stop", "remote-1"),
             ("stop", "main"),
+            ("code", "pi1", "greeter", "```python\nclass G(Agent):\n    pass\n```"),
         ]
     finally:
         commands.unregister(system)

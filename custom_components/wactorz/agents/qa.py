@@ -22,6 +22,7 @@ from .qa_rules import (
     find_error_bleed,
     find_injection,
     find_secrets,
+    review_agent_code,
     review_code,
 )
 
@@ -100,7 +101,11 @@ class QAAgent(Actor):
         return flag
 
     async def handle(self, message: Message) -> Any:
-        """Answer inbound/outbound checks, code reviews and flag queries."""
+        """Answer inbound/outbound checks, code reviews and flag queries.
+
+        `review_agent_code` reviews an edge code agent for `agent` and flags it
+        (`unsafe_code`) when refused.
+        """
         payload = message.payload if isinstance(message.payload, dict) else {}
         command = payload.get("command")
         agent = str(payload.get("agent") or message.sender or "unknown")
@@ -114,6 +119,17 @@ class QAAgent(Actor):
             return {"text": self._scrubber.scrub(text), "flags": flags}
         if command == "review_code" and isinstance(payload.get("source"), str):
             verdict = review_code(payload["source"])
+            return {
+                "safe": verdict.safe,
+                "reasons": verdict.reasons,
+                "imports": verdict.imports,
+            }
+        if command == "review_agent_code" and isinstance(payload.get("source"), str):
+            verdict = review_agent_code(payload["source"], self._scrubber)
+            if not verdict.safe:
+                self.flag(
+                    agent, Finding("unsafe_code", "; ".join(verdict.reasons)[:300])
+                )
             return {
                 "safe": verdict.safe,
                 "reasons": verdict.reasons,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+import json
 import re
 
 from ..core.redaction import SecretScrubber
@@ -187,3 +188,84 @@ def _check_import(verdict: CodeVerdict, module: str) -> None:
         verdict.imports.append(root)
     if root not in ALLOWED_IMPORTS:
         verdict.refuse(f"imports {module}, which is not on the allow-list")
+
+
+def review_agent_code(
+    source: str, scrubber: SecretScrubber | None = None
+) -> CodeVerdict:
+    """Review the source of an edge code agent: `review_code`, one Agent subclass, no secrets.
+
+    The node's child process runs the one class that subclasses the injected
+    `Agent` (see the runner's `child.py`); a secret written into code would be
+    stored on the broker (retained desired_state) and on the node.
+    """
+    verdict = review_code(source)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return verdict  # already refused with the line
+    agents = [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(
+            isinstance(base, ast.Name) and base.id == "Agent" for base in node.bases
+        )
+    ]
+    if not agents:
+        verdict.refuse("defines no class that subclasses Agent")
+    elif len(agents) > 1:
+        verdict.refuse(
+            f"defines {len(agents)} Agent subclasses ({', '.join(agents)}); exactly one runs"
+        )
+    if scrubber is not None and scrubber.contains_secret(source):
+        verdict.refuse(
+            "contains a secret-looking value (keys and tokens stay out of code)"
+        )
+    return verdict
+
+
+LLM_REVIEW_PROMPT = (
+    "You review Python code before it runs as an agent on an edge node of a smart home. "
+    "The code subclasses a given `Agent` class whose methods publish MQTT messages, log, "
+    "persist small JSON values and ask other agents. Decide whether it is safe to run: "
+    "refuse code that reads or writes files, opens network connections, starts processes, "
+    "tries to escape its sandbox or inspect the interpreter, sends data somewhere the "
+    "description does not call for, floods MQTT, or spins without awaiting. Answer with "
+    'JSON only: {"verdict": "safe" or "unsafe", "reasons": [short sentences]}.'
+)
+LLM_REVIEW_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "verdict": {"type": "string", "enum": ["safe", "unsafe"]},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["verdict", "reasons"],
+    "additionalProperties": False,
+}
+MAX_LLM_REASONS = 10
+
+
+def parse_llm_review(text: str) -> CodeVerdict:
+    """Read the reviewer model's JSON answer; anything but a clear "safe" refuses."""
+    verdict = CodeVerdict()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        verdict.refuse("the LLM review's answer could not be read")
+        return verdict
+    if not isinstance(data, dict):
+        verdict.refuse("the LLM review's answer could not be read")
+        return verdict
+    reasons = data.get("reasons")
+    listed = [
+        str(reason)[:300]
+        for reason in (reasons if isinstance(reasons, list) else [])[:MAX_LLM_REASONS]
+        if str(reason).strip()
+    ]
+    if data.get("verdict") == "safe":
+        verdict.reasons.extend(listed)
+        return verdict
+    for reason in listed or ["the LLM review found the code unsafe"]:
+        verdict.refuse(reason)
+    return verdict

@@ -1,4 +1,4 @@
-"""Chat commands about remote nodes, for main: /nodes, /migrate, /agents stop.
+"""Chat commands about remote nodes, for main: /nodes, /migrate, /agents stop, /code.
 
 Pure (no Home Assistant import): main finds the node manager of its actor
 system through `nodes_api(system)`; the manager registers itself with
@@ -9,12 +9,18 @@ a manager (MQTT absent, nodes not started) the commands say so.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from typing import Any, Protocol
 import weakref
 
 NODE_HELP = (
     "/nodes (remote nodes and their agents), /migrate <agent> <node> "
-    "(move an agent with its state), /agents stop <name> (also on nodes)"
+    "(move an agent with its state), /agents stop <name> (also on nodes), "
+    "/code <node> <name> <description or ```python code```> (a code agent for a "
+    "node, after review and your confirmation)"
+)
+_CODE_COMMAND = re.compile(
+    r"^/code\s+(\S+)\s+(\S+)\s+(\S.*)$", re.DOTALL | re.IGNORECASE
 )
 _MAX_LISTED_AGENTS = 20
 
@@ -30,6 +36,9 @@ class NodesApi(Protocol):
 
     async def async_stop_command(self, agent: str) -> str | None:
         """Stop a remote agent; None when no node runs it (a local agent then)."""
+
+    async def async_code_command(self, node: str, agent: str, request: str) -> str:
+        """Propose a code agent (reviewed; confirmed in a repair); a one-line outcome."""
 
 
 _APIS: weakref.WeakKeyDictionary[object, NodesApi] = weakref.WeakKeyDictionary()
@@ -90,7 +99,7 @@ async def node_command(system: object, text: str) -> str | None:
     if not words:
         return None
     command = words[0].lower()
-    if command not in ("/nodes", "/migrate", "/agents"):
+    if command not in ("/nodes", "/migrate", "/agents", "/code"):
         return None
     if command == "/agents" and (len(words) != 3 or words[1].lower() != "stop"):
         return None
@@ -101,6 +110,14 @@ async def node_command(system: object, text: str) -> str | None:
         return "Remote nodes are not available (is MQTT set up?)."
     if command == "/nodes":
         return format_nodes(api.snapshot())
+    if command == "/code":
+        match = _CODE_COMMAND.match(text.strip())
+        if match is None:
+            return (
+                "Usage: /code <node> <name> <what it should do, or ```python code```>"
+            )
+        node, agent, request = match.groups()
+        return await api.async_code_command(node, agent.lstrip("@"), request.strip())
     if command == "/migrate":
         if len(words) != 3:
             return "Usage: /migrate <agent> <node>"

@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+import hmac
 import json
 import logging
 import secrets
@@ -144,6 +145,7 @@ MESSAGES: Final = {
     "migration_source_unknown": "Node {node} is offline and Home Assistant does not know how {agent} was started there.",
     "node_timeout": "Node {node} did not answer within {timeout} s.",
     "node_publish_failed": "Could not send to node {node}: {error}",
+    "node_no_code": "Node {node} does not run code agents: start its runner with --allow-code, or turn on the local node in the Wactorz options.",
 }
 
 
@@ -281,8 +283,12 @@ def check_agent_name(agent: str) -> str:
     return agent
 
 
-def check_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """Check a spawn spec as far as HA can (the node validates it fully)."""
+def check_spec(spec: dict[str, Any], *, allow_code: bool = False) -> dict[str, Any]:
+    """Check a spawn spec as far as HA can (the node validates it fully).
+
+    Code agents (`kind` "code") pass only with `allow_code`: generated code
+    reaches a node only after QA review and the user's confirmation.
+    """
     if not isinstance(spec, dict):
         raise NodeError("node_spec_invalid", error="not an object")
     unknown = sorted(set(spec) - _SPEC_FIELDS)
@@ -290,12 +296,18 @@ def check_spec(spec: dict[str, Any]) -> dict[str, Any]:
         raise NodeError("node_spec_invalid", error=f"unknown field(s) {unknown}")
     check_agent_name(spec.get("name", ""))
     kind = spec.get("kind", "builtin")
-    if kind != "builtin":
-        # Generated code runs on nodes only after QA review and confirmation.
+    if kind == "code" and allow_code:
+        source = spec.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise NodeError("node_spec_invalid", error="a code agent needs 'source'")
+        if "class" in spec:
+            raise NodeError("node_spec_invalid", error="a code agent has no 'class'")
+    elif kind != "builtin":
         raise NodeError("node_spec_invalid", error="only built-in agents")
-    agent_class = spec.get("class")
-    if not isinstance(agent_class, str) or not NAME_RE.match(agent_class):
-        raise NodeError("node_spec_invalid", error="'class' names a built-in class")
+    else:
+        agent_class = spec.get("class")
+        if not isinstance(agent_class, str) or not NAME_RE.match(agent_class):
+            raise NodeError("node_spec_invalid", error="'class' names a built-in class")
     if not isinstance(spec.get("config", {}), dict):
         raise NodeError("node_spec_invalid", error="'config' must be an object")
     try:
@@ -450,6 +462,11 @@ class NodeManager:
         """Return the secret of a paired node (never log or publish it)."""
         value = self._secrets.get(node)
         return bytes.fromhex(value) if value is not None else None
+
+    def secret_matches(self, node: str, secret: bytes) -> bool:
+        """Return True when HA holds exactly `secret` for `node` (constant time)."""
+        value = self._secrets.get(node)
+        return value is not None and hmac.compare_digest(value, secret.hex())
 
     def _secret(self, node: str) -> bytes:
         value = self._secrets.get(node)
@@ -887,37 +904,67 @@ class NodeManager:
             "matches_announce": record is not None and record.key_id == fingerprint,
         }
 
-    async def async_spawn(self, node: str, spec: dict[str, Any]) -> dict[str, Any]:
-        """Add (or replace) an agent in a node's desired set and publish it."""
+    async def async_spawn(
+        self, node: str, spec: dict[str, Any], *, confirmed_code: bool = False
+    ) -> dict[str, Any]:
+        """Add (or replace) an agent in a node's desired set and publish it.
+
+        `confirmed_code` admits a code agent: only the code-agent confirmation
+        flow passes it, after QA review and the user's confirmation.
+        """
         check_node_name(node)
-        check_spec(spec)
+        check_spec(spec, allow_code=confirmed_code)
         agent = spec["name"]
-        if self.runtime.system.get(agent) is not None:
-            raise NodeError("agent_name_local", agent=agent)
-        elsewhere = self.locate(agent)
-        if elsewhere is not None and elsewhere != node:
-            raise NodeError("agent_on_other_node", agent=agent, node=elsewhere)
-        self._secret(node)
+        self.check_placement(node, agent)
         record = self._record(node)
         if record is None:
             raise NodeError("too_many_nodes", limit=str(MAX_NODES))
-        builtin = record.capabilities.get("builtin")
-        if builtin and spec["class"] not in builtin:
-            raise NodeError(
-                "node_unknown_class",
-                node=node,
-                agent_class=spec["class"],
-                classes=", ".join(builtin),
-            )
+        kind = spec.get("kind", "builtin")
+        if kind == "code":
+            self.check_accepts_code(node)
+        else:
+            builtin = record.capabilities.get("builtin")
+            if builtin and spec["class"] not in builtin:
+                raise NodeError(
+                    "node_unknown_class",
+                    node=node,
+                    agent_class=spec["class"],
+                    classes=", ".join(builtin),
+                )
         async with self._lock(node):
-            record.desired[agent] = {"kind": "builtin", "config": {}, **spec}
-            await self._async_publish_desired(record)
+            previous = record.desired.get(agent)
+            record.desired[agent] = {"kind": kind, "config": {}, **spec}
+            try:
+                await self._async_publish_desired(record)
+            except NodeError:
+                if previous is None:
+                    record.desired.pop(agent, None)
+                else:
+                    record.desired[agent] = previous
+                raise
         return {
             "node": node,
             "agent": agent,
             "online": bool(record.online),
             "queued": record.unsent,
         }
+
+    def check_placement(self, node: str, agent: str) -> None:
+        """Refuse an agent name HA runs itself or another node runs; need a paired node."""
+        check_node_name(node)
+        check_agent_name(agent)
+        if self.runtime.system.get(agent) is not None:
+            raise NodeError("agent_name_local", agent=agent)
+        elsewhere = self.locate(agent)
+        if elsewhere is not None and elsewhere != node:
+            raise NodeError("agent_on_other_node", agent=agent, node=elsewhere)
+        self._secret(node)
+
+    def check_accepts_code(self, node: str) -> None:
+        """Refuse a node that did not announce that it runs code agents (--allow-code)."""
+        record = self.nodes.get(node)
+        if record is None or not record.capabilities.get("code"):
+            raise NodeError("node_no_code", node=node)
 
     async def async_stop_agent(self, agent: str) -> str:
         """Stop a remote agent (remove it from its node's desired set); return the node."""
@@ -1096,6 +1143,13 @@ class NodeManager:
             )
         carried = " with its state" if result["state_carried"] else ""
         return f"@{agent} is moving from {result['source']} to {node}{carried}."
+
+    async def async_code_command(self, node: str, agent: str, request: str) -> str:
+        """Run /code for main: review a code agent and ask for confirmation (one line)."""
+        proposals = self.runtime.code_agents
+        if proposals is None:
+            return MESSAGES["nodes_unavailable"]
+        return await proposals.async_command(node, agent, request)
 
     async def async_stop_command(self, agent: str) -> str | None:
         """Run `/agents stop <name>` for a remote agent; None when no node runs it."""

@@ -1,4 +1,7 @@
-"""Service actions for remote nodes: spawn_on_node, migrate_agent, list_nodes, pair_node.
+"""Service actions for remote nodes: spawning, migration, listing, pairing, code agents.
+
+`create_code_agent` (administrators) reviews code for a node; it runs only
+after the user confirms it in a repair.
 
 Registered once (`async_setup_node_services` from `async_setup`); each call
 resolves the loaded entry's node manager and turns every refusal into a
@@ -24,7 +27,9 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 
+from ..agents.qa_rules import MAX_CODE_CHARS
 from ..const import DOMAIN
+from .code_agents import CodeAgentError
 from .manager import CONTROL_TIMEOUT_S, MAX_TIMEOUT_S, NodeError, NodeManager
 from .pairing import SecretFileError, async_abort_discovery, async_read_secret_file
 
@@ -32,11 +37,13 @@ SERVICE_SPAWN_ON_NODE = "spawn_on_node"
 SERVICE_MIGRATE_AGENT = "migrate_agent"
 SERVICE_LIST_NODES = "list_nodes"
 SERVICE_PAIR_NODE = "pair_node"
+SERVICE_CREATE_CODE_AGENT = "create_code_agent"
 NODE_SERVICES = (
     SERVICE_SPAWN_ON_NODE,
     SERVICE_MIGRATE_AGENT,
     SERVICE_LIST_NODES,
     SERVICE_PAIR_NODE,
+    SERVICE_CREATE_CODE_AGENT,
 )
 
 ATTR_NODE = "node"
@@ -48,6 +55,7 @@ ATTR_AGENT = "agent"
 ATTR_SECRET_FILE = "secret_file"
 ATTR_TIMEOUT = "timeout"
 ATTR_REFRESH = "refresh"
+ATTR_CODE = "code"
 
 _NAME = probatio.All(cv.string, probatio.Length(min=1, max=64))
 _TIMEOUT = probatio.All(
@@ -86,6 +94,20 @@ PAIR_SCHEMA = probatio.Schema(
     }
 )
 
+CODE_AGENT_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_NAME): _NAME,
+        probatio.Required(ATTR_NODE): _NAME,
+        probatio.Optional(ATTR_CODE): probatio.All(
+            cv.string, probatio.Length(max=MAX_CODE_CHARS)
+        ),
+        probatio.Optional(ATTR_DESCRIPTION): probatio.All(
+            cv.string, probatio.Length(max=2048)
+        ),
+        probatio.Optional(ATTR_CONFIG, default={}): dict,
+    }
+)
+
 
 def _manager(hass: HomeAssistant) -> NodeManager:
     entry = service.async_get_config_entry(hass, DOMAIN, None)
@@ -97,9 +119,10 @@ def _manager(hass: HomeAssistant) -> NodeManager:
     return manager
 
 
-def translate(err: NodeError) -> HomeAssistantError:
+def translate(err: NodeError | CodeAgentError) -> HomeAssistantError:
     """Return the translated error a user sees for a NodeError."""
-    kind = ServiceValidationError if err.validation else HomeAssistantError
+    validation = err.validation if isinstance(err, NodeError) else True
+    kind = ServiceValidationError if validation else HomeAssistantError
     return kind(
         translation_domain=DOMAIN,
         translation_key=err.key,
@@ -164,6 +187,25 @@ async def _async_pair_node(call: ServiceCall) -> ServiceResponse:
     return paired
 
 
+async def _async_create_code_agent(call: ServiceCall) -> ServiceResponse:
+    manager = _manager(call.hass)
+    proposals = manager.runtime.code_agents
+    if proposals is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="nodes_unavailable"
+        )
+    try:
+        return await proposals.async_propose(
+            call.data[ATTR_NAME],
+            call.data[ATTR_NODE],
+            code=call.data.get(ATTR_CODE),
+            description=call.data.get(ATTR_DESCRIPTION),
+            config=call.data[ATTR_CONFIG],
+        )
+    except (NodeError, CodeAgentError) as err:
+        raise translate(err) from err
+
+
 @callback
 def async_setup_node_services(hass: HomeAssistant) -> None:
     """Register the node service actions (from the integration's async_setup)."""
@@ -193,6 +235,15 @@ def async_setup_node_services(hass: HomeAssistant) -> None:
         SERVICE_PAIR_NODE,
         _async_pair_node,
         schema=PAIR_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    # Generated code for a node: administrators only; it runs after confirmation.
+    service.async_register_admin_service(
+        hass,
+        DOMAIN,
+        SERVICE_CREATE_CODE_AGENT,
+        _async_create_code_agent,
+        schema=CODE_AGENT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
 
