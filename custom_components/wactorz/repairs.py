@@ -28,12 +28,12 @@ from .const import (
     ISSUE_PROVIDER_AUTH,
 )
 from .core import ActorError
-from .pipelines.confirm import fix_flow as pipeline_fix_flow, is_confirm_issue
 from .nodes.code_agents import CodeAgentRepairFlow, is_code_agent_issue
 from .nodes.local import (
     ISSUE_GAVE_UP as ISSUE_LOCAL_NODE_GAVE_UP,
     LocalNodeRestartRepairFlow,
 )
+from .pipelines.confirm import fix_flow as pipeline_fix_flow, is_confirm_issue
 from .provider_flow import async_validate_provider
 from .remote.trust import HostKeyRepairFlow, is_host_key_issue
 from .runtime import WactorzConfigEntry
