@@ -18,6 +18,8 @@ from .const import DOMAIN, ISSUE_MQTT_MISSING
 from .ha_agents.home_services import async_setup_home_services
 from .knowledge.manual import async_remove_manual_store
 from .knowledge.services import async_setup_knowledge_services
+from .ml.anomaly import async_remove_anomaly_store
+from .ml.services import async_setup_anomaly_services
 from .nodes.services import async_setup_node_services
 from .nodes.store import async_remove_node_stores
 from .panel import async_setup_panel
@@ -51,6 +53,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_pipeline_services(hass)
     async_setup_knowledge_services(hass)
     async_setup_tool_services(hass)
+    async_setup_anomaly_services(hass)
     async_register_websocket_commands(hass)
     return True
 
@@ -129,6 +132,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
     await async_remove_node_stores(hass, entry.entry_id)
     await async_remove_pipeline_store(hass, entry.entry_id)
     await async_remove_manual_store(hass, entry.entry_id)
+    await async_remove_anomaly_store(hass, entry.entry_id)
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.plans").async_remove()
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.meter").async_remove()
     ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)

@@ -86,6 +86,7 @@ from .io_gateway import IoChatGateway
 from .knowledge.manual import MANUAL_AGENT_NAME, ManualAgent, manual_agent_factory
 from .knowledge.udx import UDX_AGENT_NAME, UDXAgent, udx_agent_factory
 from .llm_runtime import LlmRuntime
+from .ml.anomaly import async_start_anomaly, async_stop_anomaly
 from .nodes.manager import NodeManager, async_start_nodes
 from .pipelines.registry import async_start_pipelines, async_stop_pipelines
 from .planner.runner import async_close_plan_cache
@@ -227,6 +228,7 @@ class WactorzRuntime:
         self.actuators = await async_start_actuators(self)
         await self._async_start_user_agents()
         await async_start_pipelines(self)
+        await async_start_anomaly(self)
         await async_start_code_agent(self)
         await async_start_catalog(self)
         self.nodes = await async_start_nodes(self)
@@ -597,6 +599,7 @@ class WactorzRuntime:
             await self.actuators.async_stop()
             self.actuators = None
         await async_stop_pipelines(self.hass, self.entry.entry_id)
+        await async_stop_anomaly(self.hass, self.entry.entry_id)
         await async_close_plan_cache(self.hass, self.entry.entry_id)
         await self.system.shutdown()
         async_stop_catalog(self.hass, self.entry.entry_id)
