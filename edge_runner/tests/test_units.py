@@ -34,13 +34,17 @@ class RecordingExec:
         """Record argv and return a finished fake process."""
         self.calls.append(argv)
         code = self.returncode
+        output = asyncio.StreamReader()
+        output.feed_data(b"line1\nfailed here\n")
+        output.feed_eof()
 
         class Process:
             returncode = code
+            stdout = output
 
-            async def communicate(self) -> tuple[bytes, None]:
-                """Return canned pip output."""
-                return b"line1\nfailed here\n", None
+            async def wait(self) -> int:
+                """Return the exit code at once."""
+                return code
 
         return Process()
 
@@ -93,8 +97,25 @@ async def test_only_allow_listed_names_install_as_argv() -> None:
 async def test_failed_install_raises_with_output_tail() -> None:
     """A failing pip is an error with the end of its output."""
     installer = PackageInstaller(["requests"], exec_=RecordingExec(returncode=1))
+    lines: list[str] = []
     with pytest.raises(RuntimeError, match="failed here"):
-        await installer.install(["requests"])
+        await installer.install(["requests"], lines.append)
+    assert lines == ["line1", "failed here"]
+
+
+def test_pip_options_come_from_the_node() -> None:
+    """Local wheel folders and --no-index are separate argv items before the name."""
+    assert pip_argv("tiny", ["/srv/wheels"], no_index=True) == [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-input",
+        "--no-index",
+        "--find-links",
+        "/srv/wheels",
+        "tiny",
+    ]
 
 
 # ---------------------------------------------------------------------- store
