@@ -10,7 +10,8 @@ itself needs aiomqtt only. Every detection is published on
      "objects": [{"label", "class_id", "confidence", "box": [x1, y1, x2, y2]}],
      "inference_ms"}
 
-Inputs: tasks `{"image": "/path.jpg"}` (a file under one of `image_dirs`),
+Inputs (each may carry `"confidence"` to override the configured one):
+tasks `{"image": "/path.jpg"}` (a file under one of `image_dirs`),
 `{"url": "http://..."}` (only with `allow_urls`), `{"image_b64": "..."}` (a
 camera frame pushed by HA), `{"command": "capture"}` (one frame of the
 configured `camera`), `{"command": "status"}`; with `camera` and `interval_s`
@@ -262,10 +263,17 @@ class YoloAgent(Agent):
 
     def _detect(self, payload: dict[str, Any]) -> dict[str, Any]:
         image, source = self._read_input(payload)
+        confidence = payload.get("confidence", self.config["confidence"])
+        if (
+            isinstance(confidence, bool)
+            or not isinstance(confidence, (int, float))
+            or not 0 <= confidence <= 1
+        ):
+            raise ValueError("'confidence' must be a number between 0 and 1")
         started = time.perf_counter()
         result = self._model.predict(
             image,
-            conf=self.config["confidence"],
+            conf=float(confidence),
             iou=self.config["iou"],
             imgsz=self.config["imgsz"],
             max_det=self.config["max_det"],
