@@ -18,6 +18,7 @@ from .const import DOMAIN, ISSUE_MQTT_MISSING
 from .ha_agents.home_services import async_setup_home_services
 from .knowledge.manual import async_remove_manual_store
 from .knowledge.services import async_setup_knowledge_services
+from .knowledge.upload import async_register_upload_view
 from .ml.anomaly import async_remove_anomaly_store
 from .ml.services import async_setup_anomaly_services
 from .nodes.services import async_setup_node_services
@@ -52,6 +53,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_home_services(hass)
     async_setup_pipeline_services(hass)
     async_setup_knowledge_services(hass)
+    async_register_upload_view(hass)
     async_setup_tool_services(hass)
     async_setup_anomaly_services(hass)
     async_register_websocket_commands(hass)
