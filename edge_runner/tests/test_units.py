@@ -385,3 +385,38 @@ def test_cli_reads_secrets_from_files_and_validates(tmp_path: Path) -> None:
         config_from_args(build_parser().parse_args(["--broker", "b", "--name", "a/b"]))
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--broker", "b", "--name", "n", "--password", "x"])
+
+
+def test_yolo_is_offered_only_with_ultralytics_and_checks_its_config(
+    tmp_path: Path,
+) -> None:
+    """Without ultralytics: not a builtin, refused with the install hint; config is checked."""
+    from importlib.util import find_spec  # noqa: PLC0415
+
+    from wactorz_edge.agents import UNAVAILABLE  # noqa: PLC0415
+    from wactorz_edge.agents.yolo import YoloAgent  # noqa: PLC0415
+
+    if find_spec("ultralytics") is None:
+        assert "yolo" not in BUILTINS
+        assert "wactorz-edge[yolo]" in UNAVAILABLE["yolo"]
+    else:
+        assert BUILTINS["yolo"] is YoloAgent
+    config = YoloAgent.validate_config(
+        {"weights": "yolov8n.yaml", "image_dirs": [str(tmp_path / "x" / "..")]}
+    )
+    assert config["image_dirs"] == [str(tmp_path)]
+    assert config["confidence"] == 0.25 and config["allow_urls"] is False
+    for bad in (
+        {"weights": "https://example.com/w.pt"},
+        {"confidence": 2},
+        {"detector": "Front Door"},
+        {"image_dirs": ["relative"]},
+        {"camera": "file:///dev/video0"},
+        {"camera": "relative.avi"},
+        {"interval_s": 5},
+        {"device": "cpu; rm -rf /"},
+        {"unknown": 1},
+    ):
+        with pytest.raises((ValueError, TypeError)):
+            YoloAgent.validate_config(bad)
+    assert YoloAgent.validate_config({"camera": 0, "interval_s": 2})["camera"] == 0

@@ -66,6 +66,17 @@ pytestmark = [
 ]
 
 
+VIDEO_SCRIPT = """
+import sys
+import cv2
+import numpy as np
+writer = cv2.VideoWriter(sys.argv[1], cv2.VideoWriter_fourcc(*"MJPG"), 5, (160, 120))
+for index in range(2):
+    writer.write(np.full((120, 160, 3), 40 + 100 * index, np.uint8))
+writer.release()
+"""
+
+
 def _make_image(path: Path) -> Path:
     """Draw a street-like scene: sky, road, a box-shaped car, a person-shaped figure."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -310,6 +321,46 @@ async def test_yolo_detections_reach_a_detection_rule(
             assert reply["ok"] is False
             assert "image_dirs" in reply["error"]
             assert messages.matching(topic, since) == []
+
+            # A camera: frames of a video file (MJPG, made with the node's OpenCV), every 0.5 s.
+            video = tmp_path / "porch.avi"
+            maker = await asyncio.create_subprocess_exec(
+                str(ML_PYTHON),
+                "-c",
+                VIDEO_SCRIPT,
+                str(video),
+                env=env,
+            )
+            assert await maker.wait() == 0
+            since = len(messages.messages)
+            camera_spawn = {
+                "name": "yolo-2",
+                "kind": "builtin",
+                "class": "yolo",
+                "task_timeout_s": 300,
+                "config": {
+                    "weights": "yolov8n.yaml",
+                    "detector": "porch",
+                    "camera": str(video),
+                    "interval_s": 0.5,
+                    "imgsz": 160,
+                },
+            }
+            await ctl.publish(
+                f"nodes/{NODE}/spawn",
+                json.dumps(p.sign(SECRET, p.SPAWN, NODE, camera_spawn)),
+                qos=1,
+            )
+            porch = "custom/detections/porch"
+            while len(messages.matching(porch, since)) < 3:
+                # More frames than the video has: it starts again from the first.
+                await messages.next(porch, since=len(messages.messages), timeout=120)
+            frames = messages.matching(porch, since)
+            for frame in frames:
+                assert frame["source"] == "camera"
+                assert frame["image"] == {"width": 160, "height": 120}
+                assert frame["agent"] == "yolo-2"
+            assert len({frame["ts"] for frame in frames}) == 3
     finally:
         stack.close()
         if runner.returncode is None:
