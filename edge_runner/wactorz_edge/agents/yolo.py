@@ -197,11 +197,13 @@ class YoloAgent(Agent):
         await asyncio.Event().wait()
 
     async def on_stop(self) -> None:
-        """Release the camera and the worker thread (a running inference finishes alone)."""
+        """Release the camera and the worker thread (a running inference finishes alone).
+
+        The capture is released in the worker, after the frame it may be reading.
+        """
         if self._executor is not None:
-            if self._capture is not None:
-                self._executor.submit(self._capture.release)
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.submit(self._release_camera)
+            self._executor.shutdown(wait=False)
             self._executor = None
 
     async def on_tick(self) -> None:
@@ -359,6 +361,11 @@ class YoloAgent(Agent):
         if len(data) > MAX_IMAGE_BYTES:
             raise ImageRefusedError(f"{path} is larger than 16 MB")
         return data
+
+    def _release_camera(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
 
     def _grab_frame(self) -> Any:
         camera = self.config.get("camera")
