@@ -5,6 +5,8 @@ scripted Anthropic server at the HTTP level (the real SDK), counts the provider
 requests of each turn and estimates their input tokens from the request
 bodies. Targets: general turns <= 1.2 calls and <= 2500 input tokens on
 average; locally matched commands (and slash-commands, mentions) 0 calls.
+Also compares, in the same run, a cheap classifier call (small model) before
+the turn against the deterministic router + one turn (`classifier_comparison`).
 
     .venv/bin/python bench/llm_turns.py
 """
@@ -13,10 +15,50 @@ from __future__ import annotations
 
 import platform
 import sys
+from typing import Any
 
 from scenario import record, run_scenario
 
 TARGETS = {"general": (1.2, 2500.0)}
+
+
+def classifier_table(comparison: dict[str, Any]) -> str:
+    """Return the classifier comparison as a markdown table with its verdict."""
+    rows = []
+    for variant in ("router_plus_one_turn", "classifier_then_turn"):
+        stats = comparison[variant]
+        models = ", ".join(
+            f"{m}: {n}" for m, n in sorted(stats["calls_by_model"].items())
+        )
+        rows.append(
+            f"| {variant} | {stats['turns']} | {stats['calls_per_turn']} | "
+            f"{stats['input_tokens_per_turn']} | {stats['cost_usd_per_turn']:.6f} | "
+            f"{stats['cost_usd_per_1000_turns']:.3f} | {models} |"
+        )
+    router = comparison["router_plus_one_turn"]["cost_usd_per_turn"]
+    classifier = comparison["classifier_then_turn"]["cost_usd_per_turn"]
+    saving = (router - classifier) / router * 100 if router else 0.0
+    return "\n".join(
+        [
+            (
+                f"Classifier comparison (turn model {comparison['turn_model']}, "
+                f"classifier {comparison['classifier_model']}, prices of "
+                f"{comparison['pricing_date']}; {comparison['cost_estimate']}):"
+            ),
+            "",
+            (
+                "| variant | turns | LLM calls/turn | input tokens/turn "
+                "| est. USD/turn | est. USD/1000 turns | calls by model |"
+            ),
+            "|---|---:|---:|---:|---:|---:|---|",
+            *rows,
+            "",
+            (
+                f"The classifier variant costs {abs(saving):.0f}% "
+                f"{'less' if saving > 0 else 'more'} per turn."
+            ),
+        ]
+    )
 
 
 def main() -> int:
@@ -45,12 +87,14 @@ def main() -> int:
         ]
     )
     print(table)
+    comparison = classifier_table(data["classifier_comparison"])
+    print(comparison)
     record(
         "llm_turns",
         data,
         "LLM turns",
         f"Python {platform.python_version()}; scripted Anthropic server; tokens estimated "
-        f"as {data['token_estimate']}.\n\n{table}",
+        f"as {data['token_estimate']}.\n\n{table}\n\n{comparison}",
     )
     return 0
 

@@ -1,5 +1,16 @@
 """The 20-turn script of bench/llm_turns.py, run inside a real (test) Home Assistant.
 
+Two variants over the same script, in the same run, each in its own
+conversation:
+- `router_plus_one_turn` (what Wactorz does): the deterministic router (HA's
+  local intents, slash-commands, mentions: 0 calls), then one LLM turn with
+  the tools (HA's Assist API and Wactorz's own);
+- `classifier_then_turn`: the same free router, then a cheap classification
+  call (small model) that decides whether the turn needs tools; a CHAT turn
+  then runs without any tool definitions, a TOOLS turn like the first variant
+  (the `classifier_model` option, through the same `wactorz.chat` path). The
+  classifier is scripted to be always right (its best case).
+
 Not collected by the test suite (bench/ is outside testpaths); run through
 `python bench/llm_turns.py`, which calls pytest on this file.
 """
@@ -13,6 +24,7 @@ from unittest.mock import patch
 
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.wactorz.ai import PRICING_DATE, PricingTable, Usage
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import actor_factory
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
@@ -46,6 +58,13 @@ SCRIPT: list[tuple[str, str]] = [
     ("mention", "@echo last one"),
     ("general", "Thanks, that is all."),
 ]
+
+
+# Which general turns a (perfect) classifier sends to the full turn with tools.
+NEEDS_TOOLS = {"Plan a quiet evening routine.", "Explain what the monitor agent does."}
+TURN_MODEL = "claude-sonnet-4-5"
+CLASSIFIER_MODEL = "claude-haiku-4-5"
+REPLY = "Here is a short answer."
 
 
 def _tokens(body: bytes) -> int:
@@ -105,29 +124,8 @@ async def test_llm_turns(hass: HomeAssistant, enable_custom_integrations: None) 
         async_expose_entity(hass, "conversation", "light.kitchen", True)
 
         per_route: dict[str, dict[str, float]] = {}
-        conversation_id = None
-        for route, message in SCRIPT:
-            if route == "general":
-                server.add(
-                    "POST", "/v1/messages", wire.text(["Here is a short answer."])
-                )
-            before = len(server.requests)
-            response = await hass.services.async_call(
-                DOMAIN,
-                "chat",
-                {
-                    "message": message,
-                    **({"conversation_id": conversation_id} if conversation_id else {}),
-                },
-                blocking=True,
-                return_response=True,
-            )
-            conversation_id = response.get("conversation_id") or conversation_id
-            new = server.requests[before:]
-            stats = per_route.setdefault(route, {"turns": 0, "calls": 0, "tokens": 0})
-            stats["turns"] += 1
-            stats["calls"] += len(new)
-            stats["tokens"] += sum(_tokens(r.body) for r in new)
+        router = await _router_variant(hass, server, wire, per_route)
+        classifier = await _classifier_variant(hass, server, wire, entry)
         assert await hass.config_entries.async_unload(entry.entry_id)
 
     result = {
@@ -140,5 +138,123 @@ async def test_llm_turns(hass: HomeAssistant, enable_custom_integrations: None) 
             for route, s in per_route.items()
         },
         "token_estimate": "request body characters / 4 (system, messages, tools)",
+        "classifier_comparison": {
+            "router_plus_one_turn": router,
+            "classifier_then_turn": classifier,
+            "turn_model": TURN_MODEL,
+            "classifier_model": CLASSIFIER_MODEL,
+            "general_turns_needing_tools": len(NEEDS_TOOLS),
+            "pricing_date": PRICING_DATE,
+            "cost_estimate": "ai/pricing.py on the estimated input tokens and "
+            "output tokens = reply characters / 4; no prompt caching",
+        },
     }
     Path(os.environ["WACTORZ_BENCH_OUT"]).write_text(json.dumps(result, indent=2))
+
+
+class _Meter:
+    """Calls, input tokens and estimated cost of the requests of each turn."""
+
+    def __init__(self, server: FakeServer) -> None:
+        self.server = server
+        self.pricing = PricingTable()
+        self.turns = 0
+        self.calls = 0
+        self.tokens = 0
+        self.cost = 0.0
+        self.by_model: dict[str, int] = {}
+        self._mark = 0
+
+    def start(self) -> None:
+        self._mark = len(self.server.requests)
+
+    def stop(self, outputs: list[str]) -> None:
+        """Count the turn's requests; `outputs` = the scripted reply of each."""
+        new = self.server.requests[self._mark :]
+        assert len(new) == len(outputs), (len(new), outputs)
+        self.turns += 1
+        for request, output in zip(new, outputs, strict=True):
+            model = json.loads(request.body)["model"]
+            tokens = _tokens(request.body)
+            self.calls += 1
+            self.tokens += tokens
+            self.by_model[model] = self.by_model.get(model, 0) + 1
+            cost = self.pricing.cost(
+                model,
+                Usage(input_tokens=tokens, output_tokens=max(1, len(output) // 4)),
+            )
+            assert cost is not None, model
+            self.cost += cost
+
+    def result(self) -> dict[str, object]:
+        return {
+            "turns": self.turns,
+            "calls_per_turn": round(self.calls / self.turns, 3),
+            "input_tokens_per_turn": round(self.tokens / self.turns, 1),
+            "cost_usd_per_turn": round(self.cost / self.turns, 6),
+            "cost_usd_per_1000_turns": round(self.cost / self.turns * 1000, 3),
+            "calls_by_model": self.by_model,
+        }
+
+
+async def _chat(hass: HomeAssistant, message: str, conversation_id: str | None) -> str:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "chat",
+        {
+            "message": message,
+            **({"conversation_id": conversation_id} if conversation_id else {}),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    return str(response.get("conversation_id") or conversation_id)
+
+
+async def _router_variant(
+    hass: HomeAssistant,
+    server: FakeServer,
+    wire: AnthropicWire,
+    per_route: dict[str, dict[str, float]],
+) -> dict[str, object]:
+    """Run the script as Wactorz does by default: the free router, then one turn."""
+    meter = _Meter(server)
+    conversation_id = None
+    for route, message in SCRIPT:
+        if route == "general":
+            server.add("POST", "/v1/messages", wire.text([REPLY]))
+        before = len(server.requests)
+        meter.start()
+        conversation_id = await _chat(hass, message, conversation_id)
+        meter.stop([REPLY] if route == "general" else [])
+        new = server.requests[before:]
+        stats = per_route.setdefault(route, {"turns": 0, "calls": 0, "tokens": 0})
+        stats["turns"] += 1
+        stats["calls"] += len(new)
+        stats["tokens"] += sum(_tokens(r.body) for r in new)
+    return meter.result()
+
+
+async def _classifier_variant(
+    hass: HomeAssistant, server: FakeServer, wire: AnthropicWire, entry: MockConfigEntry
+) -> dict[str, object]:
+    """Run the script with the classifier option on (the free router still first)."""
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "classifier_model": CLASSIFIER_MODEL}
+    )
+    await hass.async_block_till_done()  # the update listener reloads the entry
+    await entry.runtime_data.async_spawn(
+        actor_factory(CrashingActor), "echo", kind="test"
+    )
+    meter = _Meter(server)
+    conversation_id = None
+    for route, message in SCRIPT:
+        outputs: list[str] = []
+        if route == "general":
+            label = "TOOLS" if message in NEEDS_TOOLS else "CHAT"
+            outputs = [label, REPLY]
+            server.add("POST", "/v1/messages", *(wire.text([o]) for o in outputs))
+        meter.start()
+        conversation_id = await _chat(hass, message, conversation_id)
+        meter.stop(outputs)
+    return meter.result()

@@ -26,6 +26,8 @@ from .nodes.store import async_remove_node_stores
 from .panel import async_setup_panel
 from .pipelines.registry import async_remove_pipeline_store
 from .pipelines.services import async_setup_pipeline_services
+from .remote.services import async_setup_remote_services
+from .remote.trust import async_remove_ssh_dir
 from .runtime import WactorzConfigEntry, WactorzRuntime
 from .services import async_setup_services
 from .storage import HaStateStore, RegistryStore
@@ -56,6 +58,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_register_upload_view(hass)
     async_setup_tool_services(hass)
     async_setup_anomaly_services(hass)
+    async_setup_remote_services(hass)
     async_register_websocket_commands(hass)
     return True
 
@@ -137,6 +140,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
     await async_remove_anomaly_store(hass, entry.entry_id)
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.plans").async_remove()
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.meter").async_remove()
+    await async_remove_ssh_dir(hass)
     ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)
 
 

@@ -28,6 +28,7 @@ from .ai import (
     ChatMessage,
     Done,
     ImageData,
+    ImagesNotSupportedError,
     LlmGateway,
     LlmRequest,
     ProviderAuthError,
@@ -229,6 +230,8 @@ async def async_run_turn(
                 pass
         except BudgetExceededError as err:
             raise _error("budget_exceeded", error=str(err)) from err
+        except ImagesNotSupportedError as err:
+            raise _error("images_not_supported", models=", ".join(err.models)) from err
         except ProviderAuthError as err:
             raise _error("provider_auth", provider=err.provider or "?") from err
         except ProviderError as err:

@@ -1,6 +1,7 @@
 """`wactorz.chat`: a conversation turn from automations and scripts, with its cost.
 
-Order: an `agent` other than main is asked directly; otherwise Home Assistant's
+Order: an `agent` other than main is asked directly; otherwise (unless the
+conversation has an open follow-up, which our agent answers) Home Assistant's
 sentence triggers and local intents answer matching commands with 0 LLM
 calls (this path bypasses Assist pipelines, which do it themselves); the rest
 is one turn of the Wactorz Assist agent (main's routing, then the LLM with HA's
@@ -99,7 +100,12 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
             language=hass.config.language,
             agent_id=agent_id,
         )
-        local = await _async_local(hass, user_input)
+        # An open follow-up (a rule's entity, a yes/no) is answered by our agent.
+        local = (
+            None
+            if runtime.followups.get(session.conversation_id) is not None
+            else await _async_local(hass, user_input)
+        )
         if local is not None:
             return {
                 "agent": "home_assistant",
@@ -108,6 +114,8 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
                 "llm_calls": 0,
                 "conversation_id": session.conversation_id,
             }
+    # A turn answered without the LLM must not report the previous turn's cost.
+    runtime.turns.pop(session.conversation_id, None)
     result = await conversation.async_converse(
         hass, text, session.conversation_id, call.context, agent_id=agent_id
     )

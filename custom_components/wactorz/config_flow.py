@@ -1,4 +1,4 @@
-"""Config flow: the hub entry (one per installation), its options and reconfigure."""
+"""Config flow: the hub entry (one per installation), node discovery, options and reconfigure."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from homeassistant.components import mqtt
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
-    ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
@@ -34,6 +33,7 @@ from homeassistant.helpers.selector import (
 from .agent_flow import AgentSubentryFlow
 from .const import (
     CONF_ASK_TIMEOUT,
+    CONF_CLASSIFIER_MODEL,
     CONF_DAILY_BUDGET,
     CONF_FALLBACK_PROVIDERS,
     CONF_HEARTBEAT_INTERVAL,
@@ -44,6 +44,7 @@ from .const import (
     CONF_MAP_EXPORT,
     CONF_MQTT_EXPORT,
     CONF_NODE_NAME,
+    CONF_NODE_TASK_AGENTS,
     CONF_PROMPT,
     CONF_STATE_EXPORT,
     CONF_STATE_EXPORT_DOMAINS,
@@ -52,17 +53,20 @@ from .const import (
     DEFAULT_HEARTBEAT_INTERVAL,
     DEFAULT_MQTT_EXPORT,
     DEFAULT_NODE_NAME,
+    DEFAULT_NODE_TASK_AGENTS,
     DEFAULT_TOPIC_PREFIX,
     DOMAIN,
     SUBENTRY_AGENT,
     SUBENTRY_PROVIDER,
 )
 from .core import sanitize_node
+from .nodes.pairing import NodeDiscoverySteps
 from .provider_flow import ProviderSubentryFlow
 
 MAX_NODE_NAME = 32
 MAX_TOPIC_PREFIX = 64
 _TOPIC_PREFIX_RE = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")
+_AGENT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 HUB_SCHEMA = probatio.Schema(
     {
@@ -104,8 +108,13 @@ def _mqtt_loaded(hass: HomeAssistant) -> bool:
     )
 
 
-class WactorzConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up the Wactorz hub."""
+class WactorzConfigFlow(NodeDiscoverySteps, domain=DOMAIN):
+    """Set up the Wactorz hub; edge nodes found by MQTT discovery are paired with it.
+
+    One hub per installation (unique id `wactorz`). The manifest cannot say
+    `single_config_entry`: HA would then abort every discovery flow at once,
+    and the node discovery flows never create entries (they abort `paired`).
+    """
 
     VERSION = 1
     MINOR_VERSION = 1
@@ -202,6 +211,11 @@ def _options_schema() -> probatio.Schema:
                 SelectSelectorConfig(options=[], multiple=True, custom_value=True)
             ),
             probatio.Required(CONF_MAP_EXPORT, default=False): BooleanSelector(),
+            probatio.Optional(
+                CONF_NODE_TASK_AGENTS, default=list(DEFAULT_NODE_TASK_AGENTS)
+            ): SelectSelector(
+                SelectSelectorConfig(options=[], multiple=True, custom_value=True)
+            ),
         }
     )
 
@@ -215,7 +229,17 @@ class WactorzOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and save the options."""
-        if user_input is not None:
+        errors: dict[str, str] = {}
+        task_agents = sorted(
+            {
+                str(name).strip()
+                for name in (user_input or {}).get(CONF_NODE_TASK_AGENTS, [])
+                if str(name).strip()
+            }
+        )
+        if any(not _AGENT_NAME_RE.match(name) for name in task_agents):
+            errors[CONF_NODE_TASK_AGENTS] = "invalid_agent_names"
+        if user_input is not None and not errors:
             self._options = {
                 CONF_HEARTBEAT_INTERVAL: int(user_input[CONF_HEARTBEAT_INTERVAL]),
                 CONF_ASK_TIMEOUT: int(user_input[CONF_ASK_TIMEOUT]),
@@ -231,13 +255,15 @@ class WactorzOptionsFlow(OptionsFlow):
                     }
                 ),
                 CONF_MAP_EXPORT: bool(user_input[CONF_MAP_EXPORT]),
+                CONF_NODE_TASK_AGENTS: task_agents,
             }
             return await self.async_step_assistant()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                _options_schema(), dict(self.config_entry.options)
+                _options_schema(), user_input or dict(self.config_entry.options)
             ),
+            errors=errors,
         )
 
     async def async_step_assistant(
@@ -268,6 +294,9 @@ class WactorzOptionsFlow(OptionsFlow):
                     CONF_DAILY_BUDGET: float(user_input.get(CONF_DAILY_BUDGET) or 0),
                     CONF_LLM_HASS_API: list(user_input.get(CONF_LLM_HASS_API, [])),
                     CONF_PROMPT: str(user_input.get(CONF_PROMPT) or "").strip(),
+                    CONF_CLASSIFIER_MODEL: str(
+                        user_input.get(CONF_CLASSIFIER_MODEL) or ""
+                    ).strip(),
                 }
             )
         schema: dict[Any, Any] = {}
@@ -295,6 +324,7 @@ class WactorzOptionsFlow(OptionsFlow):
         schema[probatio.Optional(CONF_PROMPT, default="")] = TextSelector(
             TextSelectorConfig(multiline=True)
         )
+        schema[probatio.Optional(CONF_CLASSIFIER_MODEL, default="")] = TextSelector()
         return self.async_show_form(
             step_id="assistant",
             data_schema=self.add_suggested_values_to_schema(

@@ -16,10 +16,12 @@ CONF_IO_CHAT_COMMANDS: Final = "io_chat_commands"
 CONF_STATE_EXPORT: Final = "state_export"
 CONF_STATE_EXPORT_DOMAINS: Final = "state_export_domains"
 CONF_MAP_EXPORT: Final = "map_export"
+CONF_NODE_TASK_AGENTS: Final = "node_task_agents"
 CONF_MAIN_PROVIDER: Final = "main_provider"
 CONF_FALLBACK_PROVIDERS: Final = "fallback_providers"
 CONF_DAILY_BUDGET: Final = "daily_budget"
 CONF_PROMPT: Final = "prompt"
+CONF_CLASSIFIER_MODEL: Final = "classifier_model"
 CONF_LLM_HASS_API: Final = "llm_hass_api"
 
 SUBENTRY_PROVIDER: Final = "provider"
@@ -37,6 +39,7 @@ DEFAULT_TOPIC_PREFIX: Final = ""
 DEFAULT_HEARTBEAT_INTERVAL: Final = 10
 DEFAULT_ASK_TIMEOUT: Final = 30
 DEFAULT_MQTT_EXPORT: Final = True
+DEFAULT_NODE_TASK_AGENTS: Final = ("main",)
 DEFAULT_MAIN_PROMPT: Final = (
     "You are main, the coordinator of a team of agents running inside Home Assistant. "
     "Answer briefly and plainly. Never reveal secrets, keys or tokens."

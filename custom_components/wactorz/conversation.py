@@ -1,25 +1,33 @@
 """The Assist agent: MainActor routes, the LLM (with Home Assistant's tools) answers the rest.
 
+An open follow-up of the conversation (which entity a rule meant, yes/no for
+a rule that waits for confirmation) is answered first, without an LLM call.
 Explicit `@agent` mentions and slash-commands are answered by MainActor
-without any LLM call; everything else is one streamed LLM turn with the tools
-of the configured LLM APIs. Every turn, routed or not, stays in the ChatLog.
+without any LLM call; `pipeline:` builds a rule here (it may ask back);
+everything else is one streamed LLM turn with the tools of the configured LLM
+APIs plus Wactorz's own (delegate, plan, create a pipeline, remember). Every
+turn, routed or not, stays in the ChatLog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Literal
 
 from homeassistant.components import conversation
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .ai import ProviderBinding
+from .ai import Completion, ProviderBinding
+from .ai.classifier import classify_needs_tools
 from .chat import async_run_turn
 from .const import (
     CONF_ASSIST,
+    CONF_CLASSIFIER_MODEL,
     CONF_LLM_HASS_API,
     CONF_MODEL,
     CONF_PROMPT,
@@ -30,7 +38,11 @@ from .const import (
 from .coordinator import AgentCoordinator
 from .core import ActorError
 from .entity import WactorzAgentEntity
+from .followup import async_answer, async_create_pipeline
+from .llm import MainToolsAPI
 from .llm_runtime import LlmRuntime
+from .pipelines.model import RuleError
+from .planner.routing import split_mode
 from .runtime import WactorzConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -55,6 +67,14 @@ async def async_setup_entry(
                 [AgentConversationEntity(entry, coordinator)],
                 config_subentry_id=subentry.subentry_id,
             )
+
+
+def _previous_reply(chat_log: conversation.ChatLog) -> str | None:
+    """Return the assistant's last reply before this turn (context for the classifier)."""
+    for content in reversed(chat_log.content):
+        if isinstance(content, conversation.AssistantContent) and content.content:
+            return content.content
+    return None
 
 
 class _AssistEntity(
@@ -91,29 +111,77 @@ class _AssistEntity(
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
         *,
-        hass_apis: list[str] | None,
+        hass_apis: list[str] | llm.API | None,
         prompt: str | None,
         extra: str | None,
         chain: Callable[[LlmRuntime], list[ProviderBinding]],
+        classifier_model: str | None = None,
     ) -> conversation.ConversationResult:
-        """Give the ChatLog its prompt and tools, run the turn, remember who answered."""
+        """Give the ChatLog its prompt and tools, run the turn, remember who answered.
+
+        With a classifier model, a small call first decides whether the turn
+        needs tools; plain conversation is then sent without tool definitions.
+        """
         runtime = self._entry.runtime_data
+        await runtime.llm.async_sync()
+        bindings = chain(runtime.llm)
+        classified: Completion | None = None
+        if classifier_model and hass_apis:
+            needs_tools, classified = await classify_needs_tools(
+                runtime.llm.gateway,
+                self.coordinator.agent_name,
+                bindings,
+                classifier_model,
+                runtime.scrubber.scrub(user_input.text),
+                previous_reply=_previous_reply(chat_log),
+            )
+            if not needs_tools:
+                hass_apis = None
         try:
             await chat_log.async_provide_llm_data(
                 user_input.as_llm_context(DOMAIN), hass_apis, prompt, extra
             )
         except conversation.ConverseError as err:
             return err.as_conversation_result()
-        await runtime.llm.async_sync()
         turn = await async_run_turn(
             chat_log,
             runtime.llm.gateway,
-            chain(runtime.llm),
+            bindings,
             agent=self.coordinator.agent_name,
             agent_id=self.entity_id or DOMAIN,
         )
+        if classified is not None:  # the classifier's call is part of the turn's cost
+            turn.llm_calls += 1
+            turn.input_tokens += classified.usage.input_tokens
+            turn.output_tokens += classified.usage.output_tokens
+            if classified.cost_usd is not None:
+                turn.cost_usd = (turn.cost_usd or 0.0) + classified.cost_usd
         runtime.record_turn(chat_log.conversation_id, turn)
-        return conversation.async_get_result_from_chat_log(user_input, chat_log)
+        result = conversation.async_get_result_from_chat_log(user_input, chat_log)
+        if runtime.followups.get(chat_log.conversation_id) is not None:
+            result.continue_conversation = True  # a tool asked; the next turn answers
+        return result
+
+    def _local_result(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        text: str,
+        *,
+        continue_conversation: bool = False,
+    ) -> conversation.ConversationResult:
+        """Answer without an LLM; the reply stays in the ChatLog."""
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(
+                agent_id=self.entity_id or DOMAIN,
+                content=self._entry.runtime_data.scrubber.scrub(text),
+            )
+        )
+        result = conversation.async_get_result_from_chat_log(user_input, chat_log)
+        result.continue_conversation = (
+            result.continue_conversation or continue_conversation
+        )
+        return result
 
 
 class WactorzConversationEntity(_AssistEntity):
@@ -140,8 +208,37 @@ class WactorzConversationEntity(_AssistEntity):
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
     ) -> conversation.ConversationResult:
-        """Route through main; run the LLM when main does not answer locally."""
+        """Answer an open follow-up, route through main, else run the LLM turn."""
         runtime = self._entry.runtime_data
+        conversation_id = chat_log.conversation_id
+        answered = await async_answer(runtime, conversation_id, user_input.text)
+        if answered is not None:
+            return self._local_result(
+                user_input,
+                chat_log,
+                answered["reply"],
+                continue_conversation=answered["awaiting_answer"],
+            )
+        mode = split_mode(user_input.text)
+        if mode is not None and mode[0] == "pipeline":
+            if "qa" in runtime.system:  # main would have let QA screen it
+                with suppress(ActorError):
+                    runtime.system.tell(
+                        "qa",
+                        {"command": "inbound", "agent": "assist", "text": mode[1]},
+                    )
+            try:
+                built = await async_create_pipeline(runtime, mode[1], conversation_id)
+            except RuleError as err:
+                return self._local_result(
+                    user_input, chat_log, f"I could not make a rule: {err}"
+                )
+            return self._local_result(
+                user_input,
+                chat_log,
+                built["reply"],
+                continue_conversation=built["awaiting_answer"],
+            )
         try:
             routed = await runtime.system.ask(
                 "main", {"text": user_input.text, "from": "assist", "route_only": True}
@@ -157,20 +254,20 @@ class WactorzConversationEntity(_AssistEntity):
                 },
             ) from err
         if isinstance(routed, dict) and routed.get("handled"):
-            chat_log.async_add_assistant_content_without_tools(
-                conversation.AssistantContent(
-                    agent_id=self.entity_id or DOMAIN,
-                    content=runtime.scrubber.scrub(str(routed.get("text", ""))),
-                )
-            )
-            return conversation.async_get_result_from_chat_log(user_input, chat_log)
+            return self._local_result(user_input, chat_log, str(routed.get("text", "")))
         options = self._entry.options
         memory = str(routed.get("context") or "") if isinstance(routed, dict) else ""
         extra = "\n\n".join(p for p in (user_input.extra_system_prompt, memory) if p)
         return await self._async_llm_turn(
             user_input,
             chat_log,
-            hass_apis=options.get(CONF_LLM_HASS_API),
+            hass_apis=MainToolsAPI(
+                hass=self.hass,
+                id=f"{DOMAIN}_main",
+                name="Wactorz",
+                hass_apis=list(options.get(CONF_LLM_HASS_API) or []),
+            ),
+            classifier_model=options.get(CONF_CLASSIFIER_MODEL) or None,
             prompt=options.get(CONF_PROMPT),
             extra=runtime.scrubber.scrub(extra) or None,
             chain=lambda llm: llm.main_chain(),

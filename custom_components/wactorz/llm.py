@@ -1,32 +1,54 @@
 """Tools for every Home Assistant LLM agent (Claude, OpenAI, Gemini, ... and ours).
 
 Shipped as the integration's `llm` platform, so the Assist API offers them
-to any conversation agent that may control Home Assistant.
+to any conversation agent that may control Home Assistant. Main's own Assist
+turn always has them (`MainToolsAPI`), with or without HA's device tools:
+delegate to an agent, plan a task across agents, create a pipeline rule,
+remember a fact.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+import logging
 from typing import override
 
 import probatio
 
+from homeassistant.components.conversation.chat_log import current_chat_log
 from homeassistant.components.llm import LLMTools
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.llm import (
+    API,
     LLM_API_ASSIST,
+    APIInstance,
     LLMContext,
     Tool,
     ToolAnnotations,
     ToolInput,
     ToolResult,
+    async_get_api,
 )
 
 from .const import DOMAIN
 from .core import ActorError, ActorState
+from .followup import async_create_pipeline
+from .pipelines.builder import MAX_TEXT_CHARS
+from .pipelines.model import RuleError
+from .planner.runner import async_run_task
 from .runtime import WactorzConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
 
 ASK_TIMEOUT_S = 60
 MAX_MESSAGE = 4000
+TOOLS_PROMPT = (
+    "Wactorz: ask its agents with wactorz__ask_agent. For 'when X happens, do Y' call "
+    "wactorz__create_pipeline with the user's words and ask back any question it "
+    "returns; for a task that needs several agents call wactorz__plan_task; store "
+    "lasting facts about the user with wactorz__remember_fact."
+)
 
 
 def _runtime(hass: HomeAssistant) -> WactorzConfigEntry | None:
@@ -157,6 +179,154 @@ class RememberFactTool(Tool):
         return ToolResult(result, error=not result.get("stored"))
 
 
+class PlanTaskTool(Tool):
+    """Split a task across agents with the planner and return the combined answer."""
+
+    name = "wactorz__plan_task"
+    title = "Plan a task across Wactorz agents"
+    description = (
+        "Split a task that needs several agents or steps across the Wactorz agents "
+        "and return the combined answer."
+    )
+    parameters = probatio.Schema(
+        {
+            probatio.Required("task"): probatio.All(
+                str, probatio.Length(min=3, max=MAX_MESSAGE)
+            )
+        }
+    )
+    annotations = ToolAnnotations(
+        read_only=False, destructive=False, idempotent=False, open_world=True
+    )
+    integration = DOMAIN
+
+    @override
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
+    ) -> ToolResult:
+        """Run task mode through the planner and return its answer."""
+        entry = _runtime(hass)
+        if entry is None:
+            return ToolResult({"error": "Wactorz is not running"}, error=True)
+        runtime = entry.runtime_data
+        result = await async_run_task(runtime, tool_input.tool_args["task"])
+        text = runtime.scrubber.scrub(str(result.get("text", "")))
+        if result.get("error"):
+            return ToolResult({"error": text}, error=True)
+        return ToolResult({"answer": text})
+
+
+class CreatePipelineTool(Tool):
+    """Turn the user's words into a reactive rule (trigger, conditions, actions)."""
+
+    name = "wactorz__create_pipeline"
+    title = "Create a Wactorz pipeline rule"
+    description = (
+        "Create a rule from the user's words, e.g. 'when the door opens, notify me on "
+        "Discord'. Wactorz resolves entity names; returns the rule or a question for "
+        "the user. Rules that unlock, open or disarm stay off until confirmed."
+    )
+    parameters = probatio.Schema(
+        {
+            probatio.Required("text"): probatio.All(
+                str, probatio.Length(min=3, max=MAX_TEXT_CHARS)
+            )
+        }
+    )
+    # Adds a rule (additive, reversible with /rules delete); never changes existing ones.
+    annotations = ToolAnnotations(
+        read_only=False, destructive=False, idempotent=False, open_world=False
+    )
+    integration = DOMAIN
+
+    @override
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
+    ) -> ToolResult:
+        """Build the rule; an open question is answered by the conversation's next turn."""
+        entry = _runtime(hass)
+        if entry is None:
+            return ToolResult({"error": "Wactorz is not running"}, error=True)
+        runtime = entry.runtime_data
+        chat_log = current_chat_log.get()
+        try:
+            result = await async_create_pipeline(
+                runtime,
+                tool_input.tool_args["text"],
+                chat_log.conversation_id if chat_log is not None else None,
+            )
+        except RuleError as err:
+            return ToolResult(
+                {"error": runtime.scrubber.scrub(f"I could not make a rule: {err}")},
+                error=True,
+            )
+        if "error" in result:
+            return ToolResult({"error": result["error"]}, error=True)
+        data = {
+            key: result[key]
+            for key in ("rule", "question", "reply", "awaiting_answer")
+            if key in result
+        }
+        if "question" in result or result["awaiting_answer"]:
+            data["instruction"] = "Ask the user exactly this and wait for the answer."
+        return ToolResult(data)
+
+
+def wactorz_tools(entry: WactorzConfigEntry) -> list[Tool]:
+    """Return the tools Wactorz offers LLM agents (agents that can answer now)."""
+    agents = [
+        cell.name
+        for cell in entry.runtime_data.system.actors()
+        if cell.state in (ActorState.RUNNING, ActorState.FAILED)
+    ]
+    return [
+        ListAgentsTool(),
+        AskAgentTool(agents),
+        PlanTaskTool(),
+        CreatePipelineTool(),
+        RememberFactTool(),
+    ]
+
+
+@dataclass(slots=True, kw_only=True)
+class MainToolsAPI(API):
+    """Main's tools in Assist: the chosen HA LLM APIs plus Wactorz's own tools.
+
+    Wactorz's tools are added once: when the Assist API is among the chosen
+    APIs it already carries them (through this platform).
+    """
+
+    hass_apis: list[str] = field(default_factory=list)
+
+    @override
+    async def async_get_api_instance(self, llm_context: LLMContext) -> APIInstance:
+        """Return the chosen APIs' tools and prompt with ours added."""
+        tools: list[Tool] = []
+        prompts: list[str] = []
+        serializer = None
+        if self.hass_apis:
+            try:
+                base = await async_get_api(self.hass, self.hass_apis, llm_context)
+            except HomeAssistantError as err:  # e.g. the API's integration was removed
+                _LOGGER.warning("Main's LLM APIs are not available: %s", err)
+            else:
+                tools, serializer = list(base.tools), base.custom_serializer
+                prompts.append(base.api_prompt)
+        entry = _runtime(self.hass)
+        if entry is not None:
+            names = {tool.name for tool in tools}
+            ours = [
+                tool
+                for tool in wactorz_tools(entry)
+                if tool.name not in names
+                and not any(name.endswith(f"__{tool.name}") for name in names)
+            ]
+            if ours:
+                tools.extend(ours)
+                prompts.append(TOOLS_PROMPT)
+        return APIInstance(self, "\n\n".join(prompts), llm_context, tools, serializer)
+
+
 @callback
 def async_get_tools(
     hass: HomeAssistant, llm_context: LLMContext, api_id: str
@@ -167,12 +337,4 @@ def async_get_tools(
     entry = _runtime(hass)
     if entry is None:
         return None
-    agents = [
-        cell.name
-        for cell in entry.runtime_data.system.actors()
-        if cell.state in (ActorState.RUNNING, ActorState.FAILED)
-    ]
-    return LLMTools(
-        tools=[ListAgentsTool(), AskAgentTool(agents), RememberFactTool()],
-        prompt="Wactorz agents can be asked with wactorz__ask_agent; main coordinates them.",
-    )
+    return LLMTools(tools=wactorz_tools(entry), prompt=TOOLS_PROMPT)

@@ -24,8 +24,8 @@ from .const import (
     ISSUE_PROVIDER_AUTH,
 )
 from .core import ActorError
-from .nodes.pairing import NodePairingRepairFlow, is_node_found_issue
 from .provider_flow import async_validate_provider
+from .remote.trust import HostKeyRepairFlow, is_host_key_issue
 from .runtime import WactorzConfigEntry
 
 
@@ -72,7 +72,7 @@ class ProviderAuthRepairFlow(RepairsFlow):
         self, user_input: dict[str, str] | None = None
     ) -> data_entry_flow.FlowResult:
         """Show the form; test and save the new key."""
-        entries = self.hass.config_entries.async_entries(DOMAIN)
+        entries = self.hass.config_entries.async_entries(DOMAIN, include_ignore=False)
         entry = entries[0] if entries else None
         subentry = entry.subentries.get(self._subentry_id) if entry else None
         if entry is None or subentry is None:
@@ -109,8 +109,8 @@ async def async_create_fix_flow(
     prefix = ISSUE_AGENT_GAVE_UP.format("")
     if issue_id.startswith(prefix) and data and isinstance(data.get("agent"), str):
         return RestartAgentRepairFlow(data["agent"])
-    if is_node_found_issue(issue_id) and data and isinstance(data.get("node"), str):
-        return NodePairingRepairFlow(data["node"])
+    if is_host_key_issue(issue_id) and data and "key" in data:
+        return HostKeyRepairFlow(dict(data))
     if issue_id.startswith(ISSUE_PROVIDER_AUTH.format("")) and data:
         return ProviderAuthRepairFlow(str(data.get("subentry_id")))
     return ConfirmRepairFlow()

@@ -78,6 +78,7 @@ from .core import (
 )
 from .core.redaction import SecretScrubber
 from .core.topics import QA_FLAG, SYSTEM_HEALTH, with_prefix
+from .followup import FollowUps
 from .ha_agents.actuator import ActuatorManager, async_start_actuators
 from .ha_agents.home import HOME_AGENT_NAME, HomeAssistantAgent, home_agent_factory
 from .ha_agents.map import MapAgent
@@ -91,6 +92,8 @@ from .nodes.manager import NodeManager, async_start_nodes
 from .pipelines.registry import async_start_pipelines, async_stop_pipelines
 from .planner.runner import async_close_plan_cache
 from .planner.wiring import make_mode_hooks
+from .remote.nautilus import NAUTILUS_AGENT_NAME, NAUTILUS_WATCHDOG_S, NautilusAgent
+from .remote.wiring import nautilus_agent_factory
 from .storage import HaStateStore, RegistryStore
 from .tools.catalog import (
     async_ensure_recipe_agent,
@@ -128,6 +131,7 @@ class BuiltinAgent:
     actor: type[Actor]
     protected: bool
     description: str
+    meta: Mapping[str, Any] | None = None
 
 
 BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
@@ -152,6 +156,14 @@ BUILTIN_AGENTS: tuple[BuiltinAgent, ...] = (
     BuiltinAgent(
         UDX_AGENT_NAME, "udx", UDXAgent, False, "Answers about Wactorz from its docs"
     ),
+    BuiltinAgent(
+        NAUTILUS_AGENT_NAME,
+        "nautilus",
+        NautilusAgent,
+        False,
+        "SSH and rsync to named hosts",
+        {"watchdog_timeout_s": NAUTILUS_WATCHDOG_S},
+    ),
 )
 
 
@@ -174,6 +186,7 @@ class WactorzRuntime:
     llm: LlmRuntime = field(init=False)
     last_turn: TurnResult | None = None
     turns: OrderedDict[str, TurnResult] = field(default_factory=OrderedDict)
+    followups: FollowUps = field(default_factory=FollowUps)
     coordinators: dict[str, AgentCoordinator] = field(default_factory=dict)
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _stop_unsub: Callable[[], None] | None = None
@@ -223,6 +236,7 @@ class WactorzRuntime:
                 kind=agent.kind,
                 protected=agent.protected,
                 description=agent.description,
+                meta=dict(agent.meta) if agent.meta else None,
             )
         await self._async_start_optional_agents(options)
         self.actuators = await async_start_actuators(self)
@@ -345,6 +359,8 @@ class WactorzRuntime:
             return manual_agent_factory(self)
         if agent.actor is UDXAgent:
             return udx_agent_factory(self)
+        if agent.actor is NautilusAgent:
+            return nautilus_agent_factory(self)
         if agent.actor is HomeAssistantAgent:
             return home_agent_factory(self)
         if agent.actor is QAAgent:

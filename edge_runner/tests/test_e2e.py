@@ -346,7 +346,13 @@ async def test_send_to_an_agent_elsewhere_over_mqtt(
     )
     await controller.agent_state("asker", "running", since=mark)
     pending = asyncio.ensure_future(controller.ask("asker", {"q": "hi"}))
-    request = await controller.wait_for("agents/by-name/main/task", since=mark)
+    envelope = await controller.wait_for("agents/by-name/main/task", since=mark)
+    # Signed with the node secret, bound to the target agent and the sender node.
+    sender, signed = p.verify_request(
+        envelope, secret=controller.secret, agent_name="main"
+    )
+    assert sender == NODE
+    request = signed.payload
     assert request["reply_to"] == f"nodes/{NODE}/reply"
     assert request["from"] == f"{NODE}/asker"
     await controller.publish_raw(
@@ -514,3 +520,27 @@ async def test_code_agent_runs_in_a_child_process(
         "door-logic", "running", since=controller.mark() - 1, timeout=15
     )
     assert (await controller.ask("door-logic", "x"))["result"] == 2  # state survived
+
+
+async def test_signed_request_from_another_node_is_answered(
+    controller: Controller, start_runner: StartRunner
+) -> None:
+    """Another node's signed send_to (secret unknown here) reaches the agent like a plain task."""
+    await start_runner()
+    await online(controller)
+    mark = controller.mark()
+    await controller.control(p.SPAWN, ECHO)
+    await controller.agent_state("echo-1", "running", since=mark)
+    mark = controller.mark()
+    task = {
+        "payload": {"q": 7},
+        "reply_to": "ctl/replies",
+        "correlation_id": "other.0001",
+        "from": "other-node/asker",
+    }
+    envelope = p.sign_request(bytes(range(32)), "other-node", "echo-1", task)
+    await controller.publish_raw(p.task_topic("echo-1"), json.dumps(envelope))
+    reply = await controller.wait_for(
+        "ctl/replies", lambda d: d.get("correlation_id") == "other.0001", since=mark
+    )
+    assert reply["ok"] is True and reply["result"]["echo"] == {"q": 7}

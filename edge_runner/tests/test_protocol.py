@@ -82,7 +82,7 @@ def test_signed_examples_verify_and_validate(
     node = vector["node"]
     checked = 0
     for name, example in examples.items():
-        if not example.get("signed"):
+        if example.get("signed") is not True:
             continue
         kind = example["kind"]
         assert example["topic"].endswith(f"/{kind}"), name
@@ -93,6 +93,52 @@ def test_signed_examples_verify_and_validate(
             validator(signed.payload)
         checked += 1
     assert checked >= 9
+
+
+def test_signed_task_request_example(examples: dict[str, dict], vector: dict) -> None:
+    """The signed request example verifies, is bound to its topic and sender, and unwraps to a task."""
+    example = examples["task-signed"]
+    secret = bytes.fromhex(vector["secret_hex"])
+    agent = p.parse_task_topic(example["topic"])
+    assert agent == "main"
+    message = example["message"]
+    assert p.is_signed_request(message)
+    sender, signed = p.verify_request(message, secret=secret, agent_name=agent)
+    assert sender == example["sender"] == "rpi-bedroom"
+    assert (
+        p.signing_input(
+            p.request_kind(agent), sender, signed.ts, signed.nonce, signed.payload
+        )
+        == example["signing_input"].encode()
+    )
+    task = p.validate_task(signed.payload)
+    assert task.reply_to == "nodes/rpi-bedroom/reply"
+    again = p.sign_request(
+        secret, sender, agent, signed.payload, ts=signed.ts, nonce=signed.nonce
+    )
+    assert again == message
+    for other in ({"agent_name": "echo-1"},):  # replayed to another agent
+        with pytest.raises(p.ProtocolError) as err:
+            p.verify_request(message, secret=secret, **other)
+        assert err.value.code == "bad_signature"
+    with pytest.raises(p.ProtocolError) as err:  # claims another sender
+        p.verify_request(
+            {**message, "node": "rpi-kitchen"}, secret=secret, agent_name=agent
+        )
+    assert err.value.code == "bad_signature"
+    with pytest.raises(p.ProtocolError) as err:
+        p.verify_request(message, secret=bytes(32), agent_name=agent)
+    assert err.value.code == "bad_signature"
+    with pytest.raises(p.ProtocolError) as err:
+        p.verify_request(signed.payload, secret=secret, agent_name=agent)
+    assert err.value.code == "unsigned"
+    with pytest.raises(p.ProtocolError) as err:
+        p.verify_request(
+            {**message, "node": "bad/node"}, secret=secret, agent_name=agent
+        )
+    assert err.value.code == "bad_envelope"
+    refused = p.validate_reply(examples["task-refused"]["message"])
+    assert refused.correlation_id == task.correlation_id and refused.ok is False
 
 
 def test_migrate_result_spec_is_a_valid_spawn(examples: dict[str, dict]) -> None:

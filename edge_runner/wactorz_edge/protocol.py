@@ -257,6 +257,54 @@ def sign(
     }
 
 
+def request_kind(agent_name: str) -> str:
+    """Return the `kind` a signed task request is bound to: its whole topic."""
+    return task_topic(agent_name)
+
+
+def sign_request(
+    secret: bytes,
+    node: str,
+    agent_name: str,
+    task: dict[str, Any],
+    *,
+    ts: int | None = None,
+    nonce: str | None = None,
+) -> dict[str, Any]:
+    """Return a signed task request from `node` for `agents/by-name/{agent_name}/task`.
+
+    The envelope names its sender (`node`) so the receiver picks that node's
+    secret; the signature binds the target agent (the topic) and the sender.
+    """
+    envelope = sign(secret, request_kind(agent_name), node, task, ts=ts, nonce=nonce)
+    return {**envelope, "node": node}
+
+
+def is_signed_request(data: Any) -> bool:
+    """Return True when a task message is a signed request envelope."""
+    return isinstance(data, dict) and "sig" in data and "node" in data
+
+
+def open_request(envelope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Return (sender node, envelope without it) of a signed request; check the shape only."""
+    sender = envelope.get("node")
+    if not isinstance(sender, str) or not NAME_RE.match(sender):
+        raise ProtocolError("bad_envelope", "'node' must name the sending node")
+    return sender, {k: v for k, v in envelope.items() if k != "node"}
+
+
+def verify_request(
+    envelope: Any, *, secret: bytes | None, agent_name: str
+) -> tuple[str, Signed]:
+    """Verify a signed task request with the sender's secret; return (sender, signed)."""
+    if not is_signed_request(envelope):
+        raise ProtocolError("unsigned", "task request is not signed")
+    sender, inner = open_request(envelope)
+    return sender, verify(
+        inner, secret=secret, kind=request_kind(agent_name), node=sender
+    )
+
+
 def key_id(secret: bytes) -> str:
     """Return a public fingerprint of a secret (safe to publish)."""
     return hmac.new(secret, b"wactorz-edge key-id v1", hashlib.sha256).hexdigest()[:16]

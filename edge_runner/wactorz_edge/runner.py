@@ -7,6 +7,8 @@ Message paths (none of them waits for an agent's work):
   reported on `nodes/{node}/errors`.
 - `agents/by-name/{agent}/task` -> the agent's own mailbox (or an error reply).
 - `nodes/{node}/reply` -> resolves this node's pending `send_to` requests.
+- `send_to` a name not on this node -> a task signed with the node secret
+  (`protocol.sign_request`): Home Assistant answers signed requests only.
 
 State that outlives the process (see `store.py`): the desired agents, their
 ids, the desired_state watermark, the replay cache, and each agent's state.
@@ -335,16 +337,20 @@ class Runner:
                 raise TaskFailedError(refused)
         else:
             self._pending[correlation_id] = future
-            self.publish(
-                p.task_topic(target),
-                {
-                    "payload": payload,
-                    "reply_to": self.topics.reply,
-                    "correlation_id": correlation_id,
-                    "from": f"{self.node}/{sender}",
-                },
-                qos=1,
+            task = {
+                "payload": payload,
+                "reply_to": self.topics.reply,
+                "correlation_id": correlation_id,
+                "from": f"{self.node}/{sender}",
+            }
+            secret = self.config.secret
+            # Signed with the node secret: Home Assistant answers only signed requests.
+            message = (
+                p.sign_request(secret, self.node, target, task)
+                if secret is not None
+                else task
             )
+            self.publish(p.task_topic(target), message, qos=1)
         try:
             reply = await asyncio.wait_for(future, timeout)
         except asyncio.TimeoutError:  # noqa: UP041 - distinct class on Python 3.10
@@ -395,7 +401,12 @@ class Runner:
         if supervisor is None:
             return  # not (or no longer) ours
         try:
-            request = p.validate_task(p.decode_json(raw))
+            data = p.decode_json(raw)
+            if p.is_signed_request(data):
+                # Another node's signed request: this node does not hold that
+                # node's secret, so it is taken like an unsigned task (broker ACLs).
+                data = p.open_request(data)[1].get("payload")
+            request = p.validate_task(data)
         except p.ProtocolError as err:
             self._report(topic, "task", err)
             return

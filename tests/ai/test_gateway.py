@@ -19,6 +19,8 @@ from custom_components.wactorz.ai import (
     CallRecord,
     ChatMessage,
     Done,
+    ImageData,
+    ImagesNotSupportedError,
     LlmEvent,
     LlmRequest,
     ModelNotFoundError,
@@ -580,3 +582,31 @@ async def test_agent_total_is_a_copy_of_one_agent(make_gateway: Any) -> None:
     assert one == gateway.agent_totals()["main"]
     one.calls = 99
     assert gateway.agent_total("main").calls == 2
+
+
+async def test_images_skip_models_that_do_not_take_them(make_gateway: Any) -> None:
+    """An image request skips a text-only model; a chain of only text-only models is an error."""
+    text_only = ScriptedProvider(ProviderKind.OLLAMA, [])
+    vision = ScriptedProvider(ProviderKind.OLLAMA, [reply("a cat", Usage(5, 2))])
+    gateway = make_gateway()
+    photo = LlmRequest(
+        model="x",
+        messages=[
+            ChatMessage.user("what is this?", [ImageData("image/png", b"\x89PNG")])
+        ],
+    )
+    chain = [
+        ProviderBinding("Local", text_only, "llama3.1:8b"),
+        ProviderBinding("Vision", vision, "llava:13b"),
+    ]
+    completion = await gateway.complete("main", photo, chain=chain)
+    assert completion.text == "a cat" and completion.provider == "Vision"
+    assert text_only.requests == [] and vision.requests[0].model == "llava:13b"
+
+    with pytest.raises(ImagesNotSupportedError) as err:
+        await gateway.complete("main", photo, chain=chain[:1])
+    assert "Local: llama3.1:8b" in str(err.value)
+    assert text_only.requests == []
+    # text-only requests still use the text-only model
+    text_only.steps.append(reply("hi", Usage(1, 1)))
+    assert (await gateway.complete("main", request(), chain=chain[:1])).text == "hi"

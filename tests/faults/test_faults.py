@@ -6,6 +6,8 @@ import asyncio
 from datetime import timedelta
 import json
 from pathlib import Path
+import secrets
+import time
 from typing import Any
 
 import aiomqtt
@@ -17,11 +19,13 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import Actor, ActorState, Message, actor_factory
+from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 from tests.integration.conftest import make_entry, setup_entry, setup_real_mqtt
+from tests.integration.edge import Runner
 
 
 class Sleeper(Actor):
@@ -161,3 +165,84 @@ async def test_corrupt_agent_state_file(
         json.loads(path.read_text())["data"]["state"]["history"][0]["text"]
         == "still here?"
     )
+
+
+@pytest.mark.broker
+async def test_broker_restart_with_a_remote_node(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    mock_hass_config: None,
+    own_broker: Broker,
+    tmp_path: Path,
+) -> None:
+    """Broker down mid-session with a real runner: a QoS 1 spawn sent meanwhile is not lost.
+
+    HA's MQTT client and the runner both reconnect to the restarted broker (same
+    port, no persistence: every subscription must be sent again), the runner
+    gets the retained desired_state HA published while the broker was down,
+    starts the agent, and its heartbeats bring the node back online.
+    """
+    mqtt_entry = await setup_real_mqtt(hass, own_broker)
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    manager = entry.runtime_data.nodes
+    assert manager is not None
+    node, secret = "pi-fault", secrets.token_bytes(32)
+    secret_file = tmp_path / "node.secret"
+    await hass.async_add_executor_job(secret_file.write_text, secret.hex())
+    runner = Runner(own_broker.port, node, secret_file, tmp_path / "data")
+    await runner.start()
+    try:
+        await manager.async_pair(node, secret.hex())
+        await _until(lambda: _online(manager, node), "the node online")
+        await manager.async_spawn(node, {"name": "echo-before", "class": "echo"})
+        await _until(lambda: "echo-before" in _running(manager, node), "echo-before")
+
+        own_broker.stop()
+        await _until(lambda: not mqtt.is_connected(hass), "HA sees the broker gone")
+        spawned = await manager.async_spawn(
+            node, {"name": "echo-during", "class": "echo"}
+        )  # QoS 1, retained desired_state, queued by HA's client
+        assert spawned["agent"] == "echo-during" and spawned["queued"] is True
+        await asyncio.sleep(1.0)
+        last_beat = manager.nodes[node].last_heartbeat or 0.0
+        own_broker.start()
+
+        await _until(lambda: mqtt.is_connected(hass), "HA reconnected", 40)
+        await _until(
+            lambda: {"echo-before", "echo-during"} <= set(_running(manager, node)),
+            "the spawn sent while the broker was down",
+            40,
+        )
+        assert (manager.nodes[node].last_heartbeat or 0.0) > last_beat
+        assert _online(manager, node)
+        # Both sides resubscribed: a task round trip through HA and the node.
+        reply = await manager.async_ask_remote("echo-during", {"x": 1}, timeout=10)
+        assert reply["ok"] is True and reply["result"]["echo"] == {"x": 1}
+    finally:
+        await runner.kill()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(mqtt_entry.entry_id)
+
+
+def _online(manager: Any, node: str) -> bool:
+    record = manager.nodes.get(node)
+    return record is not None and bool(record.online)
+
+
+def _running(manager: Any, node: str) -> list[str]:
+    record = manager.nodes.get(node)
+    if record is None:
+        return []
+    return [a["name"] for a in record.agents if a["state"] == "running"]
+
+
+async def _until(predicate: Any, what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)

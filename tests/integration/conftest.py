@@ -73,15 +73,19 @@ async def setup_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> Non
     await hass.async_block_till_done()
 
 
-async def setup_real_mqtt(hass: HomeAssistant, broker: Broker) -> MockConfigEntry:
-    """Set up HA's real MQTT client against the test broker (no discovery) and wait for it.
+async def setup_real_mqtt(
+    hass: HomeAssistant, broker: Broker, *, discovery: bool = False
+) -> MockConfigEntry:
+    """Set up HA's real MQTT client against the test broker and wait for it.
 
-    Needs the `socket_enabled` and `mock_hass_config` fixtures in the test.
+    `discovery` also turns on MQTT discovery (integrations' manifest `mqtt`
+    topics start their discovery flows). Needs the `socket_enabled` and
+    `mock_hass_config` fixtures in the test.
     """
     mqtt_entry = MockConfigEntry(
         domain="mqtt",
         data={"broker": broker.host, "port": broker.port},
-        options={"discovery": False, "birth_message": {}},
+        options={"discovery": discovery, "birth_message": {}},
         version=1,
         minor_version=2,
     )

@@ -161,23 +161,35 @@ async def test_options_flow_saves_and_reloads(
     await setup_entry(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+    system_options = {
+        CONF_HEARTBEAT_INTERVAL: 5,
+        CONF_ASK_TIMEOUT: 12,
+        CONF_MQTT_EXPORT: False,
+        "io_chat": False,
+        "io_chat_commands": False,
+        "state_export": True,
+        "state_export_domains": [" Light ", "sensor", "light"],
+        "map_export": False,
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_HEARTBEAT_INTERVAL: 5,
-            CONF_ASK_TIMEOUT: 12,
-            CONF_MQTT_EXPORT: False,
-            "io_chat": False,
-            "io_chat_commands": False,
-            "state_export": True,
-            "state_export_domains": [" Light ", "sensor", "light"],
-            "map_export": False,
-        },
+        {**system_options, "node_task_agents": ["main", "bad name/#"]},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"node_task_agents": "invalid_agent_names"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**system_options, "node_task_agents": [" monitor ", "main", "main"]},
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "assistant"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"daily_budget": 2.5, "prompt": "  Be terse.  "}
+        result["flow_id"],
+        {
+            "daily_budget": 2.5,
+            "prompt": "  Be terse.  ",
+            "classifier_model": " claude-haiku-4-5 ",
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -190,11 +202,13 @@ async def test_options_flow_saves_and_reloads(
         "state_export": True,
         "state_export_domains": ["light", "sensor"],
         "map_export": False,
+        "node_task_agents": ["main", "monitor"],
         "main_provider": None,
         "fallback_providers": [],
         "daily_budget": 2.5,
         "llm_hass_api": [],
         "prompt": "Be terse.",
+        "classifier_model": "claude-haiku-4-5",
     }
     runtime = entry.runtime_data
     assert runtime.system.heartbeat_interval == 5

@@ -13,12 +13,11 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 import json
-import os
 from pathlib import Path
 import secrets
-import sys
 import time
 from typing import Any
+from unittest.mock import patch
 
 import aiomqtt
 import pytest
@@ -39,23 +38,18 @@ from custom_components.wactorz.nodes.manager import (
     node_identifier,
     remote_agent_identifier,
 )
-from custom_components.wactorz.nodes.pairing import NodePairingRepairFlow
+from custom_components.wactorz.nodes.responder import EVENT_TASK_REFUSED
 from custom_components.wactorz.nodes.services import async_stop_remote_agent
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import (
-    device_registry as dr,
-    entity_registry as er,
-    issue_registry as ir,
-)
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
 from .conftest import make_entry, setup_entry, setup_real_mqtt
+from .edge import KEEPALIVE_S, Runner
 
 pytestmark = pytest.mark.broker
-
-KEEPALIVE_S = 5
 
 
 def _matches(pattern: str, topic: str) -> bool:
@@ -136,64 +130,24 @@ class Peer:
             timeout=timeout,
         )
 
+    async def request(self, agent: str, message: dict[str, Any]) -> Any:
+        """Publish a (signed) request as is and return the reply to its correlation id."""
+        task = message.get("payload", message) if "sig" in message else message
+        correlation_id = task["correlation_id"]
+        since = self.mark()
+        await self.client.publish(
+            f"agents/by-name/{agent}/task", json.dumps(message), qos=1
+        )
+        return await self.wait_for(
+            "peer/replies",
+            lambda d: isinstance(d, dict) and d.get("correlation_id") == correlation_id,
+            since=since,
+        )
+
     async def close(self) -> None:
         """Stop reading."""
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
-
-
-class Runner:
-    """`python -m wactorz_edge` as a child process."""
-
-    def __init__(self, port: int, node: str, secret_file: Path, data_dir: Path) -> None:
-        """Prepare the argv."""
-        self.node = node
-        self.argv = [
-            sys.executable,
-            "-m",
-            "wactorz_edge",
-            "--broker",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--name",
-            node,
-            "--secret-file",
-            str(secret_file),
-            "--data-dir",
-            str(data_dir),
-            "--heartbeat-interval",
-            "0.5",
-            "--keepalive",
-            str(KEEPALIVE_S),
-            "--offline-start",
-            "5",
-        ]
-        self.log_path = data_dir.parent / f"{node}.log"
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        """Start the process (its output goes to a log file)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-        log = await asyncio.get_running_loop().run_in_executor(
-            None, self.log_path.open, "ab"
-        )
-        try:
-            self.process = await asyncio.create_subprocess_exec(
-                *self.argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                env=env,
-            )
-        finally:
-            log.close()
-
-    async def kill(self) -> None:
-        """Kill -9."""
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
 
 
 @dataclass
@@ -301,7 +255,7 @@ async def env(
     tmp_path: Path,
 ) -> AsyncIterator[Env]:
     """HA + MQTT + Wactorz with the node manager wired in as the runtime will do it."""
-    mqtt_entry = await setup_real_mqtt(hass, broker)
+    mqtt_entry = await setup_real_mqtt(hass, broker, discovery=True)
     hass.config.allowlist_external_dirs = {str(tmp_path)}
     entry = make_entry()
     entry.add_to_hass(hass)
@@ -351,6 +305,14 @@ async def test_spawn_heartbeat_device_task_stop(
     )
     online_id = f"{env.entry.entry_id}_node_{node}_online"
     await env.until(lambda: env.state("binary_sensor", online_id) == "on", "online")
+    flows = env.hass.config_entries.flow
+
+    def discovered() -> list[Any]:
+        return flows.async_progress_by_handler(
+            DOMAIN, match_context={"unique_id": f"node_{node}"}
+        )
+
+    await env.until(lambda: len(discovered()) == 1, "the discovery flow")
 
     with pytest.raises(ServiceValidationError) as err:
         await env.pair(node, secrets.token_bytes(32))
@@ -369,9 +331,15 @@ async def test_spawn_heartbeat_device_task_stop(
         "key_id": signing.key_id(env.secrets[node]),
         "matches_announce": True,
     }
+    assert discovered() == []  # paired with the service: the discovery is closed
 
     spawned = await env.spawn(node, "echo-n1", "echo")
-    assert spawned == {"node": node, "agent": "echo-n1", "online": True}
+    assert spawned == {
+        "node": node,
+        "agent": "echo-n1",
+        "online": True,
+        "queued": False,
+    }
     await env.until(lambda: "echo-n1" in env.running(node), "echo running")
     agents_id = f"{env.entry.entry_id}_node_{node}_agents"
     await env.until(lambda: env.state("sensor", agents_id) == "1", "agent count")
@@ -450,6 +418,7 @@ async def test_migrate_between_two_runners_keeps_state(env: Env) -> None:
     await env.spawn(old, "counter-m", "counter", start=0)
     await env.until(lambda: "counter-m" in env.running(old), "counter on the old node")
     assert (await env.peer.ask("counter-m", {"op": "increment", "by": 5}))["ok"]
+    await env.until(lambda: bool(env.manager.nodes[new].online), "target online")
 
     result = await env.hass.services.async_call(
         DOMAIN,
@@ -528,7 +497,7 @@ async def test_migration_to_an_offline_node_is_queued_and_not_resurrected(
 
 
 async def test_edge_agent_send_to_main_is_answered(env: Env) -> None:
-    """An edge agent's send_to('main') reaches main through the responder."""
+    """An edge agent's send_to('main') is signed by its runner and answered by main."""
     node = env.name("pi-ask")
     await env.runner(node)
     await env.pair(node)
@@ -558,26 +527,121 @@ async def test_edge_agent_send_to_main_is_answered(env: Env) -> None:
     await env.until(lambda: responder.refused == refused + 1, "refused reply_to")
 
 
+async def test_only_signed_requests_for_allowed_agents_reach_local_agents(
+    env: Env,
+) -> None:
+    """Unsigned, forged, unpaired, replayed or not allow-listed: refused, the agent never called."""
+    node = env.name("pi-auth")
+    await env.runner(node)
+    await env.pair(node)
+    system = env.entry.runtime_data.system
+    events = async_capture_events(env.hass, EVENT_TASK_REFUSED)
+    secret = env.secrets[node]
+
+    def task(correlation_id: str, text: str = "/help") -> dict[str, Any]:
+        return {
+            "payload": text,
+            "reply_to": "peer/replies",
+            "correlation_id": correlation_id,
+            "from": f"{node}/script",
+        }
+
+    with (
+        patch.object(system, "ask", wraps=system.ask) as ask,
+        patch.object(system, "tell", wraps=system.tell) as tell,
+    ):
+        plain = await env.peer.ask("main", "/help")
+        assert plain["ok"] is False and plain["code"] == "unsigned", plain
+        forged = await env.peer.request(
+            "main",
+            signing.sign_request(secrets.token_bytes(32), node, "main", task("f1")),
+        )
+        assert forged["code"] == "bad_signature", forged
+        stranger = await env.peer.request(
+            "main",
+            signing.sign_request(secret, "not-paired-node", "main", task("u1")),
+        )
+        assert stranger["code"] == "not_paired", stranger
+        wrong_agent = await env.peer.request(
+            "monitor", signing.sign_request(secret, node, "monitor", task("m1"))
+        )
+        assert wrong_agent["code"] == "refused", wrong_agent
+        redirected = signing.sign_request(secret, node, "main", task("r1"))
+        moved = await env.peer.request("monitor", redirected)
+        assert moved["code"] == "bad_signature", moved
+        stale = await env.peer.request(
+            "main",
+            signing.sign_request(
+                secret, node, "main", task("s1"), ts=int(time.time()) - 3600
+            ),
+        )
+        assert stale["code"] == "stale", stale
+        await env.peer.client.publish(
+            "agents/by-name/main/task", json.dumps({"payload": "/help"}), qos=1
+        )  # a tell without reply: refused as well
+        await env.until(lambda: len(events) == 7, "seven refusal events")
+        ask.assert_not_called()
+        tell.assert_not_called()
+
+        signed = signing.sign_request(secret, node, "main", task("ok1"))
+        good = await env.peer.request("main", signed)
+        assert good["ok"] is True and good["result"]["text"].startswith("Commands:")
+        replayed = await env.peer.request("main", signed)
+        assert replayed["code"] == "replayed", replayed
+        assert ask.call_count == 1
+        assert ask.call_args.kwargs["sender"] == f"{node}/script"
+
+    assert sorted(e.data["code"] for e in events) == sorted(
+        [
+            "unsigned",
+            "unsigned",
+            "bad_signature",
+            "bad_signature",
+            "not_paired",
+            "refused",
+            "stale",
+            "replayed",
+        ]
+    )
+    assert {e.data["agent"] for e in events} == {"main", "monitor"}
+    assert secret.hex() not in json.dumps([e.data for e in events])
+
+    # The allow-list is the entry option (options flow: "Agents edge nodes may call").
+    env.hass.config_entries.async_update_entry(
+        env.entry,
+        options={**env.entry.options, "node_task_agents": ["main", "monitor"]},
+    )
+    assert env.manager.responder.allowed_agents() == {"main", "monitor"}
+
+
 async def test_forged_control_is_refused_and_reported(env: Env) -> None:
-    """A third client's forged and unsigned spawns are refused by the runner; HA counts them."""
+    """A third client's forged and unsigned spawns are refused by the runner; HA counts them.
+
+    The node is paired through HA's real MQTT discovery: the runner's retained
+    announce starts the "New Wactorz node found" flow.
+    """
     node = env.name("pi-sec")
     await env.runner(node)
-    issues = ir.async_get(env.hass)
-    await env.until(
-        lambda: issues.async_get_issue(DOMAIN, f"node_found_{node}") is not None,
-        "the node-found repair",
+    flows = env.hass.config_entries.flow
+
+    def discovered() -> list[Any]:
+        return flows.async_progress_by_handler(
+            DOMAIN, match_context={"unique_id": f"node_{node}"}
+        )
+
+    await env.until(lambda: len(discovered()) == 1, "the discovery flow")
+    (flow,) = discovered()
+    assert flow["context"]["source"] == "mqtt"
+    assert flow["context"]["title_placeholders"] == {"name": node}
+    assert flow["step_id"] == "pair_secret"
+    wrong = await flows.async_configure(
+        flow["flow_id"], {"secret": secrets.token_hex(32)}
     )
-    flow = NodePairingRepairFlow(node)
-    flow.hass, flow.issue_id = env.hass, f"node_found_{node}"
-    form = await flow.async_step_init()
-    assert form["type"] == "form" and form["step_id"] == "confirm"
-    wrong = await flow.async_step_confirm({"secret": secrets.token_hex(32)})
     assert wrong["errors"] == {"base": "node_key_mismatch"}
-    short = await flow.async_step_confirm({"secret": "abcd"})
-    assert short["errors"] == {"base": "invalid_node_secret"}
-    done = await flow.async_step_confirm({"secret": env.secrets[node].hex()})
-    assert done["type"] == "create_entry"
-    assert issues.async_get_issue(DOMAIN, f"node_found_{node}") is None
+    done = await flows.async_configure(
+        flow["flow_id"], {"secret": env.secrets[node].hex()}
+    )
+    assert done["type"] == "abort" and done["reason"] == "paired"
     assert env.manager.has_secret(node)
     await env.until(
         lambda: env.manager.nodes.get(node) and env.manager.nodes[node].online, "online"

@@ -62,7 +62,7 @@ def test_every_signed_example_verifies(vector: dict[str, Any]) -> None:
     signed = [
         data
         for path in sorted(EXAMPLES.glob("*.json"))
-        if (data := json.loads(path.read_text(encoding="utf-8"))).get("signed")
+        if (data := json.loads(path.read_text(encoding="utf-8"))).get("signed") is True
     ]
     assert len(signed) >= 8
     for example in signed:
@@ -111,6 +111,44 @@ def test_refusals(vector: dict[str, Any]) -> None:
             signing.verify(envelope, secret=key, kind=kind, node=vector["node"])
         assert err.value.code == code, (envelope, kind)
         assert vector["secret_hex"] not in str(err.value)
+
+
+def test_signed_task_request_example(vector: dict[str, Any]) -> None:
+    """The runner's signed send_to request verifies with its sender's secret, on its topic only."""
+    secret = bytes.fromhex(vector["secret_hex"])
+    example = _example("task-signed")
+    agent = example["topic"].split("/")[2]
+    message = signing.decode(json.dumps(example["message"], indent=2).encode())
+    assert signing.request_sender(message) == example["sender"]
+    sender, task, ts, nonce = signing.verify_request(
+        message, secret=secret, agent=agent
+    )
+    assert sender == "rpi-bedroom" and task == example["message"]["payload"]
+    assert (
+        signing.signing_input(signing.request_kind(agent), sender, ts, nonce, task)
+        == example["signing_input"].encode()
+    )
+    assert (
+        signing.sign_request(secret, sender, agent, task, ts=ts, nonce=nonce)
+        == example["message"]
+    )
+    cases: list[tuple[Any, str, bytes, str]] = [
+        (message, "echo-1", secret, "bad_signature"),  # redirected to another agent
+        ({**message, "node": "rpi-kitchen"}, agent, secret, "bad_signature"),
+        (message, agent, b"\x02" * 32, "bad_signature"),
+        (task, agent, secret, "unsigned"),
+        ({k: v for k, v in message.items() if k != "node"}, agent, secret, "unsigned"),
+        ({**message, "node": "bad/node"}, agent, secret, "bad_envelope"),
+        ({**message, "node": 7}, agent, secret, "bad_envelope"),
+        ({**message, "extra": 1}, agent, secret, "bad_envelope"),
+    ]
+    for envelope, target, key, code in cases:
+        with pytest.raises(SignatureError) as err:
+            signing.verify_request(envelope, secret=key, agent=target)
+        assert err.value.code == code, (envelope, target)
+    refused = _example("task-refused")["message"]
+    assert refused["ok"] is False and refused["code"] == "unsigned"
+    assert refused["correlation_id"] == task["correlation_id"]
 
 
 def test_decode_bounds() -> None:
@@ -180,6 +218,12 @@ def test_same_result_as_the_runner_reference() -> None:
             == payload
         )
     assert signing.key_id(secret) == protocol.key_id(secret)
+    task = {"payload": "hi", "reply_to": "nodes/n1/reply", "correlation_id": "c1"}
+    ours = signing.sign_request(secret, "n1", "main", task, ts=5, nonce="cd" * 8)
+    assert ours == protocol.sign_request(
+        secret, "n1", "main", task, ts=5, nonce="cd" * 8
+    )
+    assert protocol.verify_request(ours, secret=secret, agent_name="main")[0] == "n1"
 
 
 def test_the_integration_never_imports_the_runner() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from ..core import Actor, ActorError, Message
 from ..nodes.commands import NODE_HELP, node_command
 from ..planner.routing import RULES_HELP, ModeHooks, split_mode
+from ..remote.commands import DEPLOY_HELP, deploy_command
 from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
 from .text import split_mention, text_of
 
@@ -38,6 +39,7 @@ HELP = (
     "/webhook - stored webhooks (masked); /webhook discord|slack|telegram <url>\n"
     "/cost - LLM tokens and cost\n"
     f"{NODE_HELP}\n"
+    f"{DEPLOY_HELP}\n"
     f"{RULES_HELP}\n"
     "Mention an agent with @name to send it a message."
 )
@@ -118,6 +120,8 @@ class MainActor(Actor):
             return await run(rest), kind
         if text.startswith("/"):
             remote = await node_command(self.system, text)
+            if remote is None:
+                remote = await deploy_command(self.system, text)
             if remote is not None:
                 return remote, "command"
             if (

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .errors import (
     BudgetExceededError,
+    ImagesNotSupportedError,
     LlmError,
     ModelNotFoundError,
     ProviderAuthError,
@@ -51,6 +52,7 @@ __all__ = [
     "Completion",
     "Done",
     "ImageData",
+    "ImagesNotSupportedError",
     "LlmError",
     "LlmEvent",
     "LlmGateway",

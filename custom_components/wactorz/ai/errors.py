@@ -116,6 +116,20 @@ class ProviderBadRequestError(ProviderError):
     """The provider rejected the request (400 and other 4xx)."""
 
 
+class ImagesNotSupportedError(ProviderBadRequestError):
+    """The request carries images and no provider of the chain takes them."""
+
+    def __init__(self, models: list[str]) -> None:
+        """Name the provider models that were skipped."""
+        super().__init__(
+            "the request has images, but no configured model takes images "
+            f"({', '.join(models)}); choose a vision model (e.g. Claude, GPT-4o, "
+            "Gemini, llava or llama3.2-vision)",
+            provider=", ".join(models),
+        )
+        self.models = models
+
+
 class BudgetExceededError(LlmError):
     """Today's spend reached the daily budget; paid calls are blocked until tomorrow."""
 

@@ -11,7 +11,10 @@ For one call the gateway walks a user-ordered chain of provider bindings:
   (that would duplicate output): the error propagates;
 - with a daily budget, paid bindings are skipped once today's spend reached
   it; free/local ones still answer. If nothing could answer because of the
-  budget, `BudgetExceededError` is raised.
+  budget, `BudgetExceededError` is raised;
+- a request with images skips bindings whose model does not take images;
+  when none does, `ImagesNotSupportedError` is raised (images are never
+  silently dropped).
 
 Every provider request is metered (tokens, cost or None when unknown,
 latency, provider, model, agent, error, timestamp) into running totals per
@@ -35,6 +38,7 @@ import uuid
 
 from .errors import (
     BudgetExceededError,
+    ImagesNotSupportedError,
     LlmError,
     ProviderAuthError,
     ProviderError,
@@ -300,10 +304,23 @@ class LlmGateway:
         bindings = list(self._chain if chain is None else chain)
         if not bindings:
             raise ValueError("no LLM provider is configured for this call")
+        history: list[tuple[str, str]] = []
+        if any(message.images for message in request.messages):
+            # Images go to the first bindings that take them; never silently dropped.
+            seeing = [b for b in bindings if b.provider.takes_images(b.model)]
+            if not seeing:
+                raise ImagesNotSupportedError(
+                    [f"{b.name}: {b.model}" for b in bindings]
+                )
+            history.extend(
+                (b.name, "skipped: the model does not take images")
+                for b in bindings
+                if b not in seeing
+            )
+            bindings = seeing
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.retry.total_timeout
         call_id = uuid.uuid4().hex
-        history: list[tuple[str, str]] = []
         last_error: ProviderError | None = None
         budget_error: BudgetExceededError | None = None
 

@@ -31,7 +31,6 @@ from homeassistant.helpers.event import async_call_later
 from ..const import DOMAIN
 from ..entity import MANUFACTURER
 from . import commands
-from .issues import async_node_found, async_node_paired
 from .responder import TaskResponder
 from .signing import (
     MAX_PAYLOAD_BYTES,
@@ -67,6 +66,7 @@ MAX_TIMEOUT_S: Final = 120.0
 ERROR_EVENTS_PER_WINDOW: Final = 20
 ERROR_WINDOW_S: Final = 10.0
 MIN_SILENCE_S: Final = 2.0
+RESEND_RETRY_S: Final = 5.0
 AGENT_STATES: Final = (
     "created",
     "installing",
@@ -186,6 +186,7 @@ class NodeRecord:
     desired: dict[str, dict[str, Any]] = field(default_factory=dict)
     managed: bool = False
     revision: int = 0
+    unsent: bool = False
     error_times: list[float] = field(default_factory=list)
 
     def to_store(self) -> dict[str, Any]:
@@ -199,6 +200,7 @@ class NodeRecord:
             "desired": list(self.desired.values()),
             "managed": self.managed,
             "revision": self.revision,
+            "unsent": self.unsent,
             "errors": self.errors,
         }
 
@@ -219,6 +221,7 @@ class NodeRecord:
         }
         record.managed = bool(data.get("managed"))
         record.revision = _int(data.get("revision")) or 0
+        record.unsent = bool(data.get("unsent"))
         record.errors = _int(data.get("errors")) or 0
         return record
 
@@ -325,6 +328,7 @@ class NodeManager:
         self._unsubscribers: list[Callable[[], None]] = []
         self._locks: dict[str, asyncio.Lock] = {}
         self.reply_topic = f"wactorz/{runtime.node_name}/reply"
+        self._resend: CALLBACK_TYPE | None = None
         self.started = False
 
     # ------------------------------------------------------------ lifecycle
@@ -353,8 +357,13 @@ class NodeManager:
         )
         for topic, handler in handlers:
             self._unsubscribers.append(await self._subscribe(topic, handler))
+        if self.runtime.bus.kind == "mqtt":
+            self._unsubscribers.append(
+                mqtt.async_subscribe_connection_status(self.hass, self._on_connection)
+            )
         commands.register(self.runtime.system, self)
         self.started = True
+        self._schedule_resend(0)
 
     async def async_stop(self) -> None:
         """Unsubscribe, cancel timers and waiters, write pending records."""
@@ -366,6 +375,9 @@ class NodeManager:
         for cancel in self._timers.values():
             cancel()
         self._timers.clear()
+        if self._resend is not None:
+            self._resend()
+            self._resend = None
         for future in self._waiting.values():
             future.cancel()
         self._waiting.clear()
@@ -434,6 +446,11 @@ class NodeManager:
         """Return True when HA holds a secret for `node`."""
         return node in self._secrets
 
+    def node_secret(self, node: str) -> bytes | None:
+        """Return the secret of a paired node (never log or publish it)."""
+        value = self._secrets.get(node)
+        return bytes.fromhex(value) if value is not None else None
+
     def _secret(self, node: str) -> bytes:
         value = self._secrets.get(node)
         if value is None:
@@ -482,8 +499,7 @@ class NodeManager:
         heartbeat_s = _float(data.get("heartbeat_s"))
         if heartbeat_s is not None and 0 < heartbeat_s <= 3600:
             record.heartbeat_s = heartbeat_s
-        if not self.has_secret(node):
-            async_node_found(self.hass, node, record.key_id)
+        # Pairing is offered by HA's MQTT discovery (manifest `mqtt`, pairing.py).
         self._changed(node, persist=True)
 
     @callback
@@ -751,18 +767,70 @@ class NodeManager:
         return lock
 
     async def _async_publish_desired(self, record: NodeRecord) -> None:
-        """Publish the node's retained desired_state (revision = unix ms, increasing)."""
+        """Publish the node's retained desired_state (revision = unix ms, increasing).
+
+        When MQTT is down the new desired set is kept (and saved) as `unsent`
+        and published, freshly signed, as soon as HA's MQTT client reconnects:
+        a spawn, stop or migration made meanwhile is delayed, never lost.
+        """
         revision = max(time.time_ns() // 1_000_000, record.revision + 1)
         payload = {"agents": list(record.desired.values()), "revision": revision}
         envelope = sign(
             self._secret(record.name), "desired_state", record.name, payload
         )
-        await self._publish(
-            record.name, f"nodes/{record.name}/desired_state", envelope, retain=True
-        )
-        record.revision = revision
         record.managed = True
+        try:
+            await self._publish(
+                record.name, f"nodes/{record.name}/desired_state", envelope, retain=True
+            )
+        except NodeError as err:
+            if err.key != "node_publish_failed":
+                raise
+            record.unsent = True
+            _LOGGER.info(
+                "MQTT is not connected: desired state of node %s is sent on reconnect",
+                record.name,
+            )
+            self._schedule_resend(RESEND_RETRY_S)
+        else:
+            record.revision = revision
+            record.unsent = False
         self._changed(record.name, persist=True)
+
+    @callback
+    def _on_connection(self, connected: bool) -> None:
+        """Send what could not be sent while HA's MQTT client was disconnected."""
+        if connected:
+            if self._resend is not None:
+                self._resend()
+                self._resend = None
+            self._schedule_resend(0)
+
+    @callback
+    def _schedule_resend(self, delay: float) -> None:
+        if self._resend is not None or not any(
+            record.unsent for record in self.nodes.values()
+        ):
+            return
+
+        @callback
+        def resend(_now: Any) -> None:
+            self._resend = None
+            if self.started:
+                self.runtime.entry.async_create_background_task(
+                    self.hass, self._async_resend(), "wactorz node desired state"
+                )
+
+        self._resend = async_call_later(self.hass, delay, resend)
+
+    async def _async_resend(self) -> None:
+        if self.runtime.bus.kind == "mqtt" and not mqtt.is_connected(self.hass):
+            return  # the connection callback brings us back
+        for record in list(self.nodes.values()):
+            if record.unsent and self.has_secret(record.name):
+                async with self._lock(record.name):
+                    if record.unsent:
+                        await self._async_publish_desired(record)
 
     def locate(self, agent: str) -> str | None:
         """Return the node that should run (or runs) `agent`, if any."""
@@ -778,8 +846,22 @@ class NodeManager:
         """Return True when some node runs (or should run) `agent`."""
         return self.locate(agent) is not None
 
-    async def async_pair(self, node: str, secret_text: str) -> dict[str, Any]:
-        """Store a node's secret (pasted from its secret file); return its key id."""
+    async def async_pair(
+        self,
+        node: str,
+        secret_text: str,
+        *,
+        announced_key: str | None = None,
+        replace: bool = False,
+    ) -> dict[str, Any]:
+        """Store a node's secret (from its secret file); return its key id.
+
+        The secret must match the key id the node announced (`announced_key`,
+        from the discovery flow, or the last announce this manager saw).
+        `replace` (`/deploy`, which writes the node's secret file itself) skips
+        that check and re-signs the retained desired_state with the new secret,
+        so the redeployed node can read it.
+        """
         check_node_name(node)
         try:
             secret = parse_secret(secret_text)
@@ -787,15 +869,18 @@ class NodeManager:
             raise NodeError("invalid_node_secret") from None
         fingerprint = key_id(secret)
         record = self.nodes.get(node)
-        if record is not None and record.key_id and record.key_id != fingerprint:
-            raise NodeError("node_key_mismatch", node=node, key_id=record.key_id)
+        expected = announced_key or (record.key_id if record is not None else None)
+        if not replace and expected and expected != fingerprint:
+            raise NodeError("node_key_mismatch", node=node, key_id=expected)
         if record is None and self._record(node) is None:
             raise NodeError("too_many_nodes", limit=str(MAX_NODES))
         self._secrets[node] = secret.hex()
         self._register_secrets([secret.hex(), "".join(secret_text.split())])
         await self._store.async_save_secrets(self._secrets)
-        async_node_paired(self.hass, node)
         self._changed(node, persist=True)
+        if replace and record is not None and record.managed:
+            async with self._lock(node):
+                await self._async_publish_desired(record)
         return {
             "node": node,
             "key_id": fingerprint,
@@ -827,7 +912,12 @@ class NodeManager:
         async with self._lock(node):
             record.desired[agent] = {"kind": "builtin", "config": {}, **spec}
             await self._async_publish_desired(record)
-        return {"node": node, "agent": agent, "online": bool(record.online)}
+        return {
+            "node": node,
+            "agent": agent,
+            "online": bool(record.online),
+            "queued": record.unsent,
+        }
 
     async def async_stop_agent(self, agent: str) -> str:
         """Stop a remote agent (remove it from its node's desired set); return the node."""

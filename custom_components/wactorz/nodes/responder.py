@@ -1,14 +1,19 @@
 """Answer `agents/by-name/{agent}/task` for Home Assistant's own agents.
 
 An edge agent's `send_to("main", ...)` publishes a task with `reply_to` and a
-`correlation_id`; when `{agent}` is local the task is asked through the actor
-system and the answer goes to `reply_to`. A task for a name no node runs and
-HA does not have gets an error reply after a short grace period (a node that
-just started the agent answers first). Also the client side: `async_ask`
-sends a task to a remote agent and waits for the reply on HA's reply topic.
+`correlation_id`, signed by its node (`signing.sign_request`). A task for a
+local agent is answered only when it is signed by a paired node's secret,
+fresh, not replayed, and names an agent on the allow-list option (default
+`main`); anything else gets an error reply (when it asked for one) and a
+`wactorz_task_refused` event, and never reaches the agent (no LLM call). A
+task for a name no node runs and HA does not have gets an "unknown agent"
+reply after a short grace period (a node that just started the agent answers
+first). Also the client side: `async_ask` sends a task to a remote agent and
+waits for the reply on HA's reply topic.
 
-Everything is bounded: payload size, concurrent asks, pending replies, and
-where a reply may go (never wildcards, `$`, discovery or protocol topics).
+Everything is bounded: payload size, concurrent asks, pending replies,
+refusal replies and events, and where a reply may go (never wildcards, `$`,
+discovery or protocol topics).
 """
 
 from __future__ import annotations
@@ -17,20 +22,26 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.event import async_call_later
 
+from ..const import CONF_NODE_TASK_AGENTS, DEFAULT_NODE_TASK_AGENTS
 from ..core import ActorError
 from ..jsonable import jsonable
 from .signing import (
     MAX_PAYLOAD_BYTES,
     NAME_RE,
     REQUEST_ID_RE,
+    ReplayGuard,
     SignatureError,
     decode,
     is_reply_topic,
+    is_signed_request,
+    request_sender,
+    verify_request,
 )
 
 if TYPE_CHECKING:
@@ -44,6 +55,9 @@ MAX_UNKNOWN_PENDING: Final = 64
 UNKNOWN_GRACE_S: Final = 1.5
 ASK_TIMEOUT_S: Final = 30.0
 MAX_SENDER_CHARS: Final = 256
+EVENT_TASK_REFUSED: Final = "wactorz_task_refused"
+REFUSALS_PER_WINDOW: Final = 20
+REFUSAL_WINDOW_S: Final = 10.0
 # Last topic levels a reply must never be published on (the protocol's own).
 _PROTECTED_LEVELS: Final = frozenset(
     {
@@ -125,8 +139,11 @@ class TaskResponder:
         self._inflight: set[asyncio.Task[None]] = set()
         self._unknown: dict[str, CALLBACK_TYPE] = {}
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._guard = ReplayGuard()
+        self._refusal_times: list[float] = []
         self.answered = 0
         self.refused = 0
+        self.suppressed = 0
         self.busy = 0
 
     @callback
@@ -139,18 +156,40 @@ class TaskResponder:
         if not local and self._manager.is_remote(agent):
             return  # a node answers it
         try:
-            payload, reply_to, correlation_id, sender = validate_task(decode(raw))
-        except (SignatureError, TaskError) as err:
-            self.refused += 1
-            _LOGGER.debug("Ignoring a task for %s: %s", agent, err)
+            data = decode(raw)
+        except SignatureError as err:
+            if local:
+                self._refuse(agent, err.code, str(err), None)
+            else:
+                self.refused += 1
             return
         if not local:
-            if reply_to is not None and correlation_id is not None:
-                self._unknown_later(agent, reply_to, correlation_id)
+            self._unknown_agent(agent, data)
             return
+        try:
+            node, task = self._authenticate(agent, data)
+        except SignatureError as err:
+            self._refuse(agent, err.code, str(err), data)
+            return
+        try:
+            payload, reply_to, correlation_id, sender = validate_task(task)
+        except TaskError as err:
+            self._refuse(agent, "invalid_payload", str(err), data, node)
+            return
+        if agent not in self.allowed_agents():
+            self._refuse(
+                agent,
+                "refused",
+                f"{agent} does not take tasks from nodes (allow-list option)",
+                data,
+                node,
+            )
+            return
+        if sender is None or not sender.startswith(f"{node}/"):
+            sender = node
         if reply_to is None or correlation_id is None:
             try:
-                self._runtime.system.tell(agent, payload, sender=sender or "mqtt")
+                self._runtime.system.tell(agent, payload, sender=sender)
             except ActorError as err:
                 _LOGGER.debug("Task for %s not delivered: %s", agent, err)
             return
@@ -158,13 +197,89 @@ class TaskResponder:
             self.busy += 1
             self._reply(reply_to, correlation_id, agent, False, error="busy")
             return
-        task = self._runtime.entry.async_create_background_task(
+        task_job = self._runtime.entry.async_create_background_task(
             self._manager.hass,
             self._answer(agent, payload, reply_to, correlation_id, sender),
             f"wactorz task for {agent}",
         )
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
+        self._inflight.add(task_job)
+        task_job.add_done_callback(self._inflight.discard)
+
+    def allowed_agents(self) -> frozenset[str]:
+        """Return the local agents nodes may send tasks to (option, default main)."""
+        names = self._runtime.entry.options.get(
+            CONF_NODE_TASK_AGENTS, DEFAULT_NODE_TASK_AGENTS
+        )
+        return frozenset(name for name in names if isinstance(name, str))
+
+    def _authenticate(self, agent: str, data: Any) -> tuple[str, Any]:
+        """Return (sender node, task) of a request signed by a paired node."""
+        node = request_sender(data)
+        secret = self._manager.node_secret(node)
+        if secret is None:
+            raise SignatureError("not_paired", f"node {node} is not paired")
+        _node, task, ts, nonce = verify_request(data, secret=secret, agent=agent)
+        self._guard.check(ts, nonce)
+        return node, task
+
+    def _refuse(
+        self,
+        agent: str,
+        code: str,
+        error: str,
+        data: Any,
+        node: str | None = None,
+    ) -> None:
+        """Refuse a task for a local agent: error reply and event (rate limited)."""
+        self.refused += 1
+        now = time.monotonic()
+        self._refusal_times = [
+            t for t in self._refusal_times if now - t < REFUSAL_WINDOW_S
+        ]
+        if len(self._refusal_times) >= REFUSALS_PER_WINDOW:
+            self.suppressed += 1
+            return
+        self._refusal_times.append(now)
+        if code == "unsigned":
+            error = "Home Assistant answers only task requests signed by a paired node"
+        claimed = node
+        task = data
+        if is_signed_request(data):
+            task = data.get("payload")
+            if claimed is None and isinstance(data.get("node"), str):
+                claimed = data["node"][:64]
+        _LOGGER.debug("Refused a task for %s from %s: %s", agent, claimed, code)
+        self._manager.hass.bus.async_fire(
+            EVENT_TASK_REFUSED,
+            {"agent": agent, "node": claimed, "code": code, "error": error[:300]},
+        )
+        if isinstance(task, dict):
+            reply_to, correlation_id = task.get("reply_to"), task.get("correlation_id")
+            if (
+                reply_topic_allowed(reply_to)
+                and isinstance(correlation_id, str)
+                and REQUEST_ID_RE.match(correlation_id)
+            ):
+                self._reply(
+                    reply_to,
+                    correlation_id,
+                    agent,
+                    False,
+                    error=f"refused ({code}): {error}",
+                    code=code,
+                )
+
+    def _unknown_agent(self, agent: str, data: Any) -> None:
+        """Answer "unknown agent" later to a task for a name nobody runs (if it wants a reply)."""
+        task = data.get("payload") if is_signed_request(data) else data
+        try:
+            _payload, reply_to, correlation_id, _sender = validate_task(task)
+        except TaskError as err:
+            self.refused += 1
+            _LOGGER.debug("Ignoring a task for %s: %s", agent, err)
+            return
+        if reply_to is not None and correlation_id is not None:
+            self._unknown_later(agent, reply_to, correlation_id)
 
     async def _answer(
         self,
@@ -221,6 +336,7 @@ class TaskResponder:
         *,
         result: Any = None,
         error: str | None = None,
+        code: str | None = None,
     ) -> None:
         scrubber = self._runtime.scrubber
         data: dict[str, Any] = {
@@ -229,6 +345,8 @@ class TaskResponder:
             "agent": agent,
             "node": self._runtime.node_name,
         }
+        if code is not None:
+            data["code"] = code
         if ok:
             data["result"] = scrubber.scrub_data(jsonable(result))
         else:

@@ -4,12 +4,12 @@ Registered once (`async_setup_node_services` from `async_setup`); each call
 resolves the loaded entry's node manager and turns every refusal into a
 translated error. `pair_node` takes the *path* of the node's secret file, never
 the secret itself: service data is fired on the event bus (`call_service`) and
-kept by the recorder. To paste a secret, use the "node found" repair's fix flow.
+kept by the recorder. To paste a secret, use the "New Wactorz node found"
+discovery flow (pairing.py).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import probatio
@@ -26,6 +26,7 @@ from homeassistant.helpers import config_validation as cv, service
 
 from ..const import DOMAIN
 from .manager import CONTROL_TIMEOUT_S, MAX_TIMEOUT_S, NodeError, NodeManager
+from .pairing import SecretFileError, async_abort_discovery, async_read_secret_file
 
 SERVICE_SPAWN_ON_NODE = "spawn_on_node"
 SERVICE_MIGRATE_AGENT = "migrate_agent"
@@ -45,7 +46,6 @@ ATTR_CONFIG = "config"
 ATTR_DESCRIPTION = "description"
 ATTR_AGENT = "agent"
 ATTR_SECRET_FILE = "secret_file"
-MAX_SECRET_FILE_BYTES = 4096
 ATTR_TIMEOUT = "timeout"
 ATTR_REFRESH = "refresh"
 
@@ -149,28 +149,19 @@ async def _async_list_nodes(call: ServiceCall) -> ServiceResponse:
     return {"nodes": manager.runtime.scrubber.scrub_data(nodes)}
 
 
-def _read_secret_file(path: str) -> str:
-    """Read a secret file (executor); refuse anything larger than a secret file."""
-    file = Path(path)
-    if file.stat().st_size > MAX_SECRET_FILE_BYTES:
-        raise ValueError("too large")
-    return file.read_text(encoding="utf-8")
-
-
 async def _async_pair_node(call: ServiceCall) -> ServiceResponse:
     manager = _manager(call.hass)
     path = call.data[ATTR_SECRET_FILE]
-    refused = NodeError("node_secret_file", path=path[:200])
-    if not call.hass.config.is_allowed_path(path):
-        raise translate(refused)
     try:
-        text = await call.hass.async_add_executor_job(_read_secret_file, path)
-    except OSError, ValueError:
-        raise translate(refused) from None
+        text = await async_read_secret_file(call.hass, path)
+    except SecretFileError:
+        raise translate(NodeError("node_secret_file", path=path[:200])) from None
     try:
-        return await manager.async_pair(call.data[ATTR_NODE], text)
+        paired = await manager.async_pair(call.data[ATTR_NODE], text)
     except NodeError as err:
         raise translate(err) from None
+    async_abort_discovery(call.hass, call.data[ATTR_NODE])
+    return paired
 
 
 @callback

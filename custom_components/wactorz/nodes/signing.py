@@ -6,6 +6,10 @@ against the shared `docs/protocol/examples/signing-vector.json`.
 
     signing_input = canonical({"kind", "node", "nonce", "payload", "ts", "v": 1})
     sig           = lowercase_hex(HMAC-SHA256(node_secret, signing_input))
+
+Control messages: kind = last topic level, node = the node of the topic.
+Task requests from a node: kind = the whole task topic, node = the sender,
+named by the envelope's extra `node` field (`sign_request`/`verify_request`).
 """
 
 from __future__ import annotations
@@ -98,6 +102,54 @@ def sign(
         "payload": payload,
         "sig": signature(secret, kind, node, ts=ts, nonce=nonce, payload=payload),
     }
+
+
+def request_kind(agent: str) -> str:
+    """Return the `kind` a signed task request is bound to: its whole topic."""
+    return f"agents/by-name/{agent}/task"
+
+
+def sign_request(
+    secret: bytes,
+    node: str,
+    agent: str,
+    task: Any,
+    *,
+    ts: int | None = None,
+    nonce: str | None = None,
+) -> dict[str, Any]:
+    """Return a task request for `agent` signed by `node` (the envelope names the sender)."""
+    return {
+        **sign(secret, request_kind(agent), node, task, ts=ts, nonce=nonce),
+        "node": node,
+    }
+
+
+def is_signed_request(data: Any) -> bool:
+    """Return True when a task message is a signed request envelope."""
+    return isinstance(data, dict) and "sig" in data and "node" in data
+
+
+def request_sender(data: Any) -> str:
+    """Return the sender node a signed request names; raise SignatureError."""
+    if not is_signed_request(data):
+        raise SignatureError("unsigned", "task request is not signed")
+    sender = data["node"]
+    if not isinstance(sender, str) or not NAME_RE.match(sender):
+        raise SignatureError("bad_envelope", "'node' must name the sending node")
+    return sender
+
+
+def verify_request(
+    envelope: Any, *, secret: bytes, agent: str
+) -> tuple[str, Any, int, str]:
+    """Verify a signed task request with its sender's secret; return (sender, task, ts, nonce)."""
+    sender = request_sender(envelope)
+    inner = {key: value for key, value in envelope.items() if key != "node"}
+    payload, ts, nonce = verify(
+        inner, secret=secret, kind=request_kind(agent), node=sender
+    )
+    return sender, payload, ts, nonce
 
 
 def key_id(secret: bytes) -> str:

@@ -259,22 +259,30 @@ class EntityResolver:
 
 
 class NeedsAnswer(Exception):
-    """The request cannot become a rule without the user's answer."""
+    """The request cannot become a rule without the user's answer.
 
-    def __init__(self, question: str) -> None:
-        """Keep the question."""
+    `reference` is the entity name that could not be resolved (None for other
+    questions): an answer naming the entity can replace it in the draft.
+    """
+
+    def __init__(self, question: str, reference: str | None = None) -> None:
+        """Keep the question and the unresolved name."""
         super().__init__(question)
         self.question = question
+        self.reference = reference
 
 
 def _unknown(reference: str, found: list[str]) -> NeedsAnswer:
     if not found:
         return NeedsAnswer(
             f"I could not find an entity called “{reference}”. "
-            "Which entity do you mean (its name or entity id)?"
+            "Which entity do you mean (its name or entity id)?",
+            reference,
         )
     shown = ", ".join(found[:MAX_SHOWN]) + (" …" if len(found) > MAX_SHOWN else "")
-    return NeedsAnswer(f"“{reference}” matches several entities: {shown}. Which one?")
+    return NeedsAnswer(
+        f"“{reference}” matches several entities: {shown}. Which one?", reference
+    )
 
 
 def _entity(

@@ -59,10 +59,26 @@ async def async_create_from_text(
     Raises RuleError when the request or the model's draft is invalid.
     """
     draft = await async_draft(runtime, text)
+    return await async_create_from_draft(runtime, registry, draft, text)
+
+
+async def async_create_from_draft(
+    runtime: WactorzRuntime,
+    registry: PipelineRegistry,
+    draft: dict[str, Any],
+    text: str,
+) -> dict[str, Any]:
+    """Resolve, validate and store a draft (0 LLM calls); {"rule"} or {"question"}.
+
+    A question about an entity name also carries that name as `unresolved`.
+    """
     try:
         data = draft_to_rule(runtime.hass, draft, text)
     except NeedsAnswer as question:
-        return {"question": runtime.scrubber.scrub(question.question)}
+        result = {"question": runtime.scrubber.scrub(question.question)}
+        if question.reference:
+            result["unresolved"] = question.reference
+        return result
     rule = await registry.async_add(data)
     return {"rule": registry.describe(rule)}
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import httpx2
 
+from ..capabilities import model_takes_images
 from ..errors import ModelNotFoundError, ProviderError, ProviderUnavailableError, redact
 from ..types import (
     Completion,
@@ -116,6 +117,10 @@ class Provider(ABC):
                 model=model,
             )
         return models
+
+    def takes_images(self, model: str) -> bool:
+        """Whether `model` on this provider takes image input (where it is known)."""
+        return self.supports_images and model_takes_images(self.kind.value, model)
 
     def model_available(self, model: str, models: list[str]) -> bool:
         """Whether `model` (or an alias of a listed dated id) is in `models`."""

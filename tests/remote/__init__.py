@@ -1,0 +1,1 @@
+"""Tests of the remote package (SSH, deploy, Nautilus)."""
