@@ -18,6 +18,9 @@ from .const import DOMAIN, ISSUE_MQTT_MISSING
 from .ha_agents.home_services import async_setup_home_services
 from .knowledge.manual import async_remove_manual_store
 from .knowledge.services import async_setup_knowledge_services
+from .knowledge.upload import async_register_upload_view
+from .ml.anomaly import async_remove_anomaly_store
+from .ml.services import async_setup_anomaly_services
 from .nodes.local import async_remove_local_node_files
 from .nodes.services import async_setup_node_services
 from .nodes.store import async_remove_node_stores
@@ -53,7 +56,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_home_services(hass)
     async_setup_pipeline_services(hass)
     async_setup_knowledge_services(hass)
+    async_register_upload_view(hass)
     async_setup_tool_services(hass)
+    async_setup_anomaly_services(hass)
     async_setup_remote_services(hass)
     async_register_websocket_commands(hass)
     return True
@@ -134,6 +139,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
     await async_remove_local_node_files(hass, entry.entry_id)
     await async_remove_pipeline_store(hass, entry.entry_id)
     await async_remove_manual_store(hass, entry.entry_id)
+    await async_remove_anomaly_store(hass, entry.entry_id)
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.plans").async_remove()
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.meter").async_remove()
     await async_remove_ssh_dir(hass)

@@ -15,6 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import AgentCoordinator
 from .core import ActorState
 from .entity import WactorzAgentEntity, async_setup_agent_entities
+from .ml.entities import async_setup_anomaly_entities
 from .nodes.entities import async_setup_node_entities
 from .runtime import WactorzConfigEntry
 
@@ -26,13 +27,14 @@ async def async_setup_entry(
     entry: WactorzConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the problem sensor of every agent."""
+    """Add the problem sensor of every agent, node sensors and anomaly sensors."""
     async_setup_agent_entities(
         entry,
         async_add_entities,
         lambda coordinator: (AgentProblemSensor(coordinator),),
     )
     async_setup_node_entities(entry, async_add_entities, Platform.BINARY_SENSOR)
+    async_setup_anomaly_entities(hass, entry, async_add_entities)
 
 
 class AgentProblemSensor(WactorzAgentEntity, BinarySensorEntity):

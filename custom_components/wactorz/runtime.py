@@ -90,6 +90,7 @@ from .io_gateway import IoChatGateway
 from .knowledge.manual import MANUAL_AGENT_NAME, ManualAgent, manual_agent_factory
 from .knowledge.udx import UDX_AGENT_NAME, UDXAgent, udx_agent_factory
 from .llm_runtime import LlmRuntime
+from .ml.anomaly import async_start_anomaly, async_stop_anomaly
 from .nodes.code_agents import CodeAgentProposals
 from .nodes.local import LocalNode, async_start_local_node
 from .nodes.manager import NodeManager, async_start_nodes
@@ -248,6 +249,7 @@ class WactorzRuntime:
         self.actuators = await async_start_actuators(self)
         await self._async_start_user_agents()
         await async_start_pipelines(self)
+        await async_start_anomaly(self)
         await async_start_code_agent(self)
         await async_start_catalog(self)
         self.nodes = await async_start_nodes(self)
@@ -634,6 +636,7 @@ class WactorzRuntime:
             await self.actuators.async_stop()
             self.actuators = None
         await async_stop_pipelines(self.hass, self.entry.entry_id)
+        await async_stop_anomaly(self.hass, self.entry.entry_id)
         await async_close_plan_cache(self.hass, self.entry.entry_id)
         await self.system.shutdown()
         async_stop_catalog(self.hass, self.entry.entry_id)

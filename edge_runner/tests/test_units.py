@@ -34,13 +34,17 @@ class RecordingExec:
         """Record argv and return a finished fake process."""
         self.calls.append(argv)
         code = self.returncode
+        output = asyncio.StreamReader()
+        output.feed_data(b"line1\nfailed here\n")
+        output.feed_eof()
 
         class Process:
             returncode = code
+            stdout = output
 
-            async def communicate(self) -> tuple[bytes, None]:
-                """Return canned pip output."""
-                return b"line1\nfailed here\n", None
+            async def wait(self) -> int:
+                """Return the exit code at once."""
+                return code
 
         return Process()
 
@@ -93,8 +97,25 @@ async def test_only_allow_listed_names_install_as_argv() -> None:
 async def test_failed_install_raises_with_output_tail() -> None:
     """A failing pip is an error with the end of its output."""
     installer = PackageInstaller(["requests"], exec_=RecordingExec(returncode=1))
+    lines: list[str] = []
     with pytest.raises(RuntimeError, match="failed here"):
-        await installer.install(["requests"])
+        await installer.install(["requests"], lines.append)
+    assert lines == ["line1", "failed here"]
+
+
+def test_pip_options_come_from_the_node() -> None:
+    """Local wheel folders and --no-index are separate argv items before the name."""
+    assert pip_argv("tiny", ["/srv/wheels"], no_index=True) == [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-input",
+        "--no-index",
+        "--find-links",
+        "/srv/wheels",
+        "tiny",
+    ]
 
 
 # ---------------------------------------------------------------------- store
@@ -364,3 +385,38 @@ def test_cli_reads_secrets_from_files_and_validates(tmp_path: Path) -> None:
         config_from_args(build_parser().parse_args(["--broker", "b", "--name", "a/b"]))
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--broker", "b", "--name", "n", "--password", "x"])
+
+
+def test_yolo_is_offered_only_with_ultralytics_and_checks_its_config(
+    tmp_path: Path,
+) -> None:
+    """Without ultralytics: not a builtin, refused with the install hint; config is checked."""
+    from importlib.util import find_spec  # noqa: PLC0415
+
+    from wactorz_edge.agents import UNAVAILABLE  # noqa: PLC0415
+    from wactorz_edge.agents.yolo import YoloAgent  # noqa: PLC0415
+
+    if find_spec("ultralytics") is None:
+        assert "yolo" not in BUILTINS
+        assert "wactorz-edge[yolo]" in UNAVAILABLE["yolo"]
+    else:
+        assert BUILTINS["yolo"] is YoloAgent
+    config = YoloAgent.validate_config(
+        {"weights": "yolov8n.yaml", "image_dirs": [str(tmp_path / "x" / "..")]}
+    )
+    assert config["image_dirs"] == [str(tmp_path)]
+    assert config["confidence"] == 0.25 and config["allow_urls"] is False
+    for bad in (
+        {"weights": "https://example.com/w.pt"},
+        {"confidence": 2},
+        {"detector": "Front Door"},
+        {"image_dirs": ["relative"]},
+        {"camera": "file:///dev/video0"},
+        {"camera": "relative.avi"},
+        {"interval_s": 5},
+        {"device": "cpu; rm -rf /"},
+        {"unknown": 1},
+    ):
+        with pytest.raises((ValueError, TypeError)):
+            YoloAgent.validate_config(bad)
+    assert YoloAgent.validate_config({"camera": 0, "interval_s": 2})["camera"] == 0

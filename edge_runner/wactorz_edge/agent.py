@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from .protocol import is_publishable_topic
 
 if TYPE_CHECKING:
+    from .packages import PackageInstaller
     from .store import AgentState
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class NodeServices(Protocol):
     """What the runner provides to the agents it hosts."""
 
     node: str
+    installer: PackageInstaller
 
     def publish(
         self, topic: str, data: Any, *, retain: bool = False, qos: int = 0

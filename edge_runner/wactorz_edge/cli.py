@@ -73,6 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow `pip install NAME` for agents (repeatable; off by default)",
     )
     parser.add_argument(
+        "--pip-find-links",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="a local folder of wheels for package installs (repeatable)",
+    )
+    parser.add_argument(
+        "--pip-no-index",
+        action="store_true",
+        help="install packages only from --pip-find-links folders (no package index)",
+    )
+    parser.add_argument(
         "--allow-code",
         action="store_true",
         help="accept signed code agents (run in a limited child process)",
@@ -147,6 +160,11 @@ def config_from_args(args: argparse.Namespace) -> RunnerConfig:
             check_name(name)
     except PackageRefusedError as err:
         raise ValueError(f"--allow-package: {err}") from None
+    if args.pip_no_index and not args.pip_find_links:
+        raise ValueError("--pip-no-index needs --pip-find-links")
+    for folder in args.pip_find_links:
+        if not folder.is_dir():
+            raise ValueError(f"--pip-find-links: {folder} is not a folder")
     password = None
     if args.password_file is not None:
         password = args.password_file.read_text(encoding="utf-8").rstrip("\r\n")
@@ -181,6 +199,8 @@ def config_from_args(args: argparse.Namespace) -> RunnerConfig:
         secret=secret,
         allow_code=args.allow_code,
         allowed_packages=tuple(args.allow_package),
+        pip_find_links=tuple(str(folder.resolve()) for folder in args.pip_find_links),
+        pip_no_index=args.pip_no_index,
         heartbeat_s=max(0.2, args.heartbeat_interval),
         max_skew_s=args.max_skew,
         offline_start_s=args.offline_start,

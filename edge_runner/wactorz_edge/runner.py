@@ -33,7 +33,7 @@ import aiomqtt
 
 from . import __version__, protocol as p
 from .agent import Agent, TaskFailedError
-from .agents import BUILTINS
+from .agents import BUILTINS, UNAVAILABLE
 from .link import LinkSettings, MqttLink
 from .packages import PackageInstaller, PackageRefusedError
 from .sandbox import CodeAgent
@@ -69,6 +69,8 @@ class RunnerConfig:
     secret: bytes | None = None
     allow_code: bool = False
     allowed_packages: tuple[str, ...] = ()
+    pip_find_links: tuple[str, ...] = ()
+    pip_no_index: bool = False
     heartbeat_s: float = 10.0
     max_skew_s: int = p.DEFAULT_MAX_SKEW_S
     settle_s: float = 1.0
@@ -93,7 +95,11 @@ class Runner:
         self.node = config.node
         self.topics = p.NodeTopics(config.node)
         self.store = Store(config.data_dir)
-        self.installer = PackageInstaller(config.allowed_packages)
+        self.installer = PackageInstaller(
+            config.allowed_packages,
+            find_links=config.pip_find_links,
+            no_index=config.pip_no_index,
+        )
         self.builtins: dict[str, type[Agent]] = {**BUILTINS, **config.extra_builtins}
         self._replay = p.ReplayGuard(config.max_skew_s)
         self._replay.restore(self.store.load_replay())
@@ -614,6 +620,11 @@ class Runner:
 
             return make_code
         cls = self.builtins.get(spec.agent_class or "")
+        if cls is None and spec.agent_class in UNAVAILABLE:
+            raise p.ProtocolError(
+                "refused",
+                f"builtin class {spec.agent_class!r} {UNAVAILABLE[spec.agent_class]}",
+            )
         if cls is None:
             raise p.ProtocolError(
                 "refused",

@@ -6,15 +6,20 @@ import base64
 from collections.abc import Iterator
 import json
 from pathlib import Path
+import tempfile
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import FormData, web
+from aiohttp.test_utils import TestServer
 from fpdf import FPDF
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_test_home_assistant,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import voluptuous as vol
 
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.knowledge.manual import (
@@ -24,10 +29,11 @@ from custom_components.wactorz.knowledge.manual import (
 )
 from custom_components.wactorz.knowledge.udx import UDX_AGENT_NAME
 from custom_components.wactorz.knowledge.udx_build import DOCS, KB_FILE, build_kb, dumps
+from custom_components.wactorz.knowledge.upload import UPLOAD_URL
 from homeassistant import loader
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.setup import async_setup_component
 from tests.ai.scripts import ANTHROPIC_KEY, AnthropicWire
 from tests.ai.wire import FakeServer
@@ -301,3 +307,134 @@ async def test_udx_answers_from_docs_without_llm(
     assert "wactorz.ask_manual" in services["text"]
 
     assert server.requests == []
+
+
+async def test_manual_from_url_with_limits(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    server: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A real HTTP server: a PDF loads; HTML, 404, too large and non-http(s) are refused."""
+    pdf = make_pdf(tmp_path / "Boiler.pdf").read_bytes()
+
+    async def serve_pdf(request: web.Request) -> web.Response:
+        return web.Response(body=pdf, content_type="application/pdf")
+
+    async def serve_octets(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()  # no length: the limit is checked while reading
+        response.content_type = "application/octet-stream"
+        await response.prepare(request)
+        for _ in range(40):
+            await response.write(b"%PDF-" + b"0" * 4096)
+        return response
+
+    async def serve_html(request: web.Request) -> web.Response:
+        return web.Response(text="<html>log in</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/docs/Boiler.pdf", serve_pdf)
+    app.router.add_get("/big.pdf", serve_octets)
+    app.router.add_get("/login", serve_html)
+    async with TestServer(app, host="127.0.0.1") as http:
+        entry = _entry()
+        entry.add_to_hass(hass)
+        await _wire(hass, entry)
+
+        loaded = await _call(
+            hass, "load_manual", {"url": str(http.make_url("/docs/Boiler.pdf"))}
+        )
+        assert loaded["manual"]["name"] == "boiler"
+        assert loaded["manual"]["pages"] == 3
+        assert loaded["manual"]["source"].endswith("/docs/Boiler.pdf")
+
+        async def refused(url: str) -> HomeAssistantError:
+            with pytest.raises(HomeAssistantError) as err:
+                await _call(hass, "load_manual", {"url": url})
+            return err.value
+
+        err = await refused(str(http.make_url("/login")))
+        assert err.translation_key == "manual_wrong_content_type"
+        assert err.translation_placeholders["content_type"] == "text/html"
+        err = await refused(str(http.make_url("/nothing-here.pdf")))
+        assert err.translation_key == "manual_download_failed"
+        assert err.translation_placeholders["error"] == "HTTP 404"
+        monkeypatch.setattr(
+            "custom_components.wactorz.knowledge.manual.MAX_PDF_BYTES", 64 * 1024
+        )
+        err = await refused(str(http.make_url("/big.pdf")))
+        assert err.translation_key == "manual_too_large"
+
+    # Only http(s): the service schema refuses other schemes, and so does the agent.
+    for url in ("file:///etc/passwd", "ftp://127.0.0.1/manual.pdf"):
+        with pytest.raises(vol.Invalid):
+            await _call(hass, "load_manual", {"url": url})
+    runtime = entry.runtime_data
+    reply = await runtime.system.ask(
+        runtime.system.get(MANUAL_AGENT_NAME).id,
+        {"command": "load_manual", "url": "file:///etc/passwd"},
+    )
+    assert reply["error"] == "bad_url"
+    status = await _call(hass, "manual_status", {})
+    assert [m["name"] for m in status["manuals"]] == ["boiler"]
+
+
+@pytest.mark.usefixtures("server")
+async def test_manual_upload_view(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_read_only_access_token: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Admins upload a PDF (multipart, streamed); others, big files and non-PDFs are refused."""
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await _wire(hass, entry)
+    pdf = make_pdf(tmp_path / "Heat Pump.pdf").read_bytes()
+
+    def form(data: bytes, filename: str = "Heat Pump.pdf", **fields: str) -> FormData:
+        body = FormData()
+        for key, value in fields.items():
+            body.add_field(key, value)
+        body.add_field("file", data, filename=filename, content_type="application/pdf")
+        return body
+
+    reader = await hass_client(hass_read_only_access_token)
+    response = await reader.post(UPLOAD_URL, data=form(pdf))
+    assert response.status == 401
+
+    admin = await hass_client()
+    response = await admin.post(UPLOAD_URL, data=form(b"GIF89a not a pdf" * 10))
+    assert response.status == 415
+    body = await response.json()
+    assert body["error"] == "not_a_pdf"
+    assert "Heat Pump.pdf is not a PDF" in body["message"]
+
+    response = await admin.post(UPLOAD_URL, data={"something": "else"})
+    assert response.status == 400
+    assert (await response.json())["error"] == "bad_upload"
+
+    monkeypatch.setattr(
+        "custom_components.wactorz.knowledge.upload.MAX_PDF_BYTES", len(pdf) - 1
+    )
+    response = await admin.post(UPLOAD_URL, data=form(pdf))
+    assert response.status == 413
+    assert (await response.json())["error"] == "too_large"
+    monkeypatch.undo()
+
+    status = await _call(hass, "manual_status", {})
+    assert status["manuals"] == []  # nothing refused was loaded
+    left = list(Path(tempfile.gettempdir()).glob("wactorz-upload-*"))
+    assert left == []  # temp files are removed
+
+    response = await admin.post(UPLOAD_URL, data=form(pdf, name="heatpump"))
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    assert body["manual"]["name"] == "heatpump"
+    assert body["manual"]["source"] == "Heat Pump.pdf"
+    assert body["manual"]["pages"] == 3
+    assert [m["name"] for m in (await _call(hass, "manual_status", {}))["manuals"]] == [
+        "heatpump"
+    ]

@@ -1,4 +1,4 @@
-import{c as e,h as t,l as n,o as r,r as i,u as a}from"./chunks/dom-BHbz9N65.js";var o=`
+import{c as e,h as t,l as n,o as r,r as i,u as a}from"./chunks/dom-C4TCxc_E.js";var o=`
 :host { display: block; }
 ha-card { display: block; height: 100%; overflow: hidden; }
 .card { padding: 12px 16px 16px; color: var(--primary-text-color); font-size: 14px; }

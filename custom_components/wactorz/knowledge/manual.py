@@ -73,6 +73,17 @@ MAX_EXCERPT_CHARS = 1500
 MAX_CONTEXT_CHARS = 9000
 MAX_QUESTION_CHARS = 2000
 PDF_MAGIC = b"%PDF-"
+# What servers send PDFs as; anything else (an HTML login page, JSON) is refused
+# before it is downloaded. The bytes are checked for the PDF magic too.
+PDF_CONTENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/x-pdf",
+        "application/acrobat",
+        "application/octet-stream",
+        "binary/octet-stream",
+    }
+)
 
 SYSTEM_PROMPT = """You answer questions about a manual using only the excerpts \
 below. Each excerpt starts with its manual and page, like [manual "x", page 3]. \
@@ -196,6 +207,13 @@ async def async_fetch_url(hass: HomeAssistant, url: str) -> bytes:
                     f"{url} could not be downloaded: HTTP {response.status}",
                     url=url,
                     error=f"HTTP {response.status}",
+                )
+            if response.content_type not in PDF_CONTENT_TYPES:
+                raise ManualError(
+                    "wrong_content_type",
+                    f"{url} is {response.content_type}, not a PDF.",
+                    url=url,
+                    content_type=response.content_type,
                 )
             if (response.content_length or 0) > MAX_PDF_BYTES:
                 raise too_large

@@ -64,6 +64,7 @@ KNOWN_ERRORS = frozenset(
         "too_many",
         "unknown",
         "unreadable",
+        "wrong_content_type",
     }
 )
 # Refusals caused by the call's data; the rest are HomeAssistantError.
@@ -108,9 +109,10 @@ def _error(
     )
 
 
-async def _async_ask_agent(
+async def async_ask_manual_agent(
     hass: HomeAssistant, payload: dict[str, Any], timeout: float
 ) -> dict[str, Any]:
+    """Ask the loaded entry's manual agent; a refusal becomes a translated error."""
     entry = service.async_get_config_entry(hass, DOMAIN, None)
     runtime = entry.runtime_data
     cell = runtime.system.get(MANUAL_AGENT_NAME)
@@ -170,7 +172,7 @@ async def _async_load(call: ServiceCall) -> ServiceResponse:
         payload["filename"] = data.get("filename") or "upload.pdf"
     else:
         raise _error(ServiceValidationError, "manual_one_source")
-    reply = await _async_ask_agent(call.hass, payload, LOAD_TIMEOUT_S)
+    reply = await async_ask_manual_agent(call.hass, payload, LOAD_TIMEOUT_S)
     return {"text": reply.get("text"), "manual": reply.get("manual")}
 
 
@@ -178,7 +180,7 @@ async def _async_ask(call: ServiceCall) -> ServiceResponse:
     payload = {"command": "ask", "text": call.data["question"]}
     if "manual" in call.data:
         payload["manual"] = call.data["manual"]
-    reply = await _async_ask_agent(call.hass, payload, ASK_TIMEOUT_S)
+    reply = await async_ask_manual_agent(call.hass, payload, ASK_TIMEOUT_S)
     return {
         key: reply.get(key)
         for key in ("text", "citations", "pages", "manuals", "provider", "cost_usd")
@@ -186,12 +188,14 @@ async def _async_ask(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_status(call: ServiceCall) -> ServiceResponse:
-    reply = await _async_ask_agent(call.hass, {"command": "status"}, STATUS_TIMEOUT_S)
+    reply = await async_ask_manual_agent(
+        call.hass, {"command": "status"}, STATUS_TIMEOUT_S
+    )
     return {"text": reply.get("text"), "manuals": reply.get("manuals", [])}
 
 
 async def _async_clear(call: ServiceCall) -> None:
-    await _async_ask_agent(
+    await async_ask_manual_agent(
         call.hass,
         {"command": "clear", "manual": call.data.get("manual")},
         STATUS_TIMEOUT_S,

@@ -26,6 +26,25 @@ export class WactorzClient {
     return this.hass.callWS<AgentDetails>({ type: "wactorz/agent/details", agent });
   }
 
+  /**
+   * Upload a PDF to the manual agent (admin only, POST /api/wactorz/manual/upload).
+   * Resolves with the server's summary text; rejects with its error message.
+   */
+  async uploadManual(file: File): Promise<string> {
+    if (!this.hass.fetchWithAuth) throw new Error("This Home Assistant frontend cannot upload files.");
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const response = await this.hass.fetchWithAuth("/api/wactorz/manual/upload", { method: "POST", body: form });
+    let body: { text?: string; message?: string } = {};
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      // not JSON (a proxy error page): the status says enough
+    }
+    if (!response.ok) throw new Error(body.message ?? `Upload failed (HTTP ${response.status}).`);
+    return body.text ?? "Loaded.";
+  }
+
   control(agent: string, action: ControlAction): Promise<ControlResult> {
     return this.hass.callWS<ControlResult>({ type: "wactorz/agents/control", agent, action });
   }

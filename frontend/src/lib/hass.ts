@@ -24,6 +24,8 @@ export interface HassEntityState {
 export interface Hass {
   connection: HassConnection;
   callWS<T>(message: Record<string, unknown>): Promise<T>;
+  /** fetch() with the user's access token (HTTP views such as the manual upload). */
+  fetchWithAuth?(path: string, init?: RequestInit): Promise<Response>;
   user?: HassUser;
   themes?: { darkMode?: boolean; theme?: string };
   selectedTheme?: unknown;

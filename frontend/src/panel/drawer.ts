@@ -16,6 +16,7 @@ export class AgentDrawer {
   private k: number | null = null;
   private details: AgentDetails | null = null;
   private detailsError = "";
+  private upload: { busy: boolean; text: string; error: boolean } = { busy: false, text: "", error: false };
   private timer: ReturnType<typeof setInterval> | null = null;
   private pending: ReturnType<typeof setTimeout> | null = null;
   private loading = 0;
@@ -114,6 +115,7 @@ export class AgentDrawer {
       agent.description ? h("p", {}, agent.description) : null,
       h("p", { className: "muted" }, agent.id),
       this.controls(agent),
+      this.manualUpload(agent),
       h("h3", {}, "Metrics"),
       this.metrics(agent, details),
       h("h3", {}, "Cost"),
@@ -135,6 +137,37 @@ export class AgentDrawer {
     ];
     this.el.replaceChildren(...parts.filter((part): part is Node => part !== null));
     this.el.dataset.loaded = String(details !== null);
+  }
+
+  /** The manual agent (admins): upload a PDF, which it indexes for questions. */
+  private manualUpload(agent: SceneAgent): HTMLElement | null {
+    if (agent.kind !== "manual" || !this.ctx.isAdmin()) return null;
+    const input = h("input", { type: "file", accept: "application/pdf,.pdf", "data-field": "manual-file", disabled: this.upload.busy });
+    input.addEventListener("change", () => {
+      const file = input.files?.[0];
+      const client = this.ctx.client();
+      if (!file || !client) return;
+      this.upload = { busy: true, text: `Uploading ${file.name}…`, error: false };
+      this.render();
+      client
+        .uploadManual(file)
+        .then((text) => {
+          this.upload = { busy: false, text, error: false };
+        })
+        .catch((err: unknown) => {
+          this.upload = { busy: false, text: errorMessage(err), error: true };
+        })
+        .finally(() => this.render());
+    });
+    return h(
+      "div",
+      { className: "manual-upload" },
+      h("h3", {}, "Upload a manual (PDF)"),
+      input,
+      this.upload.text
+        ? h("p", { className: this.upload.error ? "error" : "muted", "data-field": "manual-upload-status" }, this.upload.text)
+        : null,
+    );
   }
 
   private controls(agent: SceneAgent): HTMLElement {

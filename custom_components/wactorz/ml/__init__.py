@@ -1,0 +1,1 @@
+"""Machine-learning helpers that run inside Home Assistant (anomaly detection)."""
