@@ -63,6 +63,7 @@ export class NaiveAgentScene implements Stage {
   private cometsShown = 0;
   private lastFrame = 0;
   private structureVersion = -1;
+  private fitted = false;
   private readonly renderFrame = () => this.frame();
 
   constructor(
@@ -184,7 +185,9 @@ export class NaiveAgentScene implements Stage {
       disc.material = this.nodeMaterial;
       return disc;
     });
-    // Frame the world like AgentScene.fit().
+    // Frame the world once, like AgentScene.fit().
+    if (this.fitted) return;
+    this.fitted = true;
     const nodes = [...this.store.nodes.values()];
     const minX = Math.min(...nodes.map((n) => n.center[0] - n.radius));
     const maxX = Math.max(...nodes.map((n) => n.center[0] + n.radius));
