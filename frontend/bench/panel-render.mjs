@@ -72,6 +72,12 @@ function attribute(profile, frames) {
   const totals = { all: 0, frame_path: 0, stream: 0, other: 0 };
   const framePathBy = { ours: 0, babylon: 0, "V8/native": 0, "other script": 0 };
   const functions = new Map();
+  const streamFunctions = new Map();
+  // Name an allocation by its innermost frame in the bundle (ours or Babylon, not a V8 builtin).
+  const name = (here, node) => {
+    const named = [...here].reverse().find((f) => f.url.endsWith("render-bench.js")) ?? node.callFrame;
+    return `${named.functionName || "(anonymous)"} ${moduleAt(named.lineNumber)}:${named.lineNumber + 1}`;
+  };
   const visit = (node, stack) => {
     const here = [...stack, node.callFrame];
     if (node.selfSize > 0) {
@@ -82,11 +88,13 @@ function attribute(profile, frames) {
         totals.frame_path += node.selfSize;
         const where = origin(node.callFrame);
         framePathBy[where] += node.selfSize;
-        // Name the allocation by its innermost frame of ours or Babylon (not the V8 builtin).
-        const named = [...here].reverse().find((f) => f.url.endsWith("render-bench.js")) ?? node.callFrame;
-        const key = `${named.functionName || "(anonymous)"} ${moduleAt(named.lineNumber)}:${named.lineNumber + 1}`;
+        const key = name(here, node);
         functions.set(key, (functions.get(key) ?? 0) + node.selfSize);
-      } else if (inStream) totals.stream += node.selfSize;
+      } else if (inStream) {
+        totals.stream += node.selfSize;
+        const key = name(here, node);
+        streamFunctions.set(key, (streamFunctions.get(key) ?? 0) + node.selfSize);
+      }
       else totals.other += node.selfSize;
     }
     for (const child of node.children ?? []) visit(child, here);
@@ -100,10 +108,8 @@ function attribute(profile, frames) {
     stream_bytes_per_frame: perFrame(totals.stream),
     other_bytes_per_frame: perFrame(totals.other),
     samples: profile.samples?.length ?? null,
-    top_frame_path: [...functions.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 8)
-      .map(([where, bytes]) => ({ where, bytes_per_frame: perFrame(bytes) })),
+    top_frame_path: top(functions, perFrame),
+    top_stream: top(streamFunctions, perFrame),
   };
 }
 
@@ -188,6 +194,13 @@ try {
 } finally {
   await browser.close();
   server.close();
+}
+
+function top(functions, perFrame) {
+  return [...functions.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([where, bytes]) => ({ where, bytes_per_frame: perFrame(bytes) }));
 }
 
 function round(summary) {

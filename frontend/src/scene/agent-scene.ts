@@ -20,6 +20,7 @@ import type { Mesh } from "@babylonjs/core/Meshes/mesh";
 import { CreateSphere } from "@babylonjs/core/Meshes/Builders/sphereBuilder";
 import { CreateTorus } from "@babylonjs/core/Meshes/Builders/torusBuilder";
 import { CreateCylinder } from "@babylonjs/core/Meshes/Builders/cylinderBuilder";
+import { CreateTube } from "@babylonjs/core/Meshes/Builders/tubeBuilder";
 import "@babylonjs/core/Meshes/thinInstanceMesh";
 import "@babylonjs/core/Culling/ray";
 import { PointerEventTypes } from "@babylonjs/core/Events/pointerEvents";
@@ -40,6 +41,7 @@ const BEAT_MS = 450;
 const SPAWN_MS = 700;
 const FAIL_MS = 900;
 const RING_MS = 900;
+const RIM_SEGMENTS = 96;
 
 const STATE_RGB: Record<string, RGB> = Object.fromEntries(
   Object.entries(STATE_COLORS).map(([state, hex]) => [state, parseColor(hex)!]),
@@ -89,6 +91,16 @@ function writeMatrix(out: Float32Array, offset: number, s: number, x: number, y:
 function drawInstances(mesh: Mesh, count: number): void {
   if (mesh.thinInstanceCount !== count) mesh.thinInstanceCount = count;
   mesh.isVisible = count > 0;
+}
+
+/** A node's rim: a thin tube around its disc (a torus would need 96x96 vertices for a round ring). */
+function createRim(name: string, radius: number, scene: Scene): Mesh {
+  const path: Vector3[] = [];
+  for (let i = 0; i <= RIM_SEGMENTS; i++) {
+    const angle = (i / RIM_SEGMENTS) * 2 * Math.PI;
+    path.push(new Vector3(radius * Math.cos(angle), 0, radius * Math.sin(angle)));
+  }
+  return CreateTube(name, { path, radius: 0.04, tessellation: 8 }, scene);
 }
 
 export function webglAvailable(): boolean {
@@ -486,7 +498,7 @@ export class AgentScene implements Stage {
       let rim = view.rim;
       if (!rim || view.radius !== node.radius) {
         rim?.dispose();
-        rim = view.rim = CreateTorus(`rim-${node.name}`, { diameter: node.radius * 2, thickness: 0.08, tessellation: 96 }, this.scene);
+        rim = view.rim = createRim(`rim-${node.name}`, node.radius, this.scene);
         rim.material = this.nodeRimMaterial;
         rim.isPickable = false;
         view.radius = node.radius;
