@@ -237,6 +237,45 @@ try {
     await until("render loop again", async () => (await sceneInfo(page)).running === true, 3000);
   });
 
+  await check("rendering stops while the browser tab is hidden", async () => {
+    // Headless Chromium keeps every tab visible (bringToFront and minimizing change nothing):
+    // the document says "hidden" and fires visibilitychange, as a browser does for a background tab.
+    const setHidden = (hidden) =>
+      page.evaluate((h) => {
+        if (h) Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+        else delete document.visibilityState;
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, hidden);
+    await setHidden(true);
+    await until("render loop stopped", async () => (await sceneInfo(page)).running === false, 3000);
+    const frames = (await sceneInfo(page)).frames;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert((await sceneInfo(page)).frames === frames, "frames drawn while the tab is hidden");
+    await setHidden(false);
+    await until("render loop again", async () => (await sceneInfo(page)).running === true, 3000);
+  });
+
+  await check("rendering stops while the panel is detached (another sidebar panel is open)", async () => {
+    // Home Assistant takes the panel element out of the document when another panel opens and
+    // puts it back when you return: the stream is dropped and a fresh snapshot comes back.
+    const panel = await page.locator("wactorz-panel").elementHandle();
+    await panel.evaluate((el) => {
+      window.__wactorzPanelParent = el.parentNode;
+      el.remove();
+    });
+    const detached = () => panel.evaluate((el) => el.sceneInfo());
+    await until("render loop stopped", async () => (await detached()).running === false, 3000);
+    const stopped = await detached();
+    assert(stopped.status === "idle", `stream still ${stopped.status} while detached`);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert((await detached()).frames === stopped.frames, "frames drawn while detached");
+    await panel.evaluate((el) => window.__wactorzPanelParent.append(el));
+    await until("render loop and stream again", async () => {
+      const again = await sceneInfo(page);
+      return again.running && again.status === "live" && again.frames > stopped.frames && again.agents === again.storeAgents;
+    }, 10000);
+  });
+
   await check("the 2D list view shows the agents", async () => {
     await page.locator("wactorz-panel button[data-action=view]").click();
     await until("list rows", async () => (await page.locator("wactorz-panel .agent-row").count()) === info.storeAgents, 5000);

@@ -140,6 +140,8 @@ try {
   const result = {
     agents: AGENTS, renderer: info0.renderer, instances: after.info.agents, seconds: SECONDS, fps: Number(fps.toFixed(1)),
     viewport: `${WIDTH}x${HEIGHT}`, meshes_drawn: after.info.meshes, update_ms_per_frame: after.info.updateMs, render_ms_per_frame: after.info.renderMs,
+    // (100 us timer resolution here; bench/panel_render.py measures with 5 us)
+    update_ms_p50: Number(after.info.timings?.update.p50.toFixed(3)), update_ms_p99: Number(after.info.timings?.update.p99.toFixed(3)),
     comets_shown: after.info.comets, deltas: after.stats.deltas, selected: k, heap_growth_bytes: after.heap && before.heap ? after.heap - before.heap : null,
     page_errors: errors,
   };

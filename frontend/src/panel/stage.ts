@@ -1,6 +1,7 @@
 // What the panel needs from a view of the agents: the 3D scene or the 2D list.
 
 import type { RGB } from "../lib/colors";
+import type { TimingSummary } from "../lib/frametimes";
 import type { StoreChange } from "../lib/store";
 
 export interface ThemeColors {
@@ -28,6 +29,8 @@ export interface StageInfo {
   updateMs?: number;
   /** Average ms per frame of Babylon's scene.render() (with SwiftShader this is the GPU work). */
   renderMs?: number;
+  /** Percentiles over the last frames (up to 2048): our work, and scene.render(). */
+  timings?: { update: TimingSummary; render: TimingSummary };
 }
 
 export interface StageCallbacks {

@@ -2,8 +2,9 @@
 //
 // Draw calls stay constant with the number of agents: all agents are thin instances of
 // one sphere, all comets thin instances of one small sphere, all rings of one torus.
-// The frame loop writes into preallocated typed arrays and allocates nothing; buffers are
-// rebuilt only when agents come or go. Nothing is drawn while the panel is hidden.
+// The frame loop writes into preallocated typed arrays and allocates nothing (no vectors,
+// arrays, closures or strings: bench/panel_render.py measures it); buffers are rebuilt only
+// when agents come or go. Nothing is drawn while the panel is hidden.
 
 import { Engine } from "@babylonjs/core/Engines/engine";
 import { Scene } from "@babylonjs/core/scene";
@@ -19,15 +20,18 @@ import type { Mesh } from "@babylonjs/core/Meshes/mesh";
 import { CreateSphere } from "@babylonjs/core/Meshes/Builders/sphereBuilder";
 import { CreateTorus } from "@babylonjs/core/Meshes/Builders/torusBuilder";
 import { CreateCylinder } from "@babylonjs/core/Meshes/Builders/cylinderBuilder";
+import { CreateTube } from "@babylonjs/core/Meshes/Builders/tubeBuilder";
 import "@babylonjs/core/Meshes/thinInstanceMesh";
 import "@babylonjs/core/Culling/ray";
 import { PointerEventTypes } from "@babylonjs/core/Events/pointerEvents";
 
 import { mix, parseColor, type RGB } from "../lib/colors";
 import { STATE_COLORS } from "../lib/colors";
+import { FrameTimes } from "../lib/frametimes";
 import { arcPoint, type Vec3 } from "../lib/layout";
 import type { AgentStore, CometRequest, Effect, StoreChange } from "../lib/store";
 import type { Stage, StageCallbacks, StageInfo, ThemeColors } from "../panel/stage";
+import { LabelPin } from "./label-pin";
 
 const COMET_MAX = 48;
 const COMET_TRAIL = 6;
@@ -37,10 +41,25 @@ const BEAT_MS = 450;
 const SPAWN_MS = 700;
 const FAIL_MS = 900;
 const RING_MS = 900;
+const RIM_SEGMENTS = 96;
 
 const STATE_RGB: Record<string, RGB> = Object.fromEntries(
   Object.entries(STATE_COLORS).map(([state, hex]) => [state, parseColor(hex)!]),
 );
+
+interface NodeView {
+  disc: Mesh;
+  rim: Mesh | null;
+  radius: number;
+  pin: LabelPin;
+}
+
+export interface AgentSceneOptions {
+  /** Animation time in ms (default performance.now); a benchmark steps it by a fixed amount per frame. */
+  clock?: () => number;
+}
+
+const ignore = (): void => undefined;
 
 function easeOutBack(t: number): number {
   const c1 = 1.70158;
@@ -68,6 +87,22 @@ function writeMatrix(out: Float32Array, offset: number, s: number, x: number, y:
   out[offset + 15] = 1;
 }
 
+/** Draw the first `count` thin instances of a pool (none: hide the mesh, else Babylon draws it once as a plain mesh). */
+function drawInstances(mesh: Mesh, count: number): void {
+  if (mesh.thinInstanceCount !== count) mesh.thinInstanceCount = count;
+  mesh.isVisible = count > 0;
+}
+
+/** A node's rim: a thin tube around its disc (a torus would need 96x96 vertices for a round ring). */
+function createRim(name: string, radius: number, scene: Scene): Mesh {
+  const path: Vector3[] = [];
+  for (let i = 0; i <= RIM_SEGMENTS; i++) {
+    const angle = (i / RIM_SEGMENTS) * 2 * Math.PI;
+    path.push(new Vector3(radius * Math.cos(angle), 0, radius * Math.sin(angle)));
+  }
+  return CreateTube(name, { path, radius: 0.04, tessellation: 8 }, scene);
+}
+
 export function webglAvailable(): boolean {
   try {
     const canvas = document.createElement("canvas");
@@ -93,7 +128,7 @@ export class AgentScene implements Stage {
   private readonly nodeMaterial: StandardMaterial;
   private readonly nodeRimMaterial: StandardMaterial;
   private readonly selectionMaterial: StandardMaterial;
-  private nodeMeshes: Mesh[] = [];
+  private readonly nodeViews = new Map<string, NodeView>();
   private resizeObserver: ResizeObserver | null = null;
 
   // Agents, by slot (the thin instance index).
@@ -122,6 +157,8 @@ export class AgentScene implements Stage {
   private readonly cometDuration = new Float64Array(COMET_MAX);
   private readonly cometActive = new Uint8Array(COMET_MAX);
   private cometsLive = 0;
+  /** Comet slots drawn (the highest live slot + 1): free slots past it cost no vertices. */
+  private cometSlotsDrawn = 0;
   private cometsDropped = 0;
   private cometsShown = 0;
 
@@ -133,7 +170,7 @@ export class AgentScene implements Stage {
   private readonly ringStart = new Float64Array(RING_MAX);
   private readonly ringActive = new Uint8Array(RING_MAX);
   private ringsLive = 0;
-  private ringNext = 0;
+  private ringSlotsDrawn = 0;
 
   // Camera flight, selection, labels.
   private readonly goalTarget = new Vector3(0, 0, 0);
@@ -142,8 +179,7 @@ export class AgentScene implements Stage {
   private fitted = false;
   private selected: number | null = null;
   private hovered: number | null = null;
-  private readonly labels = new Map<number, HTMLElement>();
-  private readonly nodeLabels = new Map<string, HTMLElement>();
+  private readonly labels = new Map<number, LabelPin>();
   private readonly tmpWorld = new Vector3();
   private readonly tmpScreen = new Vector3();
   private readonly tmpPoint: Vec3 = [0, 0, 0];
@@ -157,16 +193,24 @@ export class AgentScene implements Stage {
   private frames = 0;
   private updateMs = 0;
   private renderMs = 0;
+  /** The last frames' timings (for benchmarks and sceneInfo). */
+  readonly frameTimes = new FrameTimes();
   private structureVersion = -1;
+  private readonly clock: () => number;
+  // Callbacks made once, so that the frame loop passes them without allocating.
   private readonly onEffect = (effect: Effect) => this.applyEffect(effect);
   private readonly onComet = (comet: CometRequest) => this.launchComets(comet);
   private readonly renderFrame = () => this.frame();
+  private readonly placeAgentLabel = (pin: LabelPin, k: number) => this.placeAgentLabelAt(pin, k);
+  private readonly placeNodeLabel = (view: NodeView, name: string) => this.placeNodeLabelAt(view.pin, name);
 
   constructor(
     container: HTMLElement,
     private readonly store: AgentStore,
     private readonly callbacks: StageCallbacks,
+    options: AgentSceneOptions = {},
   ) {
+    this.clock = options.clock ?? (() => performance.now());
     this.root = document.createElement("div");
     this.root.className = "scene-stage";
     this.canvas = document.createElement("canvas");
@@ -233,6 +277,7 @@ export class AgentScene implements Stage {
     for (let i = 0; i < RING_MAX; i++) writeMatrix(this.ringMatrices, i * 16, 0, 0, -100, 0);
     cometMesh.thinInstanceSetBuffer("matrix", this.cometMatrices, 16, false);
     cometMesh.thinInstanceSetBuffer("color", this.cometColors, 4, false);
+    drawInstances(cometMesh, 0);
 
     const ringMesh = (this.ringMesh = CreateTorus("rings", { diameter: 1.4, thickness: 0.06, tessellation: 48 }, scene));
     ringMesh.material = flat("rings");
@@ -240,6 +285,7 @@ export class AgentScene implements Stage {
     ringMesh.isPickable = false;
     ringMesh.thinInstanceSetBuffer("matrix", this.ringMatrices, 16, false);
     ringMesh.thinInstanceSetBuffer("color", this.ringColors, 4, false);
+    drawInstances(ringMesh, 0);
 
     this.selectionMaterial = flat("selection");
     const selectionMesh = (this.selectionMesh = CreateTorus("selection", { diameter: 1.5, thickness: 0.07, tessellation: 48 }, scene));
@@ -281,8 +327,8 @@ export class AgentScene implements Stage {
     }
     if (!this.active) {
       // Hidden: effects would play late; drop them (the store bounds them anyway).
-      this.store.drainEffects(() => undefined);
-      this.store.drainComets(() => undefined);
+      this.store.drainEffects(ignore);
+      this.store.drainComets(ignore);
     }
   }
 
@@ -306,7 +352,7 @@ export class AgentScene implements Stage {
     if (active === this.active) return;
     this.active = active;
     if (active) {
-      this.lastFrame = performance.now();
+      this.lastFrame = this.clock();
       this.resize();
       this.engine.runRenderLoop(this.renderFrame);
     } else {
@@ -345,6 +391,7 @@ export class AgentScene implements Stage {
       meshes: this.scene.getActiveMeshes().length,
       updateMs: Number(this.updateMs.toFixed(3)),
       renderMs: Number(this.renderMs.toFixed(3)),
+      timings: this.frameTimes.summary(),
     };
   }
 
@@ -417,7 +464,7 @@ export class AgentScene implements Stage {
       this.failAt[slot] = agent.failedAt;
       this.setBaseColor(slot, agent.state);
     });
-    this.writeAgentBuffers(performance.now());
+    this.writeAgentBuffers(this.clock());
     this.agentMesh.thinInstanceSetBuffer("matrix", this.matrices.subarray(0, this.count * 16), 16, false);
     this.agentMesh.thinInstanceSetBuffer("color", this.colors.subarray(0, this.count * 4), 4, false);
     this.agentMesh.thinInstanceCount = this.count;
@@ -427,27 +474,41 @@ export class AgentScene implements Stage {
     if (this.selected !== null && !this.slotOf.has(this.selected)) this.select(null);
   }
 
+  /** Discs, rims and labels of the nodes; kept across rebuilds (a rim is remade only when its radius changes). */
   private buildNodes(): void {
-    for (const mesh of this.nodeMeshes) mesh.dispose();
-    this.nodeMeshes = [];
-    for (const label of this.nodeLabels.values()) label.remove();
-    this.nodeLabels.clear();
+    for (const [name, view] of this.nodeViews) {
+      if (this.store.nodes.has(name)) continue;
+      view.disc.dispose();
+      view.rim?.dispose();
+      view.pin.remove();
+      this.nodeViews.delete(name);
+    }
     for (const node of this.store.nodes.values()) {
-      const disc = CreateCylinder(`node-${node.name}`, { diameter: node.radius * 2, height: 0.12, tessellation: 64 }, this.scene);
-      disc.position.set(node.center[0], -0.06, node.center[2]);
-      disc.material = this.nodeMaterial;
-      disc.isPickable = false;
-      const rim = CreateTorus(`rim-${node.name}`, { diameter: node.radius * 2, thickness: 0.08, tessellation: 96 }, this.scene);
+      let view = this.nodeViews.get(node.name);
+      if (!view) {
+        const disc = CreateCylinder(`node-${node.name}`, { diameter: 1, height: 0.12, tessellation: 64 }, this.scene);
+        disc.material = this.nodeMaterial;
+        disc.isPickable = false;
+        const label = document.createElement("div");
+        label.className = "node-label";
+        this.labelLayer.append(label);
+        view = { disc, rim: null, radius: -1, pin: new LabelPin(label, "below") };
+        this.nodeViews.set(node.name, view);
+      }
+      let rim = view.rim;
+      if (!rim || view.radius !== node.radius) {
+        rim?.dispose();
+        rim = view.rim = createRim(`rim-${node.name}`, node.radius, this.scene);
+        rim.material = this.nodeRimMaterial;
+        rim.isPickable = false;
+        view.radius = node.radius;
+      }
       rim.position.set(node.center[0], 0.02, node.center[2]);
-      rim.material = this.nodeRimMaterial;
-      rim.isPickable = false;
-      this.nodeMeshes.push(disc, rim);
-      const label = document.createElement("div");
-      label.className = "node-label";
+      view.disc.scaling.set(node.radius * 2, 1, node.radius * 2);
+      view.disc.position.set(node.center[0], -0.06, node.center[2]);
+      const label = view.pin.el;
       label.textContent = node.local ? `${node.name} · this Home Assistant` : node.name;
-      if (!node.online) label.classList.add("offline");
-      this.labelLayer.append(label);
-      this.nodeLabels.set(node.name, label);
+      label.classList.toggle("offline", !node.online);
     }
   }
 
@@ -513,8 +574,15 @@ export class AgentScene implements Stage {
   }
 
   private addRing(position: Vec3, color: RGB, at: number): void {
-    const i = this.ringNext;
-    this.ringNext = (this.ringNext + 1) % RING_MAX;
+    // The lowest free slot (few slots drawn); all busy: the oldest ring makes way.
+    let i = 0;
+    for (let j = 0; j < RING_MAX; j++) {
+      if (!this.ringActive[j]) {
+        i = j;
+        break;
+      }
+      if (this.ringStart[j] < this.ringStart[i]) i = j;
+    }
     if (!this.ringActive[i]) this.ringsLive += 1;
     this.ringActive[i] = 1;
     this.ringStart[i] = at;
@@ -560,8 +628,8 @@ export class AgentScene implements Stage {
 
   // -- frame ---------------------------------------------------------------------------
   private frame(): void {
-    const now = performance.now();
-    const t0 = now;
+    const t0 = performance.now();
+    const now = this.clock();
     const dt = Math.min(0.1, (now - this.lastFrame) / 1000);
     this.lastFrame = now;
     this.store.drainEffects(this.onEffect);
@@ -578,8 +646,10 @@ export class AgentScene implements Stage {
     const t2 = performance.now();
     if (this.labelsDirty) this.updateLabels();
     const t3 = performance.now();
-    // Exponential averages: our per-frame work (updates + labels) and Babylon's render call.
-    this.updateMs += (t1 - t0 + (t3 - t2) - this.updateMs) * 0.05;
+    // Our per-frame work (updates + labels) and Babylon's render call.
+    const updateMs = t1 - t0 + (t3 - t2);
+    this.frameTimes.record(updateMs, t2 - t1);
+    this.updateMs += (updateMs - this.updateMs) * 0.05;
     this.renderMs += (t2 - t1 - this.renderMs) * 0.05;
     this.frames += 1;
   }
@@ -636,8 +706,11 @@ export class AgentScene implements Stage {
   }
 
   private updateComets(now: number): void {
-    if (this.cometsLive === 0) return;
-    const [pr, pg, pb] = this.primary;
+    if (this.cometsLive === 0 && this.cometSlotsDrawn === 0) return;
+    let high = 0;
+    const pr = this.primary[0];
+    const pg = this.primary[1];
+    const pb = this.primary[2];
     for (let i = 0; i < COMET_MAX; i++) {
       const base = i * COMET_TRAIL;
       if (!this.cometActive[i]) continue; // (hidden when it ended)
@@ -648,6 +721,7 @@ export class AgentScene implements Stage {
         for (let j = 0; j < COMET_TRAIL; j++) writeMatrix(this.cometMatrices, (base + j) * 16, 0, 0, -100, 0);
         continue;
       }
+      high = i + 1;
       const e = i * 6;
       this.tmpA[0] = this.cometEnds[e];
       this.tmpA[1] = this.cometEnds[e + 1];
@@ -675,12 +749,16 @@ export class AgentScene implements Stage {
         this.cometColors[c + 3] = 1;
       }
     }
+    this.cometSlotsDrawn = high;
+    drawInstances(this.cometMesh, high * COMET_TRAIL);
+    if (high === 0) return;
     this.cometMesh.thinInstanceBufferUpdated("matrix");
     this.cometMesh.thinInstanceBufferUpdated("color");
   }
 
   private updateRings(now: number): void {
-    if (this.ringsLive === 0) return;
+    if (this.ringsLive === 0 && this.ringSlotsDrawn === 0) return;
+    let high = 0;
     for (let i = 0; i < RING_MAX; i++) {
       if (!this.ringActive[i]) continue; // (hidden when it ended)
       const t = (now - this.ringStart[i]) / RING_MS;
@@ -690,6 +768,7 @@ export class AgentScene implements Stage {
         writeMatrix(this.ringMatrices, i * 16, 0, 0, -100, 0);
         continue;
       }
+      high = i + 1;
       const s = 0.6 + 2.4 * Math.max(0, t);
       writeMatrix(this.ringMatrices, i * 16, s, this.ringCenter[i * 3], this.ringCenter[i * 3 + 1], this.ringCenter[i * 3 + 2]);
       const fade = 1 - Math.max(0, t);
@@ -698,6 +777,9 @@ export class AgentScene implements Stage {
       }
       this.ringColors[i * 4 + 3] = 1;
     }
+    this.ringSlotsDrawn = high;
+    drawInstances(this.ringMesh, high);
+    if (high === 0) return;
     this.ringMesh.thinInstanceBufferUpdated("matrix");
     this.ringMesh.thinInstanceBufferUpdated("color");
   }
@@ -753,25 +835,26 @@ export class AgentScene implements Stage {
       if (this.hovered !== null) wanted.add(this.hovered);
     }
     if (this.selected !== null && this.slotOf.has(this.selected)) wanted.add(this.selected);
-    for (const [k, label] of this.labels) {
+    for (const [k, pin] of this.labels) {
       if (!wanted.has(k)) {
-        label.remove();
+        pin.remove();
         this.labels.delete(k);
       }
     }
     for (const k of wanted) {
       const agent = this.store.get(k);
       if (!agent) continue;
-      let label = this.labels.get(k);
-      if (!label) {
+      let pin = this.labels.get(k);
+      if (!pin) {
         const button = document.createElement("button");
         button.type = "button";
-        label = button;
-        label.className = "agent-label";
-        label.addEventListener("click", () => this.callbacks.onSelect(k));
-        this.labelLayer.append(label);
-        this.labels.set(k, label);
+        button.className = "agent-label";
+        button.addEventListener("click", () => this.callbacks.onSelect(k));
+        this.labelLayer.append(button);
+        pin = new LabelPin(button, "above");
+        this.labels.set(k, pin);
       }
+      const label = pin.el;
       label.textContent = agent.name;
       label.dataset.agent = agent.name;
       label.classList.toggle("selected", k === this.selected);
@@ -787,21 +870,23 @@ export class AgentScene implements Stage {
 
   private updateLabels(): void {
     this.labelsDirty = false;
+    this.labels.forEach(this.placeAgentLabel);
+    this.nodeViews.forEach(this.placeNodeLabel);
+  }
+
+  private placeAgentLabelAt(pin: LabelPin, k: number): void {
+    const slot = this.slotOf.get(k);
+    if (slot === undefined) return;
+    const p = this.project(this.current[slot * 3], this.current[slot * 3 + 1] + 0.75, this.current[slot * 3 + 2]);
     const scale = this.engine.getHardwareScalingLevel();
-    for (const [k, label] of this.labels) {
-      const slot = this.slotOf.get(k);
-      if (slot === undefined) continue;
-      const p = this.project(this.current[slot * 3], this.current[slot * 3 + 1] + 0.75, this.current[slot * 3 + 2]);
-      const visible = p.z > 0 && p.z < 1;
-      label.style.transform = `translate(${(p.x * scale).toFixed(1)}px, ${(p.y * scale).toFixed(1)}px) translate(-50%, -100%)`;
-      label.style.visibility = visible ? "" : "hidden";
-    }
-    for (const [name, label] of this.nodeLabels) {
-      const node = this.store.nodes.get(name);
-      if (!node) continue;
-      const p = this.project(node.center[0], 0, node.center[2] - node.radius - 0.3);
-      label.style.transform = `translate(${(p.x * scale).toFixed(1)}px, ${(p.y * scale).toFixed(1)}px) translate(-50%, 0)`;
-      label.style.visibility = p.z > 0 && p.z < 1 ? "" : "hidden";
-    }
+    pin.moveTo(p.x * scale, p.y * scale, p.z > 0 && p.z < 1);
+  }
+
+  private placeNodeLabelAt(pin: LabelPin, name: string): void {
+    const node = this.store.nodes.get(name);
+    if (!node) return;
+    const p = this.project(node.center[0], 0, node.center[2] - node.radius - 0.3);
+    const scale = this.engine.getHardwareScalingLevel();
+    pin.moveTo(p.x * scale, p.y * scale, p.z > 0 && p.z < 1);
   }
 }
