@@ -14,6 +14,7 @@ from homeassistant.components import conversation
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import intent
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .ai import ProviderBinding
@@ -105,15 +106,37 @@ class _AssistEntity(
         except conversation.ConverseError as err:
             return err.as_conversation_result()
         await runtime.llm.async_sync()
-        turn = await async_run_turn(
-            chat_log,
-            runtime.llm.gateway,
-            chain(runtime.llm),
-            agent=self.coordinator.agent_name,
-            agent_id=self.entity_id or DOMAIN,
-        )
+        try:
+            turn = await async_run_turn(
+                chat_log,
+                runtime.llm.gateway,
+                chain(runtime.llm),
+                agent=self.coordinator.agent_name,
+                agent_id=self.entity_id or DOMAIN,
+            )
+        except HomeAssistantError as err:
+            return _error_result(user_input, chat_log, err)
         runtime.record_turn(chat_log.conversation_id, turn)
         return conversation.async_get_result_from_chat_log(user_input, chat_log)
+
+
+def _error_result(
+    user_input: conversation.ConversationInput,
+    chat_log: conversation.ChatLog,
+    err: HomeAssistantError,
+) -> conversation.ConversationResult:
+    """Answer a failed turn with its error instead of raising through the ChatLog.
+
+    Raised through `async_get_chat_log`, the error would leave that turn's log
+    as the task's current one, and the next turn of the same task (a script
+    calling `wactorz.chat` again) would continue the failed log and never save.
+    Returned, the failed user message is dropped and the saved log stays as it was.
+    """
+    response = intent.IntentResponse(language=user_input.language)
+    response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, str(err))
+    return conversation.ConversationResult(
+        response=response, conversation_id=chat_log.conversation_id
+    )
 
 
 class WactorzConversationEntity(_AssistEntity):
@@ -147,15 +170,19 @@ class WactorzConversationEntity(_AssistEntity):
                 "main", {"text": user_input.text, "from": "assist", "route_only": True}
             )
         except ActorError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="agent_failed",
-                translation_placeholders={
-                    "agent": "main",
-                    "phase": "handle",
-                    "error": str(err),
-                },
-            ) from err
+            return _error_result(
+                user_input,
+                chat_log,
+                HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="agent_failed",
+                    translation_placeholders={
+                        "agent": "main",
+                        "phase": "handle",
+                        "error": str(err),
+                    },
+                ),
+            )
         if isinstance(routed, dict) and routed.get("handled"):
             chat_log.async_add_assistant_content_without_tools(
                 conversation.AssistantContent(

@@ -16,3 +16,6 @@ def own_broker() -> Iterator[Broker]:
     """Run a broker this test may stop and start."""
     with running_broker() as running:
         yield running
+
+
+from tests.integration.test_assistant import server  # noqa: E402, F401 - scripted LLM server

@@ -57,6 +57,7 @@ from .base import (
     b64,
     done,
     join_system,
+    malformed_reply,
     parse_arguments,
     parse_retry_after,
     transport_error,
@@ -379,7 +380,7 @@ class AnthropicProvider(Provider):
             return ProviderUnavailableError(
                 self._redact(f"Anthropic error: {err.message}"), provider=name
             )
-        return None
+        return malformed_reply(err, name, [self._api_key])
 
     async def aclose(self) -> None:
         """Close the SDK client when it owns its HTTP client."""
