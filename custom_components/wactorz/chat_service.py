@@ -21,6 +21,7 @@ from homeassistant.helpers import (
     chat_session,
     config_validation as cv,
     entity_registry as er,
+    intent,
     service,
 )
 
@@ -120,13 +121,17 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
         hass, text, session.conversation_id, call.context, agent_id=agent_id
     )
     speech = result.response.speech.get("plain", {}).get("speech", "")
-    turn = runtime.turns.get(result.conversation_id or "")
+    failed = result.response.response_type is intent.IntentResponseType.ERROR
+    # An earlier turn of this conversation is not this one's (a failed turn records none).
+    turn = None if failed else runtime.turns.get(result.conversation_id or "")
     response: dict[str, Any] = {
         "agent": "main",
         "reply": speech,
         "route": "llm" if turn else "main",
         "conversation_id": result.conversation_id,
     }
+    if failed:
+        response["error"] = True
     if turn is not None:
         response.update(
             provider=turn.provider,

@@ -23,7 +23,7 @@ from homeassistant.components import conversation
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import llm
+from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .ai import Completion, ProviderBinding
@@ -166,13 +166,16 @@ class _AssistEntity(
             )
         except conversation.ConverseError as err:
             return err.as_conversation_result()
-        turn = await async_run_turn(
-            chat_log,
-            runtime.llm.gateway,
-            bindings,
-            agent=self.coordinator.agent_name,
-            agent_id=self.entity_id or DOMAIN,
-        )
+        try:
+            turn = await async_run_turn(
+                chat_log,
+                runtime.llm.gateway,
+                bindings,
+                agent=self.coordinator.agent_name,
+                agent_id=self.entity_id or DOMAIN,
+            )
+        except HomeAssistantError as err:
+            return _error_result(user_input, chat_log, err)
         if classified is not None:  # the classifier's call is part of the turn's cost
             turn.llm_calls += 1
             turn.input_tokens += classified.usage.input_tokens
@@ -205,6 +208,25 @@ class _AssistEntity(
             result.continue_conversation or continue_conversation
         )
         return result
+
+
+def _error_result(
+    user_input: conversation.ConversationInput,
+    chat_log: conversation.ChatLog,
+    err: HomeAssistantError,
+) -> conversation.ConversationResult:
+    """Answer a failed turn with its error instead of raising through the ChatLog.
+
+    Raised through `async_get_chat_log`, the error would leave that turn's log
+    as the task's current one, and the next turn of the same task (a script
+    calling `wactorz.chat` again) would continue the failed log and never save.
+    Returned, the failed user message is dropped and the saved log stays as it was.
+    """
+    response = intent.IntentResponse(language=user_input.language)
+    response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, str(err))
+    return conversation.ConversationResult(
+        response=response, conversation_id=chat_log.conversation_id
+    )
 
 
 class WactorzConversationEntity(_AssistEntity):
@@ -269,15 +291,19 @@ class WactorzConversationEntity(_AssistEntity):
                 "main", {"text": user_input.text, "from": "assist", "route_only": True}
             )
         except ActorError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="agent_failed",
-                translation_placeholders={
-                    "agent": "main",
-                    "phase": "handle",
-                    "error": str(err),
-                },
-            ) from err
+            return _error_result(
+                user_input,
+                chat_log,
+                HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="agent_failed",
+                    translation_placeholders={
+                        "agent": "main",
+                        "phase": "handle",
+                        "error": str(err),
+                    },
+                ),
+            )
         if isinstance(routed, dict) and routed.get("handled"):
             return self._local_result(user_input, chat_log, str(routed.get("text", "")))
         options = self._entry.options

@@ -110,11 +110,6 @@ class HaStateStore:
         await self._store(key).async_remove()
         self._stores.pop(key, None)
 
-    async def remove_all(self) -> None:
-        """Delete every file this adapter knows (entry removal)."""
-        for key in list(self._stores):
-            await self.remove(key)
-
     @callback
     def _mark_unreadable(self, key: str, err: Exception) -> None:
         self.unreadable.add(key)

@@ -436,3 +436,33 @@ async def test_structured_output(wire: Wire, server: FakeServer) -> None:
             "type": "json_schema",
             "json_schema": {"name": "weather", "schema": SCHEMA},
         }
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"data: {not json at all\n\n", b"data: \xff\xfe\x00 not utf-8\n\n"],
+    ids=["bad-json", "not-utf8"],
+)
+# google-genai leaves its inner stream generators for the garbage collector to close
+# (a task the test plugin counts as left behind at random), so Gemini is left out here.
+@pytest.mark.parametrize("name", [n for n in sorted(WIRES) if n != "gemini"])
+async def test_garbled_stream_is_a_provider_error(
+    name: str, server: FakeServer, make_gateway: Any, garbage: bytes
+) -> None:
+    """Garbage in a stream becomes ProviderUnavailableError; the gateway retries and gets a clean reply."""
+    wire = WIRES[name]
+    good = wire.text(["first words"]).body or b""
+    garbled = Reply(body=good[: len(good) // 3] + b"\n\n" + garbage)
+    server.add("POST", wire.chat_path, garbled)
+    with pytest.raises(ProviderUnavailableError) as info:
+        await wire.make(server).complete(_request(wire))
+    assert "garbled reply" in str(info.value)
+    assert info.value.retryable is True
+    _no_key_anywhere(wire, str(info.value))
+
+    # Before any output reached the caller, the gateway retries on the same provider.
+    server.add("POST", wire.chat_path, Reply(body=garbage), wire.text(["clean"]))
+    gateway = make_gateway()
+    binding = ProviderBinding("only", wire.make(server), wire.model)
+    completion = await gateway.complete("main", _request(wire), chain=[binding])
+    assert completion.text == "clean"

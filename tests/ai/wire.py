@@ -9,8 +9,9 @@ the SDKs' incremental parsers are exercised.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import json
 from typing import Any
 
@@ -65,6 +66,11 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     chunk_size: int = 37  # stream bodies in small, unaligned chunks
     connect_error: bool = False  # fail like an unreachable host
+    stall_after: int | None = None  # stream this many chunks, then never send more
+
+    def stalled(self, after: int = 0) -> Reply:
+        """Return a copy that stops sending after `after` chunks (a hung provider)."""
+        return replace(self, stall_after=after)
 
     @property
     def is_sse(self) -> bool:
@@ -140,7 +146,9 @@ class FakeServer:
             chunks = self._chunks(reply)
 
             async def stream() -> AsyncIterator[bytes]:
-                for chunk in chunks:
+                for index, chunk in enumerate(chunks):
+                    if index == reply.stall_after:
+                        await asyncio.Event().wait()  # until the client gives up
                     yield chunk
 
             headers = {"content-type": "text/event-stream", **reply.headers}
@@ -168,7 +176,9 @@ class FakeServer:
             chunks = self._chunks(reply)
 
             async def stream() -> AsyncIterator[bytes]:
-                for chunk in chunks:
+                for index, chunk in enumerate(chunks):
+                    if index == reply.stall_after:
+                        await asyncio.Event().wait()  # until the client gives up
                     yield chunk
 
             headers = {"content-type": "text/event-stream", **reply.headers}

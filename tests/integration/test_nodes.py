@@ -30,7 +30,6 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.wactorz.bus import topic_matches
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.nodes import signing
-from custom_components.wactorz.nodes.commands import node_command
 from custom_components.wactorz.nodes.manager import (
     EVENT_MIGRATION,
     EVENT_NODE_ERROR,
@@ -47,7 +46,7 @@ from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
 from .conftest import make_entry, setup_entry, setup_real_mqtt
-from .edge import KEEPALIVE_S, Runner
+from .edge import Runner
 
 pytestmark = pytest.mark.broker
 
@@ -387,26 +386,6 @@ async def test_spawn_heartbeat_device_task_stop(
     assert env.secrets[node].hex() not in logged
 
 
-async def test_kill_9_marks_the_node_offline_within_the_keepalive(env: Env) -> None:
-    """The broker publishes the runner's last will; the device goes offline at once."""
-    node = env.name("pi-kill")
-    runner = await env.runner(node)
-    online_id = f"{env.entry.entry_id}_node_{node}_online"
-    await env.until(lambda: env.state("binary_sensor", online_id) == "on", "online")
-    killed = time.monotonic()
-    await runner.kill()
-    await env.until(
-        lambda: env.state("binary_sensor", online_id) == "off",
-        "offline",
-        timeout=KEEPALIVE_S * 1.5,
-    )
-    assert time.monotonic() - killed < KEEPALIVE_S * 1.5
-    state = env.hass.states.get(env.entity("binary_sensor", online_id))
-    assert state.attributes["reason"] == "connection_lost"
-    agents_id = f"{env.entry.entry_id}_node_{node}_agents"
-    assert env.state("sensor", agents_id) == "unavailable"
-
-
 async def test_migrate_between_two_runners_keeps_state(env: Env) -> None:
     """A counter moves from one runner to another with its count."""
     old, new = env.name("pi-a"), env.name("pi-b")
@@ -456,47 +435,6 @@ async def test_migrate_between_two_runners_keeps_state(env: Env) -> None:
             blocking=True,
         )
     assert err.value.translation_key == "already_on_node"
-
-
-async def test_migration_to_an_offline_node_is_queued_and_not_resurrected(
-    env: Env,
-) -> None:
-    """Target offline: /migrate queues it; the target starts it with its state; the old node stays clean."""
-    old, new = env.name("pi-src"), env.name("pi-dst")
-    old_runner = await env.runner(old)
-    new_runner = await env.runner(new, start=False)
-    await env.pair(old)
-    await env.pair(new)  # paired, never seen yet
-    await env.spawn(old, "counter-q", "counter", start=0)
-    await env.until(lambda: "counter-q" in env.running(old), "counter on the old node")
-    assert (await env.peer.ask("counter-q", {"op": "increment", "by": 3}))["ok"]
-
-    text = await node_command(
-        env.entry.runtime_data.system, f"/migrate counter-q {new}"
-    )
-    assert text is not None and "offline" in text, text
-    await env.until(lambda: "counter-q" not in env.running(old), "stopped on the old")
-    listing = await node_command(env.entry.runtime_data.system, "/nodes")
-    assert (
-        f"{new}: offline, paired" in listing
-        and "waiting to start: counter-q" in listing
-    )
-
-    await new_runner.start()
-    await env.until(lambda: "counter-q" in env.running(new), "started on the target")
-    assert (await env.peer.ask("counter-q", {"op": "get"}))["result"] == {"count": 3}
-
-    # Reboot the old node: it must not run the agent again.
-    await old_runner.kill()
-    mark = env.peer.mark()
-    await old_runner.start()
-    await env.peer.wait_for(
-        f"nodes/{old}/status", lambda d: d and d.get("status") == "online", since=mark
-    )
-    await asyncio.sleep(1.5)  # past the runner's settle time
-    beat = await env.peer.wait_for(f"nodes/{old}/heartbeat", since=env.peer.mark())
-    assert beat["agents"] == []
-    assert env.running(new) == ["counter-q"]
 
 
 async def test_edge_agent_send_to_main_is_answered(env: Env) -> None:

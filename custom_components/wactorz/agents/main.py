@@ -131,7 +131,8 @@ class MainActor(Actor):
         if answer is None:
             answer = {"text": NO_LLM_REPLY}
         reply = str(answer.get("text", ""))
-        await self.memory.remember_exchange(text, reply)
+        if not answer.get("error"):  # a failed turn is not conversation to replay
+            await self.memory.remember_exchange(text, reply)
         return {**answer, "text": reply, "handled": True, "route": "llm"}
 
     async def _route_locally(

@@ -6,7 +6,9 @@ through `runtime.async_spawn`, so it has a heartbeat and entities). The
 the Store of configs (restored at start) and the create/list/delete calls.
 
 Per message: parse JSON (malformed -> an error event, never a crash), match the
-filters on nested fields (dotted paths; eq/ne/gt/lt/gte/lte/in/exists), honour
+filters on nested fields (dotted paths; eq/ne/gt/lt/gte/lte/in/exists), skip a
+duplicate (a JSON object whose `message_id` was seen among the last
+`RECENT_MESSAGE_IDS`: MQTT QoS 1 redeliveries, a publisher's retries), honour
 the cooldown, check the state conditions (unknown, unavailable or missing state
 fails closed), call the services, then publish `agents/{id}/actuations`
 `{actuator, actions, trigger_payload (scrubbed, bounded), timestamp}`.
@@ -17,6 +19,7 @@ refused unless the actuator config says `confirm: true`.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Mapping
 import json
 import logging
@@ -55,6 +58,8 @@ MAX_PATH_DEPTH = 16
 MAX_PAYLOAD_BYTES = 65_536
 MAX_ECHO_CHARS = 2_000
 MAX_COOLDOWN_S = 86_400
+RECENT_MESSAGE_IDS = 256
+MAX_MESSAGE_ID_CHARS = 128
 SERVICE_TIMEOUT_S = 30.0
 OPS = ("eq", "ne", "gt", "lt", "gte", "lte", "in", "exists")
 FAILED_STATES = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
@@ -341,7 +346,9 @@ class ActuatorAgent(Actor):
             "condition_failed": 0,
             "malformed": 0,
             "service_errors": 0,
+            "duplicates": 0,
         }
+        self._recent_ids: deque[str | int] = deque(maxlen=RECENT_MESSAGE_IDS)
 
     async def on_start(self) -> None:
         """Restore the counters."""
@@ -396,6 +403,9 @@ class ActuatorAgent(Actor):
             return self._refuse(
                 "malformed_payload", f"payload on {topic} is not JSON: {err}"
             )
+        if self._is_duplicate(data):
+            self._count("duplicates")
+            return {"actuated": False, "reason": "duplicate"}
         if not all(filter_matches(data, rule) for rule in self.config["filters"]):
             self.counters["filtered"] += 1
             return {"actuated": False, "reason": "filtered"}
@@ -433,6 +443,21 @@ class ActuatorAgent(Actor):
             {"preview": f"actuation: {', '.join(done)}"[:200], "actuation": record},
         )
         return {"actuated": bool(done), **record}
+
+    def _is_duplicate(self, data: Any) -> bool:
+        """Whether this payload's `message_id` was seen recently (and remember it)."""
+        message_id = data.get("message_id") if isinstance(data, dict) else None
+        if isinstance(message_id, bool) or not isinstance(message_id, (str, int)):
+            return False
+        if (
+            isinstance(message_id, str)
+            and not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS
+        ):
+            return False
+        if message_id in self._recent_ids:
+            return True
+        self._recent_ids.append(message_id)
+        return False
 
     async def _call_actions(self) -> tuple[list[str], list[dict[str, str]]]:
         done: list[str] = []

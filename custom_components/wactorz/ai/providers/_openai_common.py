@@ -22,6 +22,7 @@ from .base import (
     POOL_TIMEOUT,
     READ_TIMEOUT,
     WRITE_TIMEOUT,
+    malformed_reply,
     parse_retry_after,
     transport_error,
     unavailable_from,
@@ -107,7 +108,7 @@ def map_openai_error(
         return ProviderUnavailableError(
             redact(f"{label} error: {err}", secrets), provider=provider
         )
-    return None
+    return malformed_reply(err, provider, secrets)
 
 
 def stream_error(

@@ -22,6 +22,7 @@ from anthropic.types import (
     RawContentBlockStopEvent,
     RawMessageDeltaEvent,
     RawMessageStartEvent,
+    RawMessageStopEvent,
     ToolParam,
 )
 import httpx
@@ -57,6 +58,7 @@ from .base import (
     b64,
     done,
     join_system,
+    malformed_reply,
     parse_arguments,
     parse_retry_after,
     transport_error,
@@ -237,6 +239,7 @@ class AnthropicProvider(Provider):
         usage = Usage()
         stop = StopReason.END_TURN
         blocks: dict[int, dict[str, Any]] = {}
+        complete = False  # a stream cut short (no message_stop) is no answer
         try:
             response = await self._client.messages.create(
                 model=params.pop("model"),
@@ -282,6 +285,8 @@ class AnthropicProvider(Provider):
                                 yield ToolCallEvent(
                                     ToolCall(pending["id"], pending["name"], args)
                                 )
+                    elif isinstance(event, RawMessageStopEvent):
+                        complete = True
                     elif isinstance(event, RawMessageDeltaEvent):
                         usage = self._usage(event.usage, usage)
                         if event.delta.stop_reason is not None:
@@ -294,6 +299,11 @@ class AnthropicProvider(Provider):
             if (mapped := self.map_error(err)) is None:
                 raise
             raise mapped from None
+        if not complete:
+            raise ProviderUnavailableError(
+                f"{self.name}: the stream ended before the message was complete",
+                provider=self.name,
+            )
         if forced and stop is StopReason.TOOL_USE:
             stop = StopReason.END_TURN
         yield UsageEvent(usage)
@@ -379,7 +389,7 @@ class AnthropicProvider(Provider):
             return ProviderUnavailableError(
                 self._redact(f"Anthropic error: {err.message}"), provider=name
             )
-        return None
+        return malformed_reply(err, name, [self._api_key])
 
     async def aclose(self) -> None:
         """Close the SDK client when it owns its HTTP client."""

@@ -242,6 +242,24 @@ def unavailable_from(
     )
 
 
+def malformed_reply(
+    err: BaseException, provider: str, secrets: list[str | None]
+) -> ProviderError | None:
+    """Map a reply the SDK could not decode (a garbled stream: bad JSON, not UTF-8, wrong shape).
+
+    JSONDecodeError, UnicodeDecodeError and pydantic's ValidationError are all
+    ValueErrors. Retryable: the next attempt may well be clean (the gateway
+    never retries once output reached the caller).
+    """
+    if not isinstance(err, ValueError):
+        return None
+    detail = str(err)[:200]
+    return ProviderUnavailableError(
+        redact(f"{provider}: garbled reply ({type(err).__name__}: {detail})", secrets),
+        provider=provider,
+    )
+
+
 def schema_instruction(schema: dict[str, Any]) -> str:
     """Return the system-prompt fallback for providers without native structured output."""
     return (

@@ -54,6 +54,7 @@ from .base import (
     ProviderKind,
     done,
     join_system,
+    malformed_reply,
     parse_retry_after,
     transport_error,
     unavailable_from,
@@ -376,7 +377,7 @@ class GeminiProvider(Provider):
             return ProviderBadRequestError(message, provider=name, status=code)
         if transport_error(err):
             return unavailable_from(err, name, secrets)
-        return None
+        return malformed_reply(err, name, secrets)
 
     async def aclose(self) -> None:
         """Close the HTTP client when the provider created it."""

@@ -1,0 +1,144 @@
+"""Edge node faults, seen from Home Assistant: real Mosquitto, HA's real MQTT client, real runners.
+
+The world (HA + Wactorz + a peer MQTT client + runner processes) is the `env`
+fixture of tests/integration/test_nodes.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from custom_components.wactorz.nodes.commands import node_command
+from custom_components.wactorz.nodes.manager import SIGNAL_NODE_UPDATED
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from tests.integration.test_nodes import KEEPALIVE_S, Env
+
+pytestmark = pytest.mark.broker
+
+
+async def test_kill_9_runner_goes_offline_and_comes_back_with_its_agents(
+    env: Env,
+) -> None:
+    """Kill -9: the last will marks the node offline at once; after a restart the agents run again with their state."""
+    node = env.name("pi-kill")
+    runner = await env.runner(node)
+    await env.pair(node)
+    await env.spawn(node, "counter-k", "counter", start=0)
+    await env.until(lambda: "counter-k" in env.running(node), "counter running")
+    assert (await env.peer.ask("counter-k", {"op": "increment", "by": 4}))["ok"]
+    online_id = f"{env.entry.entry_id}_node_{node}_online"
+    agents_id = f"{env.entry.entry_id}_node_{node}_agents"
+    state_id = f"{env.entry.entry_id}_remote_counter-k_state"
+    await env.until(lambda: env.state("binary_sensor", online_id) == "on", "online")
+
+    killed = time.monotonic()
+    await runner.kill()
+    await env.until(
+        lambda: env.state("binary_sensor", online_id) == "off",
+        "offline",
+        timeout=KEEPALIVE_S * 1.5,
+    )
+    assert time.monotonic() - killed < KEEPALIVE_S * 1.5
+    state = env.hass.states.get(env.entity("binary_sensor", online_id))
+    assert state.attributes["reason"] == "connection_lost"
+    assert env.state("sensor", agents_id) == "unavailable"
+    assert env.state("sensor", state_id) != "running"
+    assert set(env.manager.nodes[node].desired) == {"counter-k"}  # still wanted
+
+    await runner.start()
+    await env.until(lambda: env.state("binary_sensor", online_id) == "on", "back")
+    await env.until(lambda: env.running(node) == ["counter-k"], "counter again")
+    await env.until(lambda: env.state("sensor", state_id) == "running", "entity")
+    assert (await env.peer.ask("counter-k", {"op": "get"}))["result"] == {"count": 4}
+    assert env.state("sensor", agents_id) == "1"
+
+
+async def test_migration_to_an_offline_node_is_queued_and_not_resurrected(
+    env: Env,
+) -> None:
+    """Target offline: /migrate queues it; the target starts it with its state; the old node stays clean."""
+    old, new = env.name("pi-src"), env.name("pi-dst")
+    old_runner = await env.runner(old)
+    new_runner = await env.runner(new, start=False)
+    await env.pair(old)
+    await env.pair(new)  # paired, never seen yet
+    await env.spawn(old, "counter-q", "counter", start=0)
+    await env.until(lambda: "counter-q" in env.running(old), "counter on the old node")
+    assert (await env.peer.ask("counter-q", {"op": "increment", "by": 3}))["ok"]
+
+    text = await node_command(
+        env.entry.runtime_data.system, f"/migrate counter-q {new}"
+    )
+    assert text is not None and "offline" in text, text
+    await env.until(lambda: "counter-q" not in env.running(old), "stopped on the old")
+    listing = await node_command(env.entry.runtime_data.system, "/nodes")
+    assert (
+        f"{new}: offline, paired" in listing
+        and "waiting to start: counter-q" in listing
+    )
+
+    await new_runner.start()
+    await env.until(lambda: "counter-q" in env.running(new), "started on the target")
+    assert (await env.peer.ask("counter-q", {"op": "get"}))["result"] == {"count": 3}
+
+    # Reboot the old node: it must not run the agent again.
+    await old_runner.kill()
+    mark = env.peer.mark()
+    await old_runner.start()
+    await env.peer.wait_for(
+        f"nodes/{old}/status", lambda d: d and d.get("status") == "online", since=mark
+    )
+    await asyncio.sleep(1.5)  # past the runner's settle time
+    beat = await env.peer.wait_for(f"nodes/{old}/heartbeat", since=env.peer.mark())
+    assert beat["agents"] == []
+    assert env.running(new) == ["counter-q"]
+    assert (await env.peer.ask("counter-q", {"op": "get"}))["result"] == {"count": 3}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "nodes/manager.py _on_heartbeat applies every heartbeat; it should ignore one whose"
+        " `ts` is older than the last seen (reset on a status message)"
+    ),
+)
+async def test_duplicate_and_late_heartbeats_do_not_roll_state_back(env: Env) -> None:
+    """A node heartbeat delivered twice, or late (an older one after a newer one), does not undo newer state."""
+    node = env.name("pi-late")
+    await env.runner(node)
+    await env.pair(node)
+    await env.until(
+        lambda: node in env.manager.nodes and env.manager.nodes[node].online, "online"
+    )
+    old_beat = await env.peer.wait_for(
+        f"nodes/{node}/heartbeat",
+        lambda d: d and d["agents"] == [],
+        since=env.peer.mark(),
+    )
+    await env.spawn(node, "echo-late", "echo")
+    await env.until(lambda: env.running(node) == ["echo-late"], "echo running")
+    new_beat = await env.peer.wait_for(
+        f"nodes/{node}/heartbeat",
+        lambda d: d and [a["name"] for a in d["agents"]] == ["echo-late"],
+        since=env.peer.mark(),
+    )
+    await asyncio.sleep(1.1)  # the late copy below is at least one whole second older
+    seen: list[list[str]] = []  # what HA believed after each update of the node
+    unsubscribe = async_dispatcher_connect(
+        env.hass,
+        SIGNAL_NODE_UPDATED.format(env.manager.entry_id, node),
+        lambda: seen.append(env.running(node)),
+    )
+    topic = f"nodes/{node}/heartbeat"
+    await env.peer.client.publish(topic, json.dumps(new_beat), qos=1)  # duplicate
+    await env.peer.client.publish(topic, json.dumps(old_beat), qos=1)  # late
+    await env.peer.wait_for(topic, lambda d: d == old_beat, since=0)
+    await env.until(lambda: len(seen) >= 3, "the two copies and one real beat")
+    unsubscribe()
+    assert all(running == ["echo-late"] for running in seen), seen
+    state_id = f"{env.entry.entry_id}_remote_echo-late_state"
+    assert env.state("sensor", state_id) == "running"

@@ -1,0 +1,1 @@
+"""Security: secrets, signatures, trust boundaries, end to end."""
