@@ -15,7 +15,8 @@ import pytest
 from custom_components.wactorz.nodes.commands import node_command
 from custom_components.wactorz.nodes.manager import SIGNAL_NODE_UPDATED
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from tests.integration.test_nodes import KEEPALIVE_S, Env
+from tests.integration.edge import KEEPALIVE_S
+from tests.integration.test_nodes import Env
 
 pytestmark = pytest.mark.broker
 
@@ -99,13 +100,6 @@ async def test_migration_to_an_offline_node_is_queued_and_not_resurrected(
     assert (await env.peer.ask("counter-q", {"op": "get"}))["result"] == {"count": 3}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "nodes/manager.py _on_heartbeat applies every heartbeat; it should ignore one whose"
-        " `ts` is older than the last seen (reset on a status message)"
-    ),
-)
 async def test_duplicate_and_late_heartbeats_do_not_roll_state_back(env: Env) -> None:
     """A node heartbeat delivered twice, or late (an older one after a newer one), does not undo newer state."""
     node = env.name("pi-late")

@@ -37,8 +37,8 @@ from tests.ai.scripts import ANTHROPIC_KEY, AnthropicWire
 from tests.ai.wire import FakeServer
 from tests.broker import Broker
 from tests.integration.conftest import setup_entry
+from tests.integration.edge import Runner
 from tests.integration.test_assistant import _entry, _provider
-from tests.integration.test_nodes import Runner
 
 pytestmark = pytest.mark.broker
 

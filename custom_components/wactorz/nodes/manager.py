@@ -178,6 +178,7 @@ class NodeRecord:
     capabilities: dict[str, Any] = field(default_factory=dict)
     heartbeat_s: float = 10.0
     last_heartbeat: float | None = None
+    beat_ts: int | None = None  # the node's clock in the newest heartbeat applied
     uptime_s: float | None = None
     load: list[float] | None = None
     rss_kb: int | None = None
@@ -530,6 +531,7 @@ class NodeManager:
         record = self._record(node)
         if record is None:
             return
+        record.beat_ts = None  # a (re)started node may boot with an older clock
         if data["status"] == "online":
             record.online = True
             record.status_reason = None
@@ -552,6 +554,11 @@ class NodeManager:
         record = self._record(node)
         if record is None:
             return
+        beat_ts = _int(data.get("ts"))
+        if beat_ts is not None:
+            if record.beat_ts is not None and beat_ts < record.beat_ts:
+                return  # a late copy: it would roll newer state back
+            record.beat_ts = beat_ts
         record.online = True
         record.status_reason = None
         record.last_heartbeat = time.time()
