@@ -5,12 +5,14 @@ Real Mosquitto and HA's real MQTT client; the actuator is created through its se
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiomqtt
 import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 
+from custom_components.wactorz.pipelines.registry import get_registry
 from homeassistant.core import HomeAssistant
 from tests.broker import Broker
 from tests.integration.conftest import make_entry, setup_entry
@@ -67,4 +69,54 @@ async def test_duplicate_and_late_triggers_fire_once(
         status = await entry.runtime_data.system.ask("actuator-chime", {})
         assert status["duplicates"] == 2 and status["actuations"] == 5
         await entry.runtime_data.actuators.async_stop()
+        await _teardown(hass, entry, mqtt_entry)
+
+
+async def test_pipeline_mqtt_trigger_fires_once_per_message_id(
+    hass: HomeAssistant, socket_enabled: None, mock_hass_config: None, broker: Broker
+) -> None:
+    """A rule on an MQTT topic acts once for a redelivered or late `message_id`."""
+    calls = async_mock_service(hass, "light", "toggle")
+    async with _mqtt_ha(hass, broker) as mqtt_entry:
+        entry = make_entry()
+        entry.add_to_hass(hass)
+        await setup_entry(hass, entry)
+        registry = get_registry(hass, entry.entry_id)
+        rule = await registry.async_add(
+            {
+                "name": "Doorbell",
+                "trigger": {"type": "mqtt", "topics": ["sensors/doorbell"]},
+                "actions": [
+                    {
+                        "type": "service",
+                        "service": "light.toggle",
+                        "entity_ids": ["light.hall"],
+                    }
+                ],
+                "cooldown_s": 0,
+            }
+        )
+        async with aiomqtt.Client(
+            broker.host, broker.port, identifier="duplicates-pipeline"
+        ) as client:
+            # HA debounces SUBSCRIBE: repeat a first message (no id) until it fires
+            for _ in range(50):
+                await client.publish("sensors/doorbell", _ring(), qos=1)
+                await asyncio.sleep(0.1)
+                await hass.async_block_till_done()
+                if calls:
+                    break
+            assert calls
+            before = len(calls)
+            for payload in (_ring("d-1"), _ring("d-1"), _ring("d-2"), _ring("d-1")):
+                await client.publish("sensors/doorbell", payload, qos=1)
+            for _ in range(50):
+                await asyncio.sleep(0.1)
+                await hass.async_block_till_done()
+                if len(calls) >= before + 2:
+                    break
+            await asyncio.sleep(0.3)
+            await hass.async_block_till_done()
+        assert len(calls) == before + 2  # d-1 and d-2, each once
+        assert registry.stats[rule.id]["fired"] == len(calls)
         await _teardown(hass, entry, mqtt_entry)

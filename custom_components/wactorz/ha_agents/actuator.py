@@ -19,7 +19,6 @@ refused unless the actuator config says `confirm: true`.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Callable, Mapping
 import json
 import logging
@@ -39,6 +38,7 @@ from homeassistant.helpers.storage import Store
 from ..bus import encode
 from ..const import DOMAIN
 from ..core import Actor, ActorError, EventKind, Message, actor_factory
+from ..core.recent import RecentIds
 from ..core.redaction import SecretScrubber
 from ..core.topics import with_prefix
 
@@ -59,7 +59,6 @@ MAX_PAYLOAD_BYTES = 65_536
 MAX_ECHO_CHARS = 2_000
 MAX_COOLDOWN_S = 86_400
 RECENT_MESSAGE_IDS = 256
-MAX_MESSAGE_ID_CHARS = 128
 SERVICE_TIMEOUT_S = 30.0
 OPS = ("eq", "ne", "gt", "lt", "gte", "lte", "in", "exists")
 FAILED_STATES = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
@@ -348,7 +347,7 @@ class ActuatorAgent(Actor):
             "service_errors": 0,
             "duplicates": 0,
         }
-        self._recent_ids: deque[str | int] = deque(maxlen=RECENT_MESSAGE_IDS)
+        self._recent_ids = RecentIds(RECENT_MESSAGE_IDS)
 
     async def on_start(self) -> None:
         """Restore the counters."""
@@ -403,7 +402,7 @@ class ActuatorAgent(Actor):
             return self._refuse(
                 "malformed_payload", f"payload on {topic} is not JSON: {err}"
             )
-        if self._is_duplicate(data):
+        if self._recent_ids.is_duplicate(data):
             self._count("duplicates")
             return {"actuated": False, "reason": "duplicate"}
         if not all(filter_matches(data, rule) for rule in self.config["filters"]):
@@ -443,21 +442,6 @@ class ActuatorAgent(Actor):
             {"preview": f"actuation: {', '.join(done)}"[:200], "actuation": record},
         )
         return {"actuated": bool(done), **record}
-
-    def _is_duplicate(self, data: Any) -> bool:
-        """Whether this payload's `message_id` was seen recently (and remember it)."""
-        message_id = data.get("message_id") if isinstance(data, dict) else None
-        if isinstance(message_id, bool) or not isinstance(message_id, (str, int)):
-            return False
-        if (
-            isinstance(message_id, str)
-            and not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS
-        ):
-            return False
-        if message_id in self._recent_ids:
-            return True
-        self._recent_ids.append(message_id)
-        return False
 
     async def _call_actions(self) -> tuple[list[str], list[dict[str, str]]]:
         done: list[str] = []

@@ -38,6 +38,7 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
+from ..core.recent import RecentIds
 from .model import (
     WEEKDAYS,
     Condition,
@@ -153,6 +154,7 @@ class CompiledRule:
         self._pending: CALLBACK_TYPE | None = None
         self._inside = False
         self.last_payloads: dict[str, Any] = {}
+        self._recent_ids = RecentIds()
 
     async def async_start(self) -> None:
         """Attach the listeners of the rule's trigger."""
@@ -238,8 +240,8 @@ class CompiledRule:
                 return
             self.last_payloads[topic_filter] = payload
             self.last_payloads[str(message.topic)] = payload
-            if not fire:
-                return
+            if not fire or self._recent_ids.is_duplicate(payload):
+                return  # a redelivered message (same `message_id`) fires once
             trigger = self.rule.trigger
             if trigger.type == "detection" and not detection_matches(trigger, payload):
                 return
