@@ -90,7 +90,7 @@ class Hub:
 
     async def agents(self) -> list[dict[str, Any]]:
         """Ask the node (signed request) which agents it runs."""
-        return await self.manager.async_list_agents(self.node, timeout=10)
+        return await self.manager.async_list_agents(self.node, timeout=30)
 
     def code_issues(self) -> list[str]:
         """Return the ids of the pending code-agent repairs."""
