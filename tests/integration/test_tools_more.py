@@ -1,0 +1,277 @@
+"""More tool-agent behaviour: code-agent refusals and NIM image failures users see."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import aiohttp
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+
+from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.tools import image
+from custom_components.wactorz.tools.code import CODE_AGENT_NAME, extract_code
+from custom_components.wactorz.tools.image import (
+    NIM_FLUX_DEV_URL,
+    NVCF_STATUS_URL,
+    ImageRequest,
+    RecipeError,
+    async_generate,
+    parse_request,
+    slug,
+)
+from homeassistant.core import HomeAssistant
+
+from .conftest import setup_entry
+
+KEY = "nvapi-test-secret-key"
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+REQUEST = ImageRequest(
+    prompt="a cat", width=1024, height=1024, steps=5, seed=0, cfg_scale=3.5
+)
+
+
+async def _start(hass: HomeAssistant) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Wactorz (home)",
+        unique_id=DOMAIN,
+        data={"node_name": "home", "topic_prefix": ""},
+        options={"heartbeat_interval": 10},
+        version=1,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    return entry
+
+
+async def _ask(entry: MockConfigEntry, payload: Any) -> dict[str, Any]:
+    return await entry.runtime_data.system.ask(CODE_AGENT_NAME, payload, timeout=30)
+
+
+# ------------------------------------------------------------------ code agent
+
+
+async def test_code_agent_refusals_say_why(hass: HomeAssistant) -> None:
+    """Empty tasks, empty code and a bad timeout are refused with a clear message."""
+    entry = await _start(hass)
+
+    reply = await _ask(entry, {})
+    assert reply["ok"] is False
+    assert reply["error"] == "empty task"
+    assert "```python" in reply["text"]
+
+    reply = await _ask(entry, {"command": "run", "code": "   "})
+    assert reply["ok"] is False
+    assert reply["error"] == "There is no code to run."
+
+    reply = await _ask(
+        entry, {"command": "run", "code": "result = 1", "timeout_s": "x"}
+    )
+    assert reply["ok"] is False
+    assert reply["error"] == "timeout_s must be a number."
+
+
+async def test_code_agent_generate_without_llm(hass: HomeAssistant) -> None:
+    """Asking for generated code with no provider configured is a refusal, not a crash."""
+    entry = await _start(hass)
+    reply = await _ask(entry, {"command": "generate", "text": "sum of 1..10"})
+    assert reply["ok"] is False
+    assert "No language model is configured" in reply["error"]
+    # free text without a fenced block is a generate request too
+    reply = await _ask(entry, "what is the 10th prime?")
+    assert reply["ok"] is False
+    assert "No language model is configured" in reply["error"]
+
+
+async def test_code_agent_reports_failing_code(hass: HomeAssistant) -> None:
+    """An exception in the user's code comes back as a failure with its message."""
+    entry = await _start(hass)
+    reply = await _ask(
+        entry, {"command": "run", "code": "raise ValueError('bad input 42')"}
+    )
+    assert reply["ok"] is False
+    assert "bad input 42" in reply["error"]
+    assert reply["text"].startswith("The code failed:")
+    # a plain dict with code and no command runs it
+    reply = await _ask(entry, {"code": "result = 6 * 7"})
+    assert reply["ok"] is True
+    assert reply["result"] == 42
+
+
+async def test_code_agent_status_reports_sandbox(hass: HomeAssistant) -> None:
+    """`status` says the sandbox works and which limits apply."""
+    entry = await _start(hass)
+    status = await _ask(entry, {"command": "status"})
+    assert status["available"] is True
+    assert status["network_isolation"] in ("audit", "namespace+audit")
+    assert status["limits"]["timeout_s"] > 0
+    assert "sandbox works" in status["text"]
+
+
+def test_extract_code_takes_first_python_block() -> None:
+    """Only a fenced block is code; plain prose is not."""
+    assert extract_code("see\n```py\nresult = 1\n```\n```python\nx\n```") == (
+        "result = 1"
+    )
+    assert extract_code("no code here") is None
+
+
+# ------------------------------------------------------------------ image input
+
+
+def test_image_parse_request_bounds_input() -> None:
+    """Sizes snap to FLUX sizes, numbers are clamped, bad numbers are refused."""
+    request = parse_request(
+        {"text": "  a dog  ", "width": "9999", "height": "nope", "steps": 1000},
+        {"cfg_scale": 20},
+    )
+    assert request.prompt == "a dog"
+    assert request.width == 1344
+    assert request.height == 1024
+    assert request.steps == 100
+    assert request.cfg_scale == 9
+    with pytest.raises(RecipeError, match="steps must be a number"):
+        parse_request({"prompt": "x", "steps": "many"}, {})
+    with pytest.raises(RecipeError, match="prompt"):
+        parse_request({"prompt": "   "}, {})
+
+
+def test_slug_never_empty() -> None:
+    """File names stay safe and never empty."""
+    assert slug("A Cat / on the Moon!") == "a-cat-on-the-moon"
+    assert slug("???") == "item"
+
+
+# ------------------------------------------------------------------ image HTTP
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (403, "refused the key"),
+        (422, "rejected the request"),
+        (429, "rate-limiting"),
+        (500, "HTTP 500"),
+    ],
+)
+async def test_image_http_errors_are_readable(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    status: int,
+    message: str,
+) -> None:
+    """Each HTTP failure of NIM becomes a message that says what to do, without the key."""
+    aioclient_mock.post(NIM_FLUX_DEV_URL, status=status, json={"detail": KEY})
+    with pytest.raises(RecipeError, match=message) as err:
+        await async_generate(hass, KEY, REQUEST)
+    assert KEY not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        ({"artifacts": []}, "without an image"),
+        ({"artifacts": [{"finishReason": "CONTENT_FILTERED"}]}, "CONTENT_FILTERED"),
+        ({"artifacts": [{"base64": "not base64!!"}]}, "could not be decoded"),
+        ({"artifacts": [{"base64": ""}]}, "without an image"),
+    ],
+)
+async def test_image_bad_answers_are_refused(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    reply: dict[str, Any],
+    message: str,
+) -> None:
+    """A 200 answer without a usable image is an error, not an empty file."""
+    aioclient_mock.post(NIM_FLUX_DEV_URL, json=reply)
+    with pytest.raises(RecipeError, match=message):
+        await async_generate(hass, KEY, REQUEST)
+
+
+async def test_image_answer_not_json_or_too_large(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Garbage or oversized answers are refused before parsing."""
+    aioclient_mock.post(NIM_FLUX_DEV_URL, text="<html>oops</html>")
+    with pytest.raises(RecipeError, match="not JSON"):
+        await async_generate(hass, KEY, REQUEST)
+    aioclient_mock.clear_requests()
+    monkeypatch.setattr(image, "MAX_RESPONSE_BYTES", 10)
+    aioclient_mock.post(NIM_FLUX_DEV_URL, json={"artifacts": [{"base64": "A" * 40}]})
+    with pytest.raises(RecipeError, match="too large"):
+        await async_generate(hass, KEY, REQUEST)
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(
+        NIM_FLUX_DEV_URL, text="{}", headers={"Content-Length": "999999"}
+    )
+    with pytest.raises(RecipeError, match="too large"):
+        await async_generate(hass, KEY, REQUEST)
+
+
+async def test_image_unreachable(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A network failure says NIM could not be reached."""
+    aioclient_mock.post(NIM_FLUX_DEV_URL, exc=aiohttp.ClientConnectionError())
+    with pytest.raises(RecipeError, match="could not be reached"):
+        await async_generate(hass, KEY, REQUEST)
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(NIM_FLUX_DEV_URL, exc=TimeoutError())
+    with pytest.raises(RecipeError, match=r"could not be reached \(TimeoutError\)"):
+        await async_generate(hass, KEY, REQUEST)
+
+
+async def test_image_202_polls_until_done(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A queued request (202) is polled at NVCF's status URL until the image is ready."""
+    monkeypatch.setattr(image, "POLL_INTERVAL_S", 0)
+    aioclient_mock.post(NIM_FLUX_DEV_URL, status=202, headers={"NVCF-REQID": "req-1"})
+    aioclient_mock.get(
+        NVCF_STATUS_URL.format("req-1"),
+        json={
+            "artifacts": [
+                {
+                    "base64": base64.b64encode(PNG).decode(),
+                    "finishReason": "SUCCESS",
+                    "seed": 7,
+                }
+            ]
+        },
+    )
+    data, seed = await async_generate(hass, KEY, REQUEST)
+    assert data == PNG
+    assert seed == 7
+    assert aioclient_mock.call_count == 2
+    _method, _url, _body, headers = aioclient_mock.mock_calls[1]
+    assert headers["Authorization"] == f"Bearer {KEY}"
+
+
+async def test_image_202_gives_up(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request that stays queued, or has no id to poll, ends with a clear timeout."""
+    monkeypatch.setattr(image, "POLL_INTERVAL_S", 0)
+    monkeypatch.setattr(image, "MAX_POLLS", 3)
+    aioclient_mock.post(NIM_FLUX_DEV_URL, status=202, headers={"NVCF-REQID": "req-2"})
+    aioclient_mock.get(NVCF_STATUS_URL.format("req-2"), status=202)
+    with pytest.raises(RecipeError, match="did not finish the image in time"):
+        await async_generate(hass, KEY, REQUEST)
+    assert aioclient_mock.call_count == 4  # one post, three polls
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(NIM_FLUX_DEV_URL, status=202)
+    with pytest.raises(RecipeError, match="did not finish the image in time"):
+        await async_generate(hass, KEY, REQUEST)
+    assert aioclient_mock.call_count == 1
