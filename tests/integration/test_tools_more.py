@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -11,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.wactorz.const import DOMAIN
-from custom_components.wactorz.tools import image
+from custom_components.wactorz.tools import image, sandbox
 from custom_components.wactorz.tools.code import CODE_AGENT_NAME, extract_code
 from custom_components.wactorz.tools.image import (
     NIM_FLUX_DEV_URL,
@@ -275,3 +276,60 @@ async def test_image_202_gives_up(
     with pytest.raises(RecipeError, match="did not finish the image in time"):
         await async_generate(hass, KEY, REQUEST)
     assert aioclient_mock.call_count == 1
+
+
+# ------------------------------------------------------------------ sandbox limits
+
+
+async def test_sandbox_cuts_long_output(hass: HomeAssistant) -> None:
+    """Output past the limit is cut and the reply says how much was dropped."""
+    outcome = await sandbox.async_run_code(
+        hass.async_add_executor_job,
+        "print('x' * 5000)\nresult = 1",
+        limits=sandbox.SandboxLimits(stdout_chars=100),
+    )
+    assert outcome.ok is True, outcome
+    assert outcome.stdout.startswith("x" * 100)
+    assert "more characters cut]" in outcome.stdout
+    assert len(outcome.stdout) < 200
+
+
+async def test_sandbox_stops_pipe_flood(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child writing more than the pipe bound is stopped, not buffered forever."""
+    monkeypatch.setattr(sandbox, "MAX_PIPE_BYTES", 64)
+    outcome = await sandbox.async_run_code(
+        hass.async_add_executor_job, "result = 'y' * 1000"
+    )
+    assert outcome.ok is False
+    assert outcome.error == "the code wrote more than 64 bytes and was stopped"
+
+
+@pytest.mark.parametrize(
+    ("program", "expected"),
+    [
+        (
+            "import sys\nsys.stderr.write('child broke\\n')\nsys.exit(3)\n",
+            "the sandbox process ended with code 3: child broke",
+        ),
+        (
+            "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+            "(signal 9)",
+        ),
+    ],
+)
+async def test_sandbox_child_dies_without_reply(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    program: str,
+    expected: str,
+) -> None:
+    """A child that dies without answering gives its exit code and last stderr lines."""
+    child = tmp_path / "child.py"
+    child.write_text(program)
+    monkeypatch.setattr(sandbox, "CHILD_PATH", child)
+    outcome = await sandbox.async_run_code(hass.async_add_executor_job, "result = 1")
+    assert outcome.ok is False
+    assert expected in (outcome.error or "")
