@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,11 @@ from custom_components.wactorz.tools.image import (
     slug,
 )
 from homeassistant.core import HomeAssistant
+from tests.ai.scripts import AnthropicWire
+from tests.ai.wire import FakeServer
 
 from .conftest import setup_entry
+from .test_assistant import ANTHROPIC_KEY, _entry as llm_entry, _provider, server  # noqa: F401
 
 KEY = "nvapi-test-secret-key"
 PNG = base64.b64decode(
@@ -333,3 +337,40 @@ async def test_sandbox_child_dies_without_reply(
     outcome = await sandbox.async_run_code(hass.async_add_executor_job, "result = 1")
     assert outcome.ok is False
     assert expected in (outcome.error or "")
+
+
+# ------------------------------------------------------------------ generated code
+
+
+async def test_code_agent_generates_and_runs(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """The LLM writes the code (told the allowed modules), the sandbox runs it."""
+    wire = AnthropicWire()
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text(["Here:\n```python\nresult = sum(range(1, 11))\n```"]),
+    )
+    reply = await _ask(entry, {"command": "generate", "text": "sum of 1 to 10"})
+    assert reply["ok"] is True, reply
+    assert reply["result"] == 55
+    assert reply["code"] == "result = sum(range(1, 11))"
+    body = json.dumps(server.requests[-1].json())
+    assert "sum of 1 to 10" in body
+    assert "math" in body  # the allowed modules are in the prompt
+
+    server.add("POST", "/v1/messages", wire.text(["   "]))
+    reply = await _ask(entry, {"command": "generate", "text": "anything"})
+    assert reply["ok"] is False
+    assert reply["error"] == "The model did not return any code."
+
+    server.add("POST", "/v1/messages", wire.error(401))
+    reply = await _ask(entry, {"command": "generate", "text": "anything"})
+    assert reply["ok"] is False
+    assert reply["error"].startswith("No provider could answer")
+    assert ANTHROPIC_KEY not in reply["error"]
