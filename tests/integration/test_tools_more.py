@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.wactorz.const import DOMAIN
-from custom_components.wactorz.tools import image, sandbox
+from custom_components.wactorz.tools import image, sandbox, slides
 from custom_components.wactorz.tools.code import CODE_AGENT_NAME, extract_code
 from custom_components.wactorz.tools.image import (
     NIM_FLUX_DEV_URL,
@@ -374,3 +374,58 @@ async def test_code_agent_generates_and_runs(
     assert reply["ok"] is False
     assert reply["error"].startswith("No provider could answer")
     assert ANTHROPIC_KEY not in reply["error"]
+
+
+# ------------------------------------------------------------------ slides input
+
+
+def test_read_document_refusals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Missing, unsupported, broken and oversized files are refused by name."""
+    with pytest.raises(RecipeError, match=r"There is no file gone\.pdf"):
+        slides.read_document(tmp_path / "gone.pdf")
+    sheet = tmp_path / "data.xlsx"
+    sheet.write_bytes(b"PK")
+    with pytest.raises(RecipeError, match="Only PDF and text files"):
+        slides.read_document(sheet)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"this is not a pdf at all")
+    with pytest.raises(RecipeError, match=r"broken\.pdf could not be read as a PDF"):
+        slides.read_document(broken)
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Title\n" + "word " * 100)
+    assert slides.read_document(notes).startswith("# Title")
+    monkeypatch.setattr(slides, "MAX_FILE_BYTES", 10)
+    with pytest.raises(RecipeError, match=r"notes\.md is larger than"):
+        slides.read_document(notes)
+
+
+def test_deck_from_llm_keeps_only_usable_slides() -> None:
+    """Malformed LLM slides are dropped; nothing usable means no deck."""
+    assert slides.deck_from_llm({"slides": ["x", {"bullets": ["a"]}]}, None, 5) is None
+    deck = slides.deck_from_llm(
+        {
+            "title": "Plan",
+            "slides": [
+                {"title": "One", "bullets": ["a", "  ", "b"]},
+                "junk",
+                {"title": "Two"},
+                {"title": "Three", "bullets": ["c"]},
+            ],
+        },
+        None,
+        2,
+    )
+    assert deck is not None
+    assert deck.title == "Plan"
+    assert [s.title for s in deck.slides] == ["One", "Two"]
+    assert deck.slides[0].bullets == ["a", "b"]
+
+
+async def test_pptx_recipe_input_refusals(hass: HomeAssistant) -> None:
+    """A bad slide count or no document at all is refused before any work."""
+    with pytest.raises(RecipeError, match="max_slides must be a number"):
+        await slides.async_run_pptx_recipe(hass, {"max_slides": "lots"}, {})
+    with pytest.raises(RecipeError, match="Give a file_path"):
+        await slides.async_run_pptx_recipe(hass, {"text": "   "}, {})
