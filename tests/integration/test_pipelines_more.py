@@ -10,12 +10,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from custom_components.wactorz.pipelines.compiler import detection_matches
 from custom_components.wactorz.pipelines.export import (
     ExportError,
     async_export_rule,
     rule_to_automation,
 )
-from custom_components.wactorz.pipelines.model import Action, rule_from_dict
+from custom_components.wactorz.pipelines.model import (
+    Action,
+    compare,
+    get_path,
+    rule_from_dict,
+)
 from custom_components.wactorz.pipelines.notify import (
     NotifyError,
     async_send,
@@ -377,3 +383,41 @@ async def test_webhook_failures_are_reported_without_the_url(
     aioclient_mock.post(SLACK, status=200)
     await async_send(hass, action, "hi", stored)
     assert aioclient_mock.mock_calls[-1][2] == {"text": "hi"}
+
+
+async def test_export_edge_conditions_decide_like_the_rule(hass: HomeAssistant) -> None:
+    """Odd comparisons fail closed; a time rule's payload path and a bare detection work."""
+    for value in (True, "many"):
+        rule = _rule(
+            {"type": "mqtt", "topics": ["a/b"]},
+            conditions=[{"type": "payload", "path": "n", "op": "gt", "value": value}],
+        )
+        config = rule_to_automation(rule)
+        await async_validate_config_item(hass, "x", config)
+        template = Template(config["conditions"][0]["value_template"], hass)
+        for payload in ({"n": 5}, {"n": True}, {"n": "many"}):
+            expected = compare(get_path(payload, "n"), "gt", value)
+            assert expected is False
+            assert template.async_render({"trigger": {"payload_json": payload}}) is (
+                expected
+            )
+
+    timed = rule_to_automation(
+        _rule(
+            {"type": "time", "at": "07:00"},
+            conditions=[{"type": "payload", "path": "time", "op": "exists"}],
+        )
+    )
+    await async_validate_config_item(hass, "x", timed)
+    template = Template(timed["conditions"][0]["value_template"], hass)
+    assert template.async_render({}) is True
+
+    bare = _rule({"type": "detection", "detector": "porch"})
+    config = rule_to_automation(bare)
+    await async_validate_config_item(hass, "x", config)
+    template = Template(config["conditions"][0]["value_template"], hass)
+    for payload in ({"detected": True}, {"detected": "true"}, {"objects": []}, "x"):
+        expected = detection_matches(bare.trigger, payload)
+        assert template.async_render({"trigger": {"payload_json": payload}}) is (
+            expected
+        ), payload
