@@ -159,3 +159,25 @@ async def test_deploy_node_password_file_refusals(
             )
         assert err.value.translation_key == "deploy_password_file", path
         assert err.value.translation_placeholders == {"path": str(path)}
+
+
+async def test_added_host_unreachable_is_not_the_callers_fault(
+    hass: HomeAssistant, hub: Any, socket_enabled: None
+) -> None:
+    """Pinging a host that refuses connections is a HomeAssistantError, not validation."""
+    added = await _call(
+        hass,
+        "nautilus_add_host",
+        {"name": "box", "host": "127.0.0.1", "user": "root", "port": 1},
+    )
+    assert added["ok"] is True
+    assert added["name"] == "box"
+    assert added["trusted"] is False
+    assert str(added["trust_error"]).startswith("ssh_")
+    assert "text" not in added
+    assert "placeholders" not in added
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "nautilus_ping", {"host": "box"})
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key.startswith("ssh_")
