@@ -8,13 +8,15 @@ from pathlib import Path
 import sys
 from typing import Any
 
+import aiomqtt
 import pytest
 
-from wactorz_edge import protocol as p
+from wactorz_edge import link as link_module, protocol as p
 from wactorz_edge.agent import Agent
 from wactorz_edge.agents import BUILTINS
 from wactorz_edge.agents.system_stats import read_cpu_times, read_memory
 from wactorz_edge.cli import build_parser, config_from_args
+from wactorz_edge.link import LinkSettings, MqttLink
 from wactorz_edge.packages import PackageInstaller, PackageRefusedError, pip_argv
 from wactorz_edge.store import AgentState, Store, atomic_write_json
 from wactorz_edge.supervisor import AgentSupervisor, TaskItem
@@ -420,3 +422,51 @@ def test_yolo_is_offered_only_with_ultralytics_and_checks_its_config(
         with pytest.raises((ValueError, TypeError)):
             YoloAgent.validate_config(bad)
     assert YoloAgent.validate_config({"camera": 0, "interval_s": 2})["camera"] == 0
+
+
+# ----------------------------------------------------------------------- link
+
+
+class FlakyClient:
+    """An aiomqtt client stand-in whose first publish times out (no PUBACK)."""
+
+    def __init__(self) -> None:
+        """Fail once, then record."""
+        self.published: list[str] = []
+        self.failures = 1
+
+    async def publish(self, topic: str, payload: bytes, **_: Any) -> None:
+        """Raise like aiomqtt on a missing PUBACK, then publish."""
+        if self.failures:
+            self.failures -= 1
+            raise aiomqtt.MqttError("Operation timed out")
+        self.published.append(topic)
+
+
+async def test_a_failed_publish_is_retried_and_the_outbox_keeps_draining(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A publish that fails while connected does not silence the node until a reconnect."""
+    monkeypatch.setattr(link_module, "BACKOFF_MIN_S", 0.01)
+    link = MqttLink(
+        LinkSettings(host="127.0.0.1"),
+        aiomqtt.Will("nodes/n/status", b"offline"),
+        lambda topic, raw: None,
+        _no_connect,
+    )
+    client = FlakyClient()
+    drain = asyncio.get_running_loop().create_task(link._drain(client))  # type: ignore[arg-type]
+    link.publish("nodes/n/agents", b"reply", qos=1)
+    link.publish("nodes/n/heartbeat", b"beat", qos=0)
+    try:
+        async with asyncio.timeout(5):
+            while len(client.published) < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        drain.cancel()
+        await asyncio.gather(drain, return_exceptions=True)
+    assert client.published == ["nodes/n/agents", "nodes/n/heartbeat"]
+
+
+async def _no_connect() -> None:
+    """Nothing to do on connect."""

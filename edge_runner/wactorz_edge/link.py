@@ -204,6 +204,14 @@ class MqttLink:
                 await asyncio.gather(drain, return_exceptions=True)
 
     async def _drain(self, client: aiomqtt.Client) -> None:
+        """Publish the outbox in order while connected.
+
+        A failed publish (no PUBACK in time on a slow broker, a full paho queue)
+        keeps the message at the head and tries again with backoff: the drain
+        must not end while the session lives, or the node would go silent
+        (no replies, no heartbeats) until the next reconnect.
+        """
+        failures = 0
         while True:
             while not self._outbox:
                 self._outbox_ready.clear()
@@ -214,11 +222,17 @@ class MqttLink:
                     item.topic, item.payload, qos=item.qos, retain=item.retain
                 )
             except aiomqtt.MqttError as err:
-                _LOGGER.debug(
-                    "Publish to %s failed, kept for the next connect: %s",
+                failures += 1
+                _LOGGER.warning(
+                    "Publish to %s failed (%d), trying again: %s",
                     item.topic,
+                    failures,
                     err,
                 )
-                return
+                await asyncio.sleep(
+                    min(BACKOFF_MIN_S * 2 ** min(failures - 1, 10), BACKOFF_MAX_S)
+                )
+                continue
+            failures = 0
             if self._outbox and self._outbox[0] is item:
                 self._outbox.popleft()
