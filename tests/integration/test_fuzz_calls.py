@@ -10,6 +10,7 @@ hang.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -21,6 +22,7 @@ from homeassistant.core import HomeAssistant, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .conftest import make_entry, setup_entry
+from .test_actuator import DOORBELL
 
 # Actions that reach outside the test machine by design (SSH to a host named in
 # the call); their schemas are fuzzed, their handlers are tested in tests/remote.
@@ -188,3 +190,57 @@ async def test_every_websocket_command_answers_or_refuses_clearly(
     while answer.get("type") == "event":
         answer = await client.receive_json()
     assert answer["success"] and answer["result"]["name"] == "main"
+
+
+def _concrete(pattern: str) -> str:
+    """Turn a subscription pattern into a topic a peer could publish on."""
+    return pattern.replace("+", "rpi-kitchen").replace("#", "x/y")
+
+
+RAW = st.one_of(
+    st.text(max_size=300),
+    _values(json_only=True).map(json.dumps),
+    st.builds(
+        lambda payload, sig: json.dumps(
+            {"payload": payload, "ts": 1, "nonce": "n" * 32, "sig": sig}
+        ),
+        _values(json_only=True),
+        st.text(max_size=70),
+    ),
+    st.just("x" * 300_000),
+)
+
+
+async def test_every_bus_handler_answers_or_refuses_clearly(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hostile payloads on every topic the hub listens to: no exception, no lost hub."""
+    entry = make_entry(options={"io_chat": True})
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    await hass.services.async_call(
+        DOMAIN, "create_actuator", DOORBELL, blocking=True, return_response=True
+    )
+    runtime = entry.runtime_data
+    patterns = sorted({pattern for pattern, _ in runtime.bus._subscriptions})  # noqa: SLF001
+    assert {"io/chat", "sensors/door", "nodes/+/heartbeat"} <= set(patterns)
+    drawn: list[str] = []
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(RAW)
+    def collect(raw: str) -> None:
+        drawn.append(raw)
+
+    collect()
+    for pattern in patterns:
+        for raw in drawn:
+            async with asyncio.timeout(15):
+                await runtime.bus.publish(_concrete(pattern), raw)
+        await hass.async_block_till_done()
+    crashes = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.wactorz") and record.exc_info
+    ]
+    assert crashes == []
+    assert await runtime.system.ask("main", "/help", timeout=10)
