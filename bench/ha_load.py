@@ -21,9 +21,7 @@ STALL_TARGET_MS = 5.0
 
 def main() -> int:
     """Run the scenario, print a summary, record the results."""
-    data = run_scenario(
-        "ha_load_scenario.py", "--timeout", "900", "-p", "no:logging"
-    )
+    data = run_scenario("ha_load_scenario.py", "--timeout", "900", "-p", "no:logging")
     if data is None:
         return 1
     met = "yes" if data["max_callback_ms"] <= STALL_TARGET_MS else "NO"

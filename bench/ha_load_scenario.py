@@ -102,7 +102,9 @@ class StallSampler:
         sampled_for = 0.0
         while not self._stop.wait(0.001):
             beat = self.beat
-            if (time.perf_counter() - beat) * 1000 < self.STALL_MS or beat == sampled_for:
+            if (
+                time.perf_counter() - beat
+            ) * 1000 < self.STALL_MS or beat == sampled_for:
                 continue
             sampled_for = beat
             frame = sys._current_frames().get(self._loop_thread)  # noqa: SLF001
