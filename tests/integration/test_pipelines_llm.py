@@ -9,12 +9,14 @@ from pathlib import Path
 import aiomqtt
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
     async_mock_service,
     async_test_home_assistant,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.wactorz.pipelines.registry import (
+    EVENT_PIPELINE,
     async_stop_pipelines,
     get_registry,
 )
@@ -127,9 +129,24 @@ async def test_text_to_rule_resolves_names_and_asks_when_unknown(
         "when the kitchen temperature goes above 28 degrees, turn on the air conditioner",
     )
     assert "switch.turn_on switch.air_conditioner" in reply
+    (ac_rule,) = (r for r in registry.rules.values() if r.name == "Cool the kitchen")
+    assert ac_rule.cooldown_s == 60
+    events = async_capture_events(hass, EVENT_PIPELINE)
     hass.states.async_set(temp.entity_id, "29", {"device_class": "temperature"})
     await hass.async_block_till_done()
     assert len(calls) == 1
+    assert calls[0].data == {"entity_id": ["switch.air_conditioner"]}
+    # it cools down, then crosses 28 again inside the cooldown: no second call
+    hass.states.async_set(temp.entity_id, "25", {"device_class": "temperature"})
+    hass.states.async_set(temp.entity_id, "29.5", {"device_class": "temperature"})
+    await hass.async_block_till_done()
+    assert len(calls) == 1
+    assert [
+        (e.data["rule_id"], e.data["result"], e.data.get("reason")) for e in events
+    ] == [
+        (ac_rule.id, "fired", None),
+        (ac_rule.id, "skipped", "cooldown"),
+    ]
 
     # an unknown entity is a question, never a guess
     server.add(
@@ -149,6 +166,70 @@ async def test_text_to_rule_resolves_names_and_asks_when_unknown(
     assert "garage door" in result["question"]
     assert "rule" not in result
     assert len(registry.rules) == 2
+    await async_stop_pipelines(hass, entry.entry_id)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_door_opens_sends_one_discord_message(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """'If the door opens, send me a Discord message': the door opens -> one POST; cooldown holds."""
+    door = er.async_get(hass).async_get_or_create(
+        "binary_sensor", "test", "door1", suggested_object_id="entrance_contact"
+    )
+    er.async_get(hass).async_update_entity(door.entity_id, aliases={"front door"})
+    hass.states.async_set(
+        door.entity_id, "off", {"device_class": "door", "friendly_name": "Front door"}
+    )
+    aioclient_mock.post(DISCORD, status=204)
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    runtime.system.get("main").persist("webhooks", {"discord": DISCORD})
+    runtime.scrubber.add([DISCORD])
+    server.add("POST", "/v1/messages", AnthropicWire().text([_draft()]))
+    result = await hass.services.async_call(
+        "wactorz",
+        "create_pipeline",
+        {"text": "if the door opens, send me a Discord message"},
+        blocking=True,
+        return_response=True,
+    )
+    rule = result["rule"]
+    assert rule["trigger"]["entity_id"] == door.entity_id
+    assert rule["cooldown_s"] == 60 and rule["status"] == "enabled"
+    events = async_capture_events(hass, EVENT_PIPELINE)
+    assert aioclient_mock.call_count == 0  # nothing until the door opens
+    hass.states.async_set(
+        door.entity_id, "on", {"device_class": "door", "friendly_name": "Front door"}
+    )
+    await hass.async_block_till_done()
+    assert aioclient_mock.call_count == 1
+    method, url, body, _ = aioclient_mock.mock_calls[0]
+    assert (method, str(url), body) == (
+        "POST",
+        DISCORD,
+        {"content": "Front door opened"},
+    )
+    # closed and opened again inside the cooldown: still one message
+    hass.states.async_set(
+        door.entity_id, "off", {"device_class": "door", "friendly_name": "Front door"}
+    )
+    hass.states.async_set(
+        door.entity_id, "on", {"device_class": "door", "friendly_name": "Front door"}
+    )
+    await hass.async_block_till_done()
+    assert aioclient_mock.call_count == 1
+    assert [(e.data["result"], e.data.get("reason")) for e in events] == [
+        ("fired", None),
+        ("skipped", "cooldown"),
+    ]
+    assert {e.data["rule_id"] for e in events} == {rule["id"]}
+    stats = get_registry(hass, entry.entry_id).stats[rule["id"]]
+    assert (stats["fired"], stats["skipped"]) == (1, 1)
     await async_stop_pipelines(hass, entry.entry_id)
     await hass.config_entries.async_unload(entry.entry_id)
 
