@@ -15,6 +15,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.pipelines.confirm import issue_id
 from custom_components.wactorz.pipelines.registry import (
     EVENT_PIPELINE,
     async_stop_pipelines,
@@ -23,13 +25,17 @@ from custom_components.wactorz.pipelines.registry import (
 from custom_components.wactorz.pipelines.services import async_pipeline_request
 from homeassistant import loader
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import area_registry as ar, entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.setup import async_setup_component
 from tests.ai.scripts import AnthropicWire
 from tests.ai.wire import FakeServer
 from tests.broker import Broker
 
-from .conftest import make_entry, setup_entry
+from .conftest import make_entry, setup_entry, setup_real_mqtt
 from .test_assistant import _entry as llm_entry, _provider, server  # noqa: F401
 from .test_bridges import _mqtt_ha, _teardown
 
@@ -293,6 +299,179 @@ async def test_rules_restored_after_restart_still_fire(
         await async_stop_pipelines(hass2, entry.entry_id)
         await hass2.config_entries.async_unload(entry2.entry_id)
         await hass2.async_stop()
+
+
+async def test_lock_rule_still_waits_for_confirmation_after_restart(
+    hass: HomeAssistant, hass_config_dir: str
+) -> None:
+    """A rule that unlocks, never confirmed, comes back disabled with its repair issue."""
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    rule = await get_registry(hass, entry.entry_id).async_add(
+        {
+            "name": "Doorbell unlock",
+            "trigger": {
+                "type": "state",
+                "entity_id": "binary_sensor.doorbell",
+                "to": "on",
+            },
+            "actions": [
+                {
+                    "type": "service",
+                    "service": "lock.unlock",
+                    "entity_ids": ["lock.front"],
+                }
+            ],
+        }
+    )
+    assert rule.needs_confirmation and not rule.enabled
+    await async_stop_pipelines(hass, entry.entry_id)
+    await hass.async_stop()
+
+    async with async_test_home_assistant(config_dir=hass_config_dir) as hass2:
+        hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        assert await async_setup_component(hass2, "homeassistant", {})
+        unlocks = async_mock_service(hass2, "lock", "unlock")
+        hass2.states.async_set("binary_sensor.doorbell", "off")
+        entry2 = make_entry(entry_id=entry.entry_id)
+        entry2.add_to_hass(hass2)
+        await setup_entry(hass2, entry2)
+        registry2 = get_registry(hass2, entry.entry_id)
+        restored = registry2.rules[rule.id]
+        assert not restored.enabled and restored.needs_confirmation
+        assert registry2.describe(restored)["status"] == "waiting_for_confirmation"
+        assert hass2.states.get("switch.pipelines_doorbell_unlock").state == "off"
+        issue = ir.async_get(hass2).async_get_issue(DOMAIN, issue_id(rule.id))
+        assert issue is not None and issue.is_fixable
+        hass2.states.async_set("binary_sensor.doorbell", "on")
+        await hass2.async_block_till_done()
+        assert unlocks == []  # the restart did not arm it
+        await hass2.services.async_call(
+            "switch",
+            "turn_on",
+            {"entity_id": "switch.pipelines_doorbell_unlock"},
+            blocking=True,
+        )
+        hass2.states.async_set("binary_sensor.doorbell", "off")
+        hass2.states.async_set("binary_sensor.doorbell", "on")
+        await hass2.async_block_till_done()
+        assert len(unlocks) == 1
+        assert ir.async_get(hass2).async_get_issue(DOMAIN, issue_id(rule.id)) is None
+        await async_stop_pipelines(hass2, entry.entry_id)
+        await hass2.config_entries.async_unload(entry2.entry_id)
+        await hass2.async_stop()
+
+
+async def _publish_until(hass: HomeAssistant, publish, done) -> None:
+    """HA debounces SUBSCRIBE: repeat the first message until it has an effect."""
+    for _ in range(50):
+        await publish()
+        await asyncio.sleep(0.1)
+        await hass.async_block_till_done()
+        if done():
+            return
+    raise AssertionError("the rule never fired")
+
+
+PERSON = json.dumps(
+    {"detected": True, "objects": [{"label": "person", "confidence": 0.9}]}
+)
+WEBCAM_RULE = {
+    "name": "Person on webcam",
+    "trigger": {"type": "detection", "detector": "webcam", "target": "person"},
+    "actions": [
+        {
+            "type": "service",
+            "service": "light.turn_on",
+            "entity_ids": ["light.living_room"],
+        }
+    ],
+    "cooldown_s": 300,
+}
+
+
+@pytest.mark.broker
+async def test_detection_rule_restored_after_restart_fires_through_real_broker(
+    hass: HomeAssistant,
+    hass_config_dir: str,
+    socket_enabled: None,
+    mock_hass_config: None,
+    broker: Broker,
+) -> None:
+    """A detection rule stored before a restart listens again on the real broker: once, cooldown."""
+    async with _mqtt_ha(hass, broker) as mqtt_entry:
+        entry = make_entry()
+        entry.add_to_hass(hass)
+        await setup_entry(hass, entry)
+        rule = await get_registry(hass, entry.entry_id).async_add(WEBCAM_RULE)
+        assert get_registry(hass, entry.entry_id).errors == {}
+        await async_stop_pipelines(hass, entry.entry_id)
+        await _teardown(hass, entry, mqtt_entry)
+    await hass.async_stop()
+
+    async with async_test_home_assistant(config_dir=hass_config_dir) as hass2:
+        hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        assert await async_setup_component(hass2, "homeassistant", {})
+        lights = async_mock_service(hass2, "light", "turn_on")
+        mqtt_entry2 = await setup_real_mqtt(hass2, broker)
+        entry2 = make_entry(entry_id=entry.entry_id)
+        entry2.add_to_hass(hass2)
+        await setup_entry(hass2, entry2)
+        registry2 = get_registry(hass2, entry.entry_id)
+        assert list(registry2.rules) == [rule.id] and registry2.errors == {}
+        async with aiomqtt.Client(
+            broker.host, broker.port, identifier="webcam-after-restart"
+        ) as client:
+            topic = "custom/detections/webcam"
+            await _publish_until(
+                hass2, lambda: client.publish(topic, PERSON), lambda: bool(lights)
+            )
+            for _ in range(3):  # inside the cooldown
+                await client.publish(topic, PERSON)
+            await asyncio.sleep(0.3)
+            await hass2.async_block_till_done()
+        assert len(lights) == 1
+        assert lights[0].data == {"entity_id": ["light.living_room"]}
+        assert registry2.stats[rule.id]["fired"] == 1
+        await async_stop_pipelines(hass2, entry.entry_id)
+        await _teardown(hass2, entry2, mqtt_entry2)
+        await hass2.async_stop()
+
+
+@pytest.mark.broker
+async def test_detection_rule_listens_once_mqtt_loads_later(
+    hass: HomeAssistant, socket_enabled: None, mock_hass_config: None, broker: Broker
+) -> None:
+    """Rules loaded while MQTT had no client start listening when an MQTT entry loads."""
+    lights = async_mock_service(hass, "light", "turn_on")
+    removed = await setup_real_mqtt(hass, broker)
+    # MQTT removed: its integration stays loaded, so Wactorz is not reloaded later
+    assert await hass.config_entries.async_remove(removed.entry_id)
+    await hass.async_block_till_done()
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    registry = get_registry(hass, entry.entry_id)
+    rule = await registry.async_add(WEBCAM_RULE)
+    assert registry.describe(rule)["status"] == "error"
+
+    mqtt_entry = await setup_real_mqtt(hass, broker)
+    await hass.async_block_till_done()
+    assert get_registry(hass, entry.entry_id) is registry  # no reload: a retry
+    assert registry.errors == {}
+    assert registry.describe(registry.rules[rule.id])["status"] == "enabled"
+    async with aiomqtt.Client(
+        broker.host, broker.port, identifier="webcam-late-mqtt"
+    ) as client:
+        await _publish_until(
+            hass,
+            lambda: client.publish("custom/detections/webcam", PERSON),
+            lambda: bool(lights),
+        )
+    assert len(lights) == 1
+    await async_stop_pipelines(hass, entry.entry_id)
+    await _teardown(hass, entry, mqtt_entry)
 
 
 @pytest.mark.broker
