@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, time as dt_time, timedelta
 import json
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -119,6 +120,7 @@ def test_model_rejects_what_is_unsafe_or_unbounded() -> None:
     assert cron.matches(30, 8, 3, 6, 2)  # Tuesday 08:30
     assert not cron.matches(31, 8, 3, 6, 2)
     assert not cron.matches(30, 8, 3, 6, 7)  # Sunday
+    assert not cron.matches(30, 10, 3, 6, 2)  # after 9
     payload = {"a": {"b": [{"c": 5}]}, "ok": True}
     assert compare(get_path(payload, "a.b.0.c"), "gt", 4)
     assert not compare(get_path(payload, "a.x.c"), "gt", 4)  # missing: fail closed
@@ -127,6 +129,29 @@ def test_model_rejects_what_is_unsafe_or_unbounded() -> None:
     assert render(
         "{name} is {state} ({payload.x.__class__})", {"name": "Door", "state": "on"}
     ) == ("Door is on ({payload.x.__class__})")
+
+
+def test_cron_day_of_month_or_day_of_week_like_standard_cron() -> None:
+    """Both day fields restricted: either may match; one of them `*`-led: both must."""
+    either = Cron.parse("0 9 1 * 1")  # the 1st of the month, and every Monday
+    assert either.matches(0, 9, 1, 7, 3)  # Wednesday the 1st
+    assert either.matches(0, 9, 13, 7, 1)  # Monday the 13th
+    assert not either.matches(0, 9, 14, 7, 2)  # Tuesday the 14th
+    assert not either.matches(5, 9, 1, 7, 3)  # the right day, not the minute
+    mondays = Cron.parse("0 9 * * 1")
+    assert mondays.matches(0, 9, 13, 7, 1)
+    assert not mondays.matches(0, 9, 1, 7, 3)
+    first = Cron.parse("0 9 1 * *")
+    assert first.matches(0, 9, 1, 7, 3)
+    assert not first.matches(0, 9, 13, 7, 1)
+    odd_mondays = Cron.parse("0 9 */2 * 1")  # a `*`-led field keeps both (Vixie cron)
+    assert odd_mondays.matches(0, 9, 13, 7, 1)
+    assert not odd_mondays.matches(0, 9, 6, 7, 1)  # Monday, even day
+    assert not odd_mondays.matches(0, 9, 1, 7, 3)  # odd day, Wednesday
+    sundays = Cron.parse("0 9 15-20 * 0")  # 0 = Sunday (iso 7)
+    assert sundays.matches(0, 9, 5, 7, 7)
+    assert sundays.matches(0, 9, 16, 7, 4)
+    assert not sundays.matches(0, 9, 5, 7, 6)
 
 
 # -- pattern 1: state change -> HA action; cooldown; switch -----------------------------
@@ -265,6 +290,124 @@ async def test_time_and_cron_triggers_with_conditions(hass: HomeAssistant) -> No
             "rule_id": cron.id,
             "result": "skipped",
             "reason": "condition",
+        }
+
+
+async def test_time_window_numeric_and_any_conditions_decide_by_the_clock(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Time windows (after/before, across midnight, weekdays), numeric bounds, any vs all."""
+    calls = async_mock_service(hass, "light", "turn_on")
+    today = dt_util.now().date()
+    monday = today + timedelta(days=7 - today.weekday())  # the clock only moves on
+
+    def local(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(
+            monday + timedelta(days=day),
+            dt_time(hour, minute),
+            tzinfo=dt_util.get_default_time_zone(),
+        )
+
+    freezer.move_to(local(0, 11))
+    hass.states.async_set("binary_sensor.hall_motion", "off")
+    hass.states.async_set("sensor.hall_lux", "50")
+    hass.states.async_set("sensor.hall_temperature", "18")
+    motion = {"type": "state", "entity_id": "binary_sensor.hall_motion", "to": "on"}
+
+    def light(name: str) -> dict[str, Any]:
+        return {
+            "type": "service",
+            "service": "light.turn_on",
+            "entity_ids": [f"light.{name}"],
+        }
+
+    async with running(hass) as (_, registry):
+        for name, conditions, mode in (
+            ("night", [{"type": "time", "after": "22:00", "before": "06:00"}], "all"),
+            (
+                "weekend",
+                [{"type": "time", "after": "09:00", "weekdays": ["sat", "sun"]}],
+                "all",
+            ),
+            ("early", [{"type": "time", "before": "09:30"}], "all"),
+            (
+                "dark_or_cold",
+                [
+                    {"type": "numeric", "entity_id": "sensor.hall_lux", "below": 20},
+                    {
+                        "type": "numeric",
+                        "entity_id": "sensor.hall_temperature",
+                        "below": 16,
+                    },
+                ],
+                "any",
+            ),
+            (
+                "comfortable",
+                [
+                    {
+                        "type": "numeric",
+                        "entity_id": "sensor.hall_temperature",
+                        "above": 17,
+                        "below": 24,
+                    },
+                    {"type": "numeric", "entity_id": "sensor.hall_lux", "above": 30},
+                ],
+                "all",
+            ),
+        ):
+            await registry.async_add(
+                _rule(
+                    motion,
+                    light(name),
+                    name=name,
+                    conditions=conditions,
+                    condition_mode=mode,
+                    cooldown_s=0,
+                )
+            )
+
+        async def moves(moment: datetime, lux: str = "50", temp: str = "18") -> set:
+            """Someone walks through the hall at `moment`; return the lights turned on."""
+            freezer.move_to(moment)
+            hass.states.async_set("sensor.hall_lux", lux)
+            hass.states.async_set("sensor.hall_temperature", temp)
+            seen = len(calls)
+            hass.states.async_set("binary_sensor.hall_motion", "on")
+            hass.states.async_set("binary_sensor.hall_motion", "off")
+            await hass.async_block_till_done()
+            return {c.data["entity_id"][0].split(".")[1] for c in calls[seen:]}
+
+        assert await moves(local(0, 12)) == {"comfortable"}  # Monday noon
+        assert await moves(local(0, 23, 30)) == {"night", "comfortable"}
+        assert await moves(local(1, 3)) == {"night", "early", "comfortable"}
+        assert await moves(local(1, 6)) == {
+            "early",
+            "comfortable",
+        }  # 06:00 ends
+        assert await moves(local(1, 9, 30)) == {"comfortable"}  # before is exclusive
+        assert await moves(local(1, 22)) == {"night", "comfortable"}  # after inclusive
+        assert await moves(local(5, 8)) == {
+            "early",
+            "comfortable",
+        }  # Saturday
+        assert await moves(local(5, 10), lux="10") == {"weekend", "dark_or_cold"}
+        assert await moves(local(6, 10), lux="unavailable", temp="15") == {
+            "weekend",
+            "dark_or_cold",  # any: the temperature holds, the unknown lux does not
+        }
+        assert await moves(local(7, 12), lux="unavailable", temp="unknown") == set()
+        assert await moves(local(7, 12, 5), lux="45", temp="24") == set()  # 24 not < 24
+        skipped = {
+            rule.name: registry.stats[rule.id]["skipped"]
+            for rule in registry.rules.values()
+        }
+        assert skipped == {
+            "night": 8,
+            "weekend": 9,
+            "early": 8,
+            "dark_or_cold": 9,
+            "comfortable": 4,
         }
 
 

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime, time as dt_time, timedelta
 from pathlib import Path
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.wactorz.pipelines.compiler import detection_matches
 from custom_components.wactorz.pipelines.export import rule_to_automation
-from custom_components.wactorz.pipelines.model import compare, get_path, rule_from_dict
+from custom_components.wactorz.pipelines.model import (
+    Cron,
+    compare,
+    get_path,
+    rule_from_dict,
+)
 from custom_components.wactorz.pipelines.registry import (
     async_stop_pipelines,
     get_registry,
@@ -27,6 +34,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.template import Template
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml
 
 from .conftest import make_entry, setup_entry
@@ -282,3 +290,34 @@ async def test_exported_templates_decide_like_the_rule(hass: HomeAssistant) -> N
                 {"type": "payload", "topic": "office/presence", "path": "occupied"},
             )
         )
+
+
+async def test_exported_cron_days_decide_like_the_rule(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Day-of-month OR day-of-week when both are restricted: the automation agrees with the rule."""
+    expressions = ("0 9 1 * 1", "0 9 * * 1", "0 9 */2 * 1", "*/15 7-9 1-7 * 5")
+    templates = {}
+    for expression in expressions:
+        config = rule_to_automation(_rule({"type": "time", "cron": expression}))
+        await async_validate_config_item(hass, "x", config)
+        templates[expression] = Template(
+            config["conditions"][0]["value_template"], hass
+        )
+    first = dt_util.now().date() + timedelta(days=1)  # the clock only moves on
+    decided: dict[str, set[bool]] = {e: set() for e in expressions}
+    for offset in range(45):
+        for hour, minute in ((7, 30), (9, 0), (9, 5)):
+            moment = datetime.combine(
+                first + timedelta(days=offset),
+                dt_time(hour, minute),
+                tzinfo=dt_util.get_default_time_zone(),
+            )
+            freezer.move_to(moment)
+            for expression, template in templates.items():
+                expected = Cron.parse(expression).matches(
+                    minute, hour, moment.day, moment.month, moment.isoweekday()
+                )
+                assert template.async_render() is expected, (expression, moment)
+                decided[expression].add(expected)
+    assert all(seen == {True, False} for seen in decided.values()), decided

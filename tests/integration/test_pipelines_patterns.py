@@ -10,18 +10,21 @@ webcam -> lights).
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, time as dt_time, timedelta
 import json
 
 import aiomqtt
+from freezegun import freeze_time
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
     async_fire_time_changed,
     async_mock_service,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.wactorz.pipelines.registry import (
+    EVENT_PIPELINE,
     async_stop_pipelines,
     get_registry,
 )
@@ -171,6 +174,83 @@ async def test_every_morning_turns_on_the_kitchen_lights_once(
     assert get_registry(hass, entry.entry_id).stats[rule["id"]]["fired"] == 1
     await async_stop_pipelines(hass, entry.entry_id)
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_weekday_mornings_cron_turns_on_the_lights_with_a_cooldown(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """Timer -> HA action on a restricted cron: only matching minutes fire; the cooldown holds."""
+    kitchen = ar.async_get(hass).async_create("Kitchen")
+    lights = er.async_get(hass).async_get_or_create(
+        "light", "test", "k-1", suggested_object_id="ceiling_k"
+    )
+    er.async_get(hass).async_update_entity(lights.entity_id, area_id=kitchen.id)
+    hass.states.async_set(lights.entity_id, "off", {"friendly_name": "Lights"})
+    calls = async_mock_service(hass, "light", "turn_on")
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    today = dt_util.now().date()
+    monday = today + timedelta(days=7 - today.weekday())  # next week's Monday
+
+    def local(day: int, hour: int, minute: int) -> datetime:
+        """Return a local time `day` days after next Monday (the clock only moves on)."""
+        return datetime.combine(
+            monday + timedelta(days=day),
+            dt_time(hour, minute),
+            tzinfo=dt_util.get_default_time_zone(),
+        )
+
+    # The clock is frozen after the LLM call: the SDK's models are built lazily
+    # and pydantic cannot build them while freezegun replaces datetime.
+    rule = await _create(
+        hass,
+        server,
+        "on weekday mornings from 7 to 9 turn on the kitchen lights every quarter "
+        "hour, but not more than once in 25 minutes",
+        _draft(
+            name="Weekday mornings",
+            trigger={"type": "time", "cron": "*/15 7-9 * * 1-5"},
+            actions=[
+                {
+                    "type": "service",
+                    "service": "light.turn_on",
+                    "entities": ["kitchen lights"],
+                }
+            ],
+            cooldown_s=1500,
+        ),
+    )
+    assert rule["trigger"]["cron"] == "*/15 7-9 * * 1-5"
+    assert rule["cooldown_s"] == 1500
+    events = async_capture_events(hass, EVENT_PIPELINE)
+    with freeze_time(local(0, 6, 40)) as frozen:
+
+        async def at(moment: datetime) -> list[tuple[str, str | None]]:
+            """Move the clock there; return the rule's events of that minute."""
+            seen = len(events)
+            frozen.move_to(moment)
+            async_fire_time_changed(hass, moment)
+            await hass.async_block_till_done()
+            return [(e.data["result"], e.data.get("reason")) for e in events[seen:]]
+
+        assert await at(local(0, 6, 45)) == []  # before 7
+        assert await at(local(0, 7, 0)) == [("fired", None)]
+        assert len(calls) == 1
+        assert await at(local(0, 7, 7)) == []  # not a quarter hour
+        assert await at(local(0, 7, 15)) == [("skipped", "cooldown")]  # 15 < 25 min
+        assert len(calls) == 1
+        assert await at(local(0, 7, 30)) == [("fired", None)]  # 30 minutes later
+        assert await at(local(0, 10, 0)) == []  # after 9
+        assert await at(local(5, 7, 0)) == []  # Saturday
+        assert await at(local(7, 9, 45)) == [("fired", None)]  # Monday again
+        assert len(calls) == 3
+        assert calls[0].data == {"entity_id": [lights.entity_id]}
+        stats = get_registry(hass, entry.entry_id).stats[rule["id"]]
+        assert (stats["fired"], stats["skipped"]) == (3, 1)
+        await async_stop_pipelines(hass, entry.entry_id)
+        await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_mqtt_sensors_with_compound_condition_start_the_fan_once(

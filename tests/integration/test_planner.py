@@ -18,7 +18,13 @@ from custom_components.wactorz.core import (
     Message,
     actor_factory,
 )
-from custom_components.wactorz.planner.model import PlanError, parse_plan, waves
+from custom_components.wactorz.planner.model import (
+    PLAN_SCHEMA,
+    PlanError,
+    batches,
+    parse_plan,
+    waves,
+)
 from custom_components.wactorz.planner.routing import split_mode
 from custom_components.wactorz.planner.runner import (
     EVENT_TASK_PROGRESS,
@@ -102,6 +108,28 @@ def test_plan_validation_and_prefixes() -> None:
     ):
         with pytest.raises(PlanError):
             parse_plan(bad)
+    with pytest.raises(PlanError, match="parallel must be true or false"):
+        parse_plan(
+            {"steps": [{"id": "a", "agent": "x", "task": "t", "parallel": "yes"}]}
+        )
+    solo = parse_plan(
+        {
+            "steps": [
+                {"id": "a", "agent": "x", "task": "t"},
+                {"id": "b", "agent": "y", "task": "t", "parallel": False},
+                {"id": "c", "agent": "z", "task": "t", "parallel": True},
+            ]
+        }
+    )
+    assert [[s.id for s in b] for b in batches(waves(solo)[0])] == [["a", "c"], ["b"]]
+    assert parse_plan({"steps": [s.as_dict() for s in solo]}) == solo  # cache form
+    assert PLAN_SCHEMA["properties"]["steps"]["items"]["properties"]["parallel"] == {
+        "type": "boolean",
+        "description": PLAN_SCHEMA["properties"]["steps"]["items"]["properties"][
+            "parallel"
+        ]["description"],
+    }
+    assert "parallel" not in PLAN_SCHEMA["properties"]["steps"]["items"]["required"]
     assert split_mode("Plan: brief me") == ("task", "brief me")
     assert split_mode("coordinate: a and b") == ("task", "a and b")
     assert split_mode("pipeline: if x then y") == ("pipeline", "if x then y")
@@ -379,4 +407,186 @@ async def test_assist_streams_a_line_per_finished_step(
     assert texts[-1] == "\nSunny, two meetings."
     speech = result.response.speech["plain"]["speech"]
     assert speech.startswith("✓ s1") and speech.endswith("Sunny, two meetings.")
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_step_marked_not_parallel_runs_alone_after_its_wave(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """`parallel: false`: the step waits until the wave's parallel steps are done, then runs alone."""
+    STARTED.clear()
+    wire = AnthropicWire()
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    for name, sibling in (
+        ("weather", "news"),  # these two only answer when both have started
+        ("news", "weather"),
+        ("calendar", None),
+        ("writer", None),
+    ):
+        await runtime.async_spawn(
+            actor_factory(Worker, sibling), name, kind="test", description=name
+        )
+    plan = {
+        "steps": [
+            {"id": "s1", "agent": "weather", "task": "forecast", "depends_on": []},
+            {
+                "id": "s2",
+                "agent": "calendar",
+                "task": "meetings",
+                "depends_on": [],
+                "parallel": False,
+            },
+            {"id": "s3", "agent": "news", "task": "headlines", "depends_on": []},
+            {
+                "id": "s4",
+                "agent": "writer",
+                "task": "briefing",
+                "depends_on": ["s1", "s2", "s3"],
+            },
+        ]
+    }
+    progress = async_capture_events(hass, EVENT_TASK_PROGRESS)
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text([json.dumps(plan)]),
+        wire.text(["All set."]),
+    )
+    result = await async_run_task(runtime, "brief me with the news")
+    assert result["text"] == "All set."
+    assert [s["ok"] for s in result["steps"]] == [True, True, True, True]
+    steps = [
+        (e.data["stage"], e.data["step"])
+        for e in progress
+        if e.data["stage"] in ("step_started", "step_done")
+    ]
+    assert steps == [
+        ("step_started", "s1"),
+        ("step_started", "s3"),
+        ("step_done", "s1"),
+        ("step_done", "s3"),
+        ("step_started", "s2"),  # alone, after the parallel ones
+        ("step_done", "s2"),
+        ("step_started", "s4"),
+        ("step_done", "s4"),
+    ]
+    await async_close_plan_cache(hass, entry.entry_id)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+class Stuck(Actor):
+    """Takes its step and holds it until the test lets go."""
+
+    def __init__(self, received: asyncio.Event, release: asyncio.Event) -> None:
+        """Share the events."""
+        self.received = received
+        self.release = release
+
+    async def handle(self, message: Message) -> Any:
+        """Signal receipt, then wait."""
+        self.received.set()
+        await asyncio.wait_for(self.release.wait(), 30)
+        return {"text": "finally"}
+
+
+class Broken(Actor):
+    """Every step it is given fails."""
+
+    async def handle(self, message: Message) -> Any:
+        """Fail."""
+        raise RuntimeError("the printer is on fire")
+
+
+def _planners(runtime: Any) -> list[str]:
+    return [c.name for c in runtime.system.actors() if c.name.startswith("planner-")]
+
+
+async def test_planner_actor_never_outlives_its_run(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """A run that times out, one that is cancelled and one whose steps fail all free their planner."""
+    wire = AnthropicWire()
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    received = {"stuck": asyncio.Event(), "stalled": asyncio.Event()}
+    release = asyncio.Event()
+    for name, event in received.items():
+        await runtime.async_spawn(
+            actor_factory(Stuck, event, release), name, kind="test", description=name
+        )
+    await runtime.async_spawn(
+        actor_factory(Broken), "printer", kind="test", description="prints"
+    )
+    await runtime.async_spawn(
+        actor_factory(Worker, None), "writer", kind="test", description="writes"
+    )
+
+    def one_step(agent: str) -> str:
+        return json.dumps(
+            {"steps": [{"id": "s1", "agent": agent, "task": "go", "depends_on": []}]}
+        )
+
+    # the whole run times out while its step is still running
+    server.add("POST", "/v1/messages", wire.text([one_step("stuck")]))
+    timed_out = await async_run_task(runtime, "wait for it", timeout=2)
+    assert received["stuck"].is_set()  # the step was running when the time ran out
+    assert timed_out["error"] == "task"
+    assert timed_out["text"].startswith("The task failed:")
+    assert _planners(runtime) == []
+
+    # the caller goes away (Assist request cancelled) mid-run
+    server.add("POST", "/v1/messages", wire.text([one_step("stalled")]))
+    run = hass.async_create_task(async_run_task(runtime, "wait again"))
+    async with asyncio.timeout(10):
+        await received["stalled"].wait()
+    assert len(_planners(runtime)) == 1
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert _planners(runtime) == []
+
+    # a failing step and the step that depended on it
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text(
+            [
+                json.dumps(
+                    {
+                        "steps": [
+                            {"id": "p", "agent": "printer", "task": "print"},
+                            {
+                                "id": "w",
+                                "agent": "writer",
+                                "task": "summarize",
+                                "depends_on": ["p"],
+                            },
+                        ]
+                    }
+                )
+            ]
+        ),
+    )
+    failed = await async_run_task(runtime, "print and summarize")
+    assert [(s["id"], s["ok"]) for s in failed["steps"]] == [
+        ("p", False),
+        ("w", False),
+    ]
+    assert "the printer is on fire" in failed["steps"][0]["error"]
+    assert failed["steps"][1]["error"] == "skipped: step p failed"
+    assert failed["text"].startswith("Every step failed:")
+    assert runtime.system.get("writer").recall("seen", []) == []
+    assert _planners(runtime) == []
+    release.set()  # the held steps end; their answers have nobody to go to
+    for name in received:
+        assert await runtime.system.ask(name, {"text": "again"}, timeout=5) == {
+            "text": "finally"
+        }
     await hass.config_entries.async_unload(entry.entry_id)

@@ -7,7 +7,8 @@ shape, keeping the rule's semantics:
   attribute-only changes and dropouts do not fire, like the rule), numeric
   -> `numeric_state` (both fire on the crossing, `for` kept), time `at`,
   cron -> `time_pattern` (the minute/hour when fixed) plus a template
-  condition with the exact cron sets, mqtt -> one `mqtt` trigger per topic,
+  condition with the exact cron sets (day-of-month OR day-of-week when both
+  are restricted, as in standard cron), mqtt -> one `mqtt` trigger per topic,
   detection -> `mqtt` on `custom/detections/{slug}` plus a template condition
   on `trigger.payload_json` (detected, class, confidence);
 - conditions: state, numeric_state, time (after/before/weekdays), payload
@@ -227,15 +228,26 @@ def cron_template(cron: Cron) -> str:
     fields = (
         ("t.minute", cron.minutes, 60),
         ("t.hour", cron.hours, 24),
-        ("t.day", cron.days, 31),
         ("t.month", cron.months, 12),
-        ("(t.isoweekday() % 7)", cron.weekdays, 7),
     )
     checks = [
         f"{expr} in {sorted(values)}"
         for expr, values, full in fields
         if len(values) < full
     ]
+    day = f"t.day in {sorted(cron.days)}"
+    weekday = f"(t.isoweekday() % 7) in {sorted(cron.weekdays)}"
+    if cron.day_or_weekday:  # standard cron: either day field may match
+        checks.append(f"({day} or {weekday})")
+    else:
+        checks.extend(
+            check
+            for check, values, full in (
+                (day, cron.days, 31),
+                (weekday, cron.weekdays, 7),
+            )
+            if len(values) < full
+        )
     return "{% set t = now() %}{{ " + (" and ".join(checks) or "true") + " }}"
 
 

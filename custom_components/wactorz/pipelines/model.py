@@ -186,13 +186,20 @@ def _cron_field(text: str, low: int, high: int) -> frozenset[int]:
 
 @dataclass(frozen=True, slots=True)
 class Cron:
-    """A five-field cron expression: minute hour day-of-month month day-of-week (0=Sunday)."""
+    """A five-field cron expression: minute hour day-of-month month day-of-week (0=Sunday).
+
+    As in standard (Vixie) cron, when both day-of-month and day-of-week are
+    restricted (neither field starts with `*`), a day matches when EITHER
+    does: `0 9 1 * 1` runs on the 1st of the month and on every Monday.
+    Otherwise both must match.
+    """
 
     minutes: frozenset[int]
     hours: frozenset[int]
     days: frozenset[int]
     months: frozenset[int]
     weekdays: frozenset[int]
+    day_or_weekday: bool = False
 
     @classmethod
     def parse(cls, text: str) -> Cron:
@@ -202,22 +209,35 @@ class Cron:
             raise RuleError(
                 "a cron expression has 5 fields: minute hour day month weekday"
             )
-        parsed = [
+        minutes, hours, days, months, weekdays = (
             _cron_field(f, low, high)
             for f, (low, high) in zip(fields, _CRON_RANGES, strict=True)
-        ]
-        return cls(*parsed)
+        )
+        return cls(
+            minutes,
+            hours,
+            days,
+            months,
+            weekdays,
+            day_or_weekday=not fields[2].startswith("*")
+            and not fields[4].startswith("*"),
+        )
 
     def matches(
         self, minute: int, hour: int, day: int, month: int, iso_weekday: int
     ) -> bool:
         """Return True when the given local time matches (iso_weekday: Monday=1 .. Sunday=7)."""
+        day_ok = day in self.days
+        weekday_ok = iso_weekday % 7 in self.weekdays
         return (
             minute in self.minutes
             and hour in self.hours
-            and day in self.days
             and month in self.months
-            and iso_weekday % 7 in self.weekdays
+            and (
+                (day_ok or weekday_ok)
+                if self.day_or_weekday
+                else (day_ok and weekday_ok)
+            )
         )
 
 

@@ -1,7 +1,10 @@
 """The rules of one entry: persisted in Store, compiled into listeners, fired with a cooldown.
 
 `.storage/wactorz.<entry>.pipelines` holds `{rules: [...], stats: {...}}`;
-rules are restored (and enabled ones compiled) when the entry starts. Every
+rules are restored (and enabled ones compiled) when the entry starts. MQTT
+and detection rules first wait (bounded) for HA's MQTT client; one that still
+cannot subscribe is compiled again as soon as an MQTT config entry finishes
+loading, so it never stays in `errors` once MQTT is there. Every
 fire, skip (cooldown, condition false, disabled) and error is counted per rule
 and fired as a `wactorz_pipeline` event on HA's bus. Rules hold no secrets:
 notifications name a channel, the URL is read from main's memory when sent.
@@ -17,9 +20,18 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import Context, HomeAssistant, callback
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+    ConfigEntryState,
+)
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.dispatcher import (
+    async_dispatcher_connect,
+    async_dispatcher_send,
+)
 from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 
@@ -38,6 +50,7 @@ _LOGGER = logging.getLogger(__name__)
 STORE_VERSION = 1
 SAVE_DELAY_S = 5
 SERVICE_TIMEOUT_S = 30
+MQTT_WAIT_S = 30
 EVENT_PIPELINE = f"{DOMAIN}_pipeline"
 SIGNAL_RULES_CHANGED = f"{DOMAIN}_pipelines_changed_{{}}"
 PIPELINES: HassKey[dict[str, PipelineRegistry]] = HassKey(f"{DOMAIN}_pipelines")
@@ -46,6 +59,11 @@ PIPELINES: HassKey[dict[str, PipelineRegistry]] = HassKey(f"{DOMAIN}_pipelines")
 def store_key(entry_id: str) -> str:
     """Return the Store key of an entry's rules."""
     return f"{DOMAIN}.{entry_id}.pipelines"
+
+
+def needs_mqtt(rule: Rule) -> bool:
+    """Return True when the rule listens on MQTT topics (MQTT or detection trigger)."""
+    return rule.trigger.type in ("mqtt", "detection")
 
 
 def new_rule_id(taken: set[str] | Mapping[str, Any]) -> str:
@@ -80,6 +98,7 @@ class PipelineRegistry:
         self._compiled: dict[str, CompiledRule] = {}
         self._last_fired: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._unsub_mqtt_loaded: CALLBACK_TYPE | None = None
         self._stopped = False
 
     # -- lifecycle ---------------------------------------------------------------
@@ -100,15 +119,77 @@ class PipelineRegistry:
                 )
                 continue
             self.rules[rule.id] = rule
+        if any(rule.enabled and needs_mqtt(rule) for rule in self.rules.values()):
+            await self._async_wait_for_mqtt()
         for rule in list(self.rules.values()):
             if rule.enabled:
                 await self._async_compile(rule)
             elif rule.needs_confirmation:
                 async_raise_confirm_issue(self.hass, rule, self._scrub)
+        self._unsub_mqtt_loaded = async_dispatcher_connect(
+            self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._on_config_entry_changed
+        )
+
+    async def _async_wait_for_mqtt(self) -> None:
+        """Wait (bounded) for HA's MQTT client when an MQTT entry exists."""
+        if not self.hass.config_entries.async_entries("mqtt"):
+            return
+        from homeassistant.components import mqtt  # noqa: PLC0415 - optional
+
+        try:
+            async with asyncio.timeout(MQTT_WAIT_S):
+                available = await mqtt.async_wait_for_mqtt_client(self.hass)
+        except TimeoutError:
+            available = False
+        if not available:
+            _LOGGER.warning(
+                "MQTT is not available yet; MQTT and detection rules start when it is"
+            )
+
+    @callback
+    def _on_config_entry_changed(
+        self, change: ConfigEntryChange, entry: ConfigEntry
+    ) -> None:
+        """Compile the MQTT rules that could not subscribe once MQTT has loaded."""
+        if (
+            self._stopped
+            or entry.domain != "mqtt"
+            or entry.state is not ConfigEntryState.LOADED
+        ):
+            return
+        waiting = [
+            rule
+            for rule in self.rules.values()
+            if rule.enabled and needs_mqtt(rule) and rule.id not in self._compiled
+        ]
+        if not waiting:
+            return
+        task = self.hass.async_create_background_task(
+            self._async_compile_all(waiting), f"{DOMAIN} rules wait for MQTT"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _async_compile_all(self, rules: list[Rule]) -> None:
+        for rule in rules:
+            current = self.rules.get(rule.id)
+            if self._stopped or current is None or not current.enabled:
+                continue
+            if current.id in self._compiled:
+                continue
+            await self._async_compile(current)
+            latest = self.rules.get(current.id)
+            if self._stopped or latest is None or not latest.enabled:
+                self._uncompile(current.id)  # deleted or disabled meanwhile
+                continue
+            self._changed(current.id)
 
     async def async_stop(self) -> None:
         """Remove every listener, cancel running actions, write the Store."""
         self._stopped = True
+        if self._unsub_mqtt_loaded is not None:
+            self._unsub_mqtt_loaded()
+            self._unsub_mqtt_loaded = None
         for compiled in self._compiled.values():
             compiled.stop()
         self._compiled.clear()

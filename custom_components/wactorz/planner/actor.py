@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from ..agents.text import text_of
 from ..core import Actor, ActorState, Message
-from .model import DIRECT, PlanError, Step, cache_key, parse_plan, waves
+from .model import DIRECT, PlanError, Step, batches, cache_key, parse_plan, waves
 
 SKIP_AGENTS = frozenset({"main", "monitor", "io", "qa", "state-bridge", "map"})
 PLANNER_PREFIX = "planner-"
@@ -206,80 +206,93 @@ class PlannerActor(Actor):
         results: dict[str, dict[str, Any]] = {}
         for number, wave in enumerate(waves(steps)):
             self._progress("wave", wave=number, steps=[s.id for s in wave])
-            delegated: list[tuple[Step, str]] = []
-            direct: list[tuple[Step, str]] = []
+            ready: list[Step] = []
             for step in wave:
                 failed = [d for d in step.depends_on if not results[d]["ok"]]
                 if failed:
                     results[step.id] = _result(
                         step, error=f"skipped: step {', '.join(failed)} failed"
                     )
-                    continue
-                self._progress(
-                    "step_started",
-                    step=step.id,
-                    wave=number,
-                    agent=step.agent,
-                    task=step.task[:MAX_PREVIEW_CHARS],
-                )
-                text = _with_context(step, results)
-                if step.agent == DIRECT:
-                    direct.append((step, text))
-                elif step.agent not in self.system or not is_worker(
-                    step.agent, self.system.resolve(step.agent).state
-                ):
-                    results[step.id] = _result(
-                        step,
-                        error=f"agent {step.agent} does not exist or is not running",
-                    )
                 else:
-                    delegated.append((step, text))
-            fan_out = self.send_to_many(
-                [(s.agent, {"text": t, "from": self.name}) for s, t in delegated],
-                timeout=self._hooks.step_timeout,
-            )
-            answers = await asyncio.gather(
-                fan_out,
-                *(self._hooks.answer_direct(t) for _, t in direct),
-                return_exceptions=True,
-            )
-            outcomes = answers[0]
-            for index, (step, _) in enumerate(delegated):
-                if isinstance(outcomes, BaseException):
-                    results[step.id] = _result(step, error=str(outcomes))
-                    continue
-                outcome = outcomes[index]
-                if outcome.ok:
-                    value = outcome.value
-                    results[step.id] = _result(
-                        step, result=text_of(value) or str(value)
-                    )
-                else:
-                    results[step.id] = _result(step, error=str(outcome.error))
-            for (step, _), answer in zip(direct, answers[1:], strict=True):
-                if isinstance(answer, BaseException):
-                    results[step.id] = _result(step, error=str(answer))
-                else:
-                    results[step.id] = _result(step, result=str(answer))
+                    ready.append(step)
+            for batch in batches(ready):
+                await self._run_batch(batch, number, results)
             for step in wave:
-                result = results[step.id]
-                if result["ok"]:
-                    self._progress(
-                        "step_done",
-                        step=step.id,
-                        wave=number,
-                        agent=step.agent,
-                        result=result["result"][:MAX_PREVIEW_CHARS],
-                    )
-                else:
-                    self._progress(
-                        "step_failed",
-                        step=step.id,
-                        wave=number,
-                        agent=step.agent,
-                        error=str(result["error"])[:MAX_PREVIEW_CHARS],
-                    )
+                if step not in ready:
+                    self._report(step, number, results[step.id])
         return {s.id: results[s.id] for s in steps}
+
+    async def _run_batch(
+        self, batch: list[Step], number: int, results: dict[str, dict[str, Any]]
+    ) -> None:
+        """Run steps at the same time: agents through one send_to_many, direct LLM steps beside."""
+        delegated: list[tuple[Step, str]] = []
+        direct: list[tuple[Step, str]] = []
+        for step in batch:
+            self._progress(
+                "step_started",
+                step=step.id,
+                wave=number,
+                agent=step.agent,
+                task=step.task[:MAX_PREVIEW_CHARS],
+            )
+            text = _with_context(step, results)
+            if step.agent == DIRECT:
+                direct.append((step, text))
+            elif step.agent not in self.system or not is_worker(
+                step.agent, self.system.resolve(step.agent).state
+            ):
+                results[step.id] = _result(
+                    step,
+                    error=f"agent {step.agent} does not exist or is not running",
+                )
+            else:
+                delegated.append((step, text))
+        fan_out = self.send_to_many(
+            [(s.agent, {"text": t, "from": self.name}) for s, t in delegated],
+            timeout=self._hooks.step_timeout,
+        )
+        answers = await asyncio.gather(
+            fan_out,
+            *(self._hooks.answer_direct(t) for _, t in direct),
+            return_exceptions=True,
+        )
+        outcomes = answers[0]
+        for index, (step, _) in enumerate(delegated):
+            if isinstance(outcomes, BaseException):
+                results[step.id] = _result(step, error=str(outcomes))
+                continue
+            outcome = outcomes[index]
+            if outcome.ok:
+                value = outcome.value
+                results[step.id] = _result(step, result=text_of(value) or str(value))
+            else:
+                results[step.id] = _result(step, error=str(outcome.error))
+        for (step, _), answer in zip(direct, answers[1:], strict=True):
+            if isinstance(answer, BaseException):
+                results[step.id] = _result(step, error=str(answer))
+            else:
+                results[step.id] = _result(step, result=str(answer))
+        for step in batch:
+            self._report(step, number, results[step.id])
+
+    def _report(self, step: Step, number: int, result: dict[str, Any]) -> None:
+        if result["ok"]:
+            self._progress(
+                "step_done",
+                step=step.id,
+                wave=number,
+                agent=step.agent,
+                result=result["result"][:MAX_PREVIEW_CHARS],
+            )
+        else:
+            self._progress(
+                "step_failed",
+                step=step.id,
+                wave=number,
+                agent=step.agent,
+                error=str(result["error"])[:MAX_PREVIEW_CHARS],
+            )
 
 
 def _result(

@@ -29,6 +29,12 @@ PLAN_SCHEMA: dict[str, Any] = {
                     },
                     "task": {"type": "string"},
                     "depends_on": {"type": "array", "items": {"type": "string"}},
+                    "parallel": {
+                        "type": "boolean",
+                        "description": "optional, default true; false when this step "
+                        "must not run at the same time as other steps (it then runs "
+                        "alone, after the parallel steps of its wave)",
+                    },
                 },
                 "required": ["id", "agent", "task", "depends_on"],
                 "additionalProperties": False,
@@ -52,6 +58,9 @@ class Step:
     agent: str
     task: str
     depends_on: tuple[str, ...] = field(default_factory=tuple)
+    # False: never runs at the same time as another step (alone, after its
+    # wave's parallel steps). Ordering between steps comes only from depends_on.
+    parallel: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """Return JSON-compatible data."""
@@ -60,6 +69,7 @@ class Step:
             "agent": self.agent,
             "task": self.task,
             "depends_on": list(self.depends_on),
+            "parallel": self.parallel,
         }
 
 
@@ -80,7 +90,18 @@ def parse_plan(data: Any) -> list[Step]:
             raise PlanError("each step needs an id, an agent and a task")
         if not isinstance(deps, list):
             raise PlanError(f"step {step_id}: depends_on must be a list")
-        steps.append(Step(step_id, agent, task, tuple(str(d) for d in deps)))
+        parallel = raw.get("parallel")
+        if parallel is not None and not isinstance(parallel, bool):
+            raise PlanError(f"step {step_id}: parallel must be true or false")
+        steps.append(
+            Step(
+                step_id,
+                agent,
+                task,
+                tuple(str(d) for d in deps),
+                parallel=parallel is not False,
+            )
+        )
     ids = [s.id for s in steps]
     if len(set(ids)) != len(ids):
         raise PlanError("step ids must be unique")
@@ -95,7 +116,11 @@ def parse_plan(data: Any) -> list[Step]:
 
 
 def waves(steps: list[Step]) -> list[list[Step]]:
-    """Group steps into dependency waves (each wave only needs earlier waves)."""
+    """Group steps into dependency waves (each wave only needs earlier waves).
+
+    Inside a wave the runner fans the `parallel` steps out together, then runs
+    each `parallel: false` step alone, in plan order.
+    """
     done: set[str] = set()
     remaining = list(steps)
     result: list[list[Step]] = []
@@ -107,6 +132,12 @@ def waves(steps: list[Step]) -> list[list[Step]]:
         done |= {s.id for s in ready}
         remaining = [s for s in remaining if s.id not in done]
     return result
+
+
+def batches(wave: list[Step]) -> list[list[Step]]:
+    """Split a wave into what runs together: the parallel steps, then each other step alone."""
+    together = [s for s in wave if s.parallel]
+    return ([together] if together else []) + [[s] for s in wave if not s.parallel]
 
 
 def normalize_task(text: str) -> str:

@@ -38,7 +38,8 @@ PLAN_CACHES: HassKey[dict[str, StoredPlanCache]] = HassKey(f"{DOMAIN}_plan_cache
 
 DECOMPOSE_PROMPT = f"""Split the user's task into at most 8 steps for the agents listed.
 Each step: id, agent (an exact name from the list, or "{DIRECT}" for general reasoning or
-writing), task (self-contained instruction), depends_on (ids whose results it needs).
+writing), task (self-contained instruction), depends_on (ids whose results it needs),
+optionally parallel: false for a step that must not run at the same time as other steps.
 Steps without dependencies run in parallel. Use as few steps as the task needs; do not
 add a final summary step (the answers are combined afterwards)."""
 SYNTH_PROMPT = (
