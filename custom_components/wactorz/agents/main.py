@@ -169,6 +169,12 @@ class MainActor(Actor):
                 remote = await deploy_command(self.system, text)
             if remote is not None:
                 return remote, "command"
+            words = text.split()
+            if len(words) == 3 and [w.lower() for w in words[:2]] == [
+                "/agents",
+                "stop",
+            ]:
+                return await self._stop_agent(words[2].lstrip("@")), "command"
             if (
                 self._modes is not None
                 and text.split(maxsplit=1)[0].lower() == "/rules"
@@ -232,6 +238,16 @@ class MainActor(Actor):
         await self.memory.remember_exchange(text, answer)
         deferred.resolve({"text": answer, "handled": True, "route": "task"})
         return {"handled": True}
+
+    async def _stop_agent(self, name: str) -> str:
+        """Stop a local agent (`/agents stop <name>`; a node's agents are stopped above)."""
+        if self.system.get(name) is None:
+            return f"No agent named {name}."
+        try:
+            await self.system.stop(name)
+        except ActorError as err:
+            return f"@{name} was not stopped: {err}"
+        return f"Stopped @{name}."
 
     def _command(self, text: str) -> str:
         parts = text.split(maxsplit=2)
