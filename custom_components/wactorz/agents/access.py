@@ -157,7 +157,7 @@ def is_mutating(payload: Any, target: str | None = None) -> bool:
         if text.lower().startswith(MUTATING_PREFIXES):
             return True
         mentioned, rest = split_mention(text)
-        if mentioned is not None and mentioned != "main":
+        if mentioned is not None:  # "@main ..." too: a gateway strips one mention
             return is_mutating({"text": rest}, mentioned)
         return False
     verbs = _TEXT_VERBS.get(agent)
