@@ -5,7 +5,9 @@ conversation has an open follow-up, which our agent answers) Home Assistant's
 sentence triggers and local intents answer matching commands with 0 LLM
 calls (this path bypasses Assist pipelines, which do it themselves); the rest
 is one turn of the Wactorz Assist agent (main's routing, then the LLM with HA's
-tools). All turns are kept in the conversation's ChatLog.
+tools). All turns are kept in the conversation's ChatLog. A non-admin user's
+message that would change the system is refused first (`permissions`); a call
+without a user (an automation) is trusted.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from homeassistant.helpers import (
     service,
 )
 
+from .agents.access import with_caller
 from .const import DOMAIN
 from .core import ActorError
+from .permissions import async_caller, ensure_allowed
 from .runtime import WactorzConfigEntry
 
 SERVICE_CHAT = "chat"
@@ -65,6 +69,7 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
     runtime = entry.runtime_data
     text: str = call.data["message"]
     agent = call.data.get("agent")
+    caller = await async_caller(hass, call.context, "service")
     if agent and agent != "main":
         if runtime.system.get(agent) is None:
             raise ServiceValidationError(
@@ -72,8 +77,10 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
                 translation_key="agent_not_found",
                 translation_placeholders={"agent": agent},
             )
+        payload = {"text": text, "from": "service"}
+        ensure_allowed(caller, payload, agent, call.context)
         try:
-            reply = await runtime.system.ask(agent, {"text": text, "from": "service"})
+            reply = await runtime.system.ask(agent, with_caller(payload, caller))
         except ActorError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
@@ -88,6 +95,8 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
             "conversation_id": call.data.get("conversation_id"),
         }
 
+    # Assist checks again with the same context; refusing here says it in the user's language.
+    ensure_allowed(caller, {"text": text}, "main", call.context)
     agent_id = _agent_entity(hass, entry)
     with chat_session.async_get_chat_session(
         hass, call.data.get("conversation_id")

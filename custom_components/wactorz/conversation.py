@@ -9,6 +9,8 @@ APIs plus Wactorz's own (delegate, plan, create a pipeline, remember). Every
 turn, routed or not, stays in the ChatLog.
 A `plan:` / `coordinate:` request streams one line per finished step (from
 the plan's progress events, matched by a run id) before the final answer.
+The turn's user travels with everything sent to main (`permissions`): a
+non-admin user gets a refusal, not a change of the system.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .agents.access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, is_mutating
 from .ai import Completion, ProviderBinding
 from .ai.classifier import classify_needs_tools
 from .chat import async_run_turn
@@ -45,6 +48,7 @@ from .entity import WactorzAgentEntity
 from .followup import async_answer, async_create_pipeline
 from .llm import MainToolsAPI
 from .llm_runtime import LlmRuntime
+from .permissions import async_caller
 from .pipelines.model import RuleError
 from .planner.routing import split_mode
 from .planner.runner import EVENT_TASK_PROGRESS, RUN_TIMEOUT_S
@@ -264,6 +268,9 @@ class WactorzConversationEntity(_AssistEntity):
                 answered["reply"],
                 continue_conversation=answered["awaiting_answer"],
             )
+        caller = await async_caller(self.hass, user_input.context, "assist")
+        if not caller.admin and is_mutating({"text": user_input.text}):
+            return self._local_result(user_input, chat_log, NOT_ADMIN_REPLY)
         mode = split_mode(user_input.text)
         if mode is not None and mode[0] == "pipeline":
             if "qa" in runtime.system:  # main would have let QA screen it
@@ -285,10 +292,16 @@ class WactorzConversationEntity(_AssistEntity):
                 continue_conversation=built["awaiting_answer"],
             )
         if mode is not None and mode[0] == "task":
-            return await self._async_plan(user_input, chat_log)
+            return await self._async_plan(user_input, chat_log, caller)
         try:
             routed = await runtime.system.ask(
-                "main", {"text": user_input.text, "from": "assist", "route_only": True}
+                "main",
+                {
+                    "text": user_input.text,
+                    "from": "assist",
+                    "route_only": True,
+                    CALLER_KEY: caller,
+                },
             )
         except ActorError as err:
             return _error_result(
@@ -328,6 +341,7 @@ class WactorzConversationEntity(_AssistEntity):
         self,
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
+        caller: Caller,
     ) -> conversation.ConversationResult:
         """Ask main to run the plan; stream a line per finished step, then the answer."""
         runtime = self._entry.runtime_data
@@ -348,6 +362,7 @@ class WactorzConversationEntity(_AssistEntity):
                     "from": "assist",
                     "route_only": True,
                     "run_id": run_id,
+                    CALLER_KEY: caller,
                 },
                 timeout=RUN_TIMEOUT_S + 30,
             ),

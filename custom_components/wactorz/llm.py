@@ -4,7 +4,8 @@ Shipped as the integration's `llm` platform, so the Assist API offers them
 to any conversation agent that may control Home Assistant. Main's own Assist
 turn always has them (`MainToolsAPI`), with or without HA's device tools:
 delegate to an agent, plan a task across agents, create a pipeline rule,
-remember a fact.
+remember a fact. A tool acts for the turn's user (`permissions`): what a
+non-admin user may not do in chat, the model may not do for them either.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from homeassistant.helpers.llm import (
     async_get_api,
 )
 
+from .agents.access import NOT_ADMIN_REPLY, is_mutating, with_caller
 from .const import DOMAIN
 from .core import ActorError, ActorState
 from .followup import async_create_pipeline
+from .permissions import async_caller
 from .pipelines.builder import MAX_TEXT_CHARS
 from .pipelines.model import RuleError
 from .planner.runner import async_run_task
@@ -128,11 +131,16 @@ class AskAgentTool(Tool):
             return ToolResult({"error": "Wactorz is not running"}, error=True)
         runtime = entry.runtime_data
         agent = tool_input.tool_args["agent"]
+        payload = {
+            "text": tool_input.tool_args["message"],
+            "from": llm_context.platform,
+        }
+        caller = await async_caller(hass, llm_context.context, "llm")
+        if not caller.admin and is_mutating(payload, agent):
+            return ToolResult({"error": NOT_ADMIN_REPLY}, error=True)
         try:
             reply = await runtime.system.ask(
-                agent,
-                {"text": tool_input.tool_args["message"], "from": llm_context.platform},
-                timeout=ASK_TIMEOUT_S,
+                agent, with_caller(payload, caller), timeout=ASK_TIMEOUT_S
             )
         except ActorError as err:
             return ToolResult({"error": runtime.scrubber.scrub(str(err))}, error=True)
@@ -209,7 +217,10 @@ class PlanTaskTool(Tool):
         if entry is None:
             return ToolResult({"error": "Wactorz is not running"}, error=True)
         runtime = entry.runtime_data
-        result = await async_run_task(runtime, tool_input.tool_args["task"])
+        caller = await async_caller(hass, llm_context.context, "llm")
+        result = await async_run_task(
+            runtime, tool_input.tool_args["task"], caller=caller
+        )
         text = runtime.scrubber.scrub(str(result.get("text", "")))
         if result.get("error"):
             return ToolResult({"error": text}, error=True)
@@ -248,6 +259,9 @@ class CreatePipelineTool(Tool):
         if entry is None:
             return ToolResult({"error": "Wactorz is not running"}, error=True)
         runtime = entry.runtime_data
+        caller = await async_caller(hass, llm_context.context, "llm")
+        if not caller.admin:  # a rule acts on the home by itself
+            return ToolResult({"error": NOT_ADMIN_REPLY}, error=True)
         chat_log = current_chat_log.get()
         try:
             result = await async_create_pipeline(

@@ -1,7 +1,9 @@
 """Service actions: talk to agents and control them from automations and scripts.
 
 Registered once in `async_setup` (quality rule action-setup); each call resolves
-the loaded entry and turns every refusal into a translated error.
+the loaded entry and turns every refusal into a translated error. `send` and
+`ask` carry the calling user (`permissions`): a non-admin user's message that
+would change the system is refused before it reaches an agent.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 
+from .agents.access import with_caller
 from .chat_service import CHAT_SCHEMA, SERVICE_CHAT, async_chat
 from .const import ATTR_AGENT, ATTR_MESSAGE, ATTR_TIMEOUT, DOMAIN
 from .core import (
@@ -35,6 +38,7 @@ from .core import (
 )
 from .jsonable import jsonable
 from .nodes.services import async_stop_remote_agent
+from .permissions import async_caller, ensure_allowed
 from .runtime import WactorzConfigEntry
 
 SERVICE_SEND = "send"
@@ -69,8 +73,16 @@ def _entry(hass: HomeAssistant) -> WactorzConfigEntry:
     return entry
 
 
-def _payload(message: str | dict[str, Any]) -> dict[str, Any]:
-    return message if isinstance(message, dict) else {"text": message, "from": "user"}
+async def _async_payload(call: ServiceCall, cell: ActorCell) -> dict[str, Any]:
+    """Return the call's message with its caller; refuse what a non-admin may not send."""
+    message = call.data[ATTR_MESSAGE]
+    payload = (
+        message if isinstance(message, dict) else {"text": message, "from": "user"}
+    )
+    caller = await async_caller(call.hass, call.context, "service")
+    ensure_allowed(caller, payload, cell.name, call.context)
+    result: dict[str, Any] = with_caller(payload, caller)
+    return result
 
 
 def _error(
@@ -131,8 +143,9 @@ async def _async_send(call: ServiceCall) -> None:
     cell = _agent(entry, call.data[ATTR_AGENT])
     if cell.state is ActorState.STOPPED:
         raise _error(ServiceValidationError, "agent_stopped", agent=cell.name)
+    payload = await _async_payload(call, cell)
     try:
-        entry.runtime_data.system.tell(cell.id, _payload(call.data[ATTR_MESSAGE]))
+        entry.runtime_data.system.tell(cell.id, payload)
     except ActorError as err:
         raise _translate(err, cell.name) from err
 
@@ -142,10 +155,11 @@ async def _async_ask(call: ServiceCall) -> ServiceResponse:
     runtime = entry.runtime_data
     cell = _agent(entry, call.data[ATTR_AGENT])
     _ensure_accepting(cell)
+    payload = await _async_payload(call, cell)
     try:
         reply = await runtime.system.request(
             cell.id,
-            _payload(call.data[ATTR_MESSAGE]),
+            payload,
             timeout=call.data.get(ATTR_TIMEOUT),
         )
     except ActorError as err:

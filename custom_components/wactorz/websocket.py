@@ -3,6 +3,7 @@
 `wactorz/subscribe`     a snapshot event, then coalesced delta events (admins and users)
 `wactorz/agent/details` recent events, errors and metrics of one agent (admins and users)
 `wactorz/chat`          ask main, or `@agent` directly; the reply is streamed as events
+                        (admins and users; what changes the system: admins only)
 `wactorz/agents/control` pause, resume, restart, stop, delete (admins only)
 
 One `PanelHub` per loaded entry follows the actor event stream. It keeps a bounded
@@ -42,6 +43,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.json import json_bytes
 from homeassistant.util.hass_dict import HassKey
 
+from .agents.access import CALLER_KEY, NOT_ADMIN_REPLY, is_mutating
 from .agents.text import split_mention, text_of
 from .const import DOMAIN
 from .core import (
@@ -58,6 +60,7 @@ from .core import (
     ProtectedActorError,
 )
 from .jsonable import jsonable
+from .permissions import user_caller
 from .runtime import WactorzConfigEntry, WactorzRuntime
 
 _LOGGER = logging.getLogger(__name__)
@@ -795,6 +798,8 @@ def ws_chat(
     `start`, `chunk` (one per piece of text; one piece until providers stream),
     and `end` with the whole reply, or `error` with a code and a message. The
     client unsubscribes after `end`/`error`; unsubscribing earlier cancels the wait.
+    The user goes with the line: a non-admin's line that would change the system
+    (`access.is_mutating`) is refused as unauthorized and reaches no agent.
     """
     if (hub := _hub(hass)) is None:
         _not_loaded(connection, msg["id"])
@@ -818,6 +823,13 @@ def ws_chat(
             f"Nothing to send to @{cell.name}",
         )
         return
+    caller = user_caller(connection.user, "panel")
+    if not caller.admin and is_mutating({"text": text}, cell.name):
+        _LOGGER.debug("Panel: refused a change for @%s (non-admin user)", cell.name)
+        connection.send_error(
+            msg["id"], websocket_api.ERR_UNAUTHORIZED, NOT_ADMIN_REPLY
+        )
+        return
     if cell.state in (ActorState.PAUSED, ActorState.STOPPED):
         connection.send_error(
             msg["id"],
@@ -838,7 +850,7 @@ def ws_chat(
         try:
             reply = await system.request(
                 cell.id,
-                {"text": text, "from": "user", "source": "panel"},
+                {"text": text, "from": "user", "source": "panel", CALLER_KEY: caller},
                 timeout=msg.get("timeout"),
                 correlation_id=correlation_id,
             )

@@ -123,7 +123,26 @@ async def test_io_chat_round_trip_and_refusals(
             await client.publish("io/chat", json.dumps({"content": "/agents"}))
             _, listing = await inbox.take("io/chat/response")
             assert "@echo: running" in listing["content"]
+            # Write verbs of the home agent change the system too: refused, no proposal.
+            for line in (
+                "@home-assistant-agent delete Morning lights",
+                "@main @home-assistant-agent confirm 1a2b3c4d",
+                "pipeline: if the door opens notify me",
+            ):
+                await client.publish("io/chat", json.dumps({"content": line}))
+                _, refused = await inbox.take("io/chat/response")
+                assert refused["refused"] is True, line
+            await client.publish(
+                "io/chat",
+                json.dumps({"content": "@home-assistant-agent list automations"}),
+            )
+            _, listing = await inbox.take("io/chat/response")
+            assert listing["content"].startswith("0 automations")
             await inbox.close()
+        proposals = await entry.runtime_data.system.ask(
+            "home-assistant-agent", {"command": "proposals"}
+        )
+        assert proposals["proposals"] == []
         assert entry.runtime_data.io_gateway.refused == 1
         await _teardown(hass, entry, mqtt_entry)
 

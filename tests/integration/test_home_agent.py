@@ -15,12 +15,15 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
+from custom_components.wactorz.agents.access import CALLER_KEY, Caller
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.ha_agents.home import HOME_AGENT_NAME, parse_text
+from homeassistant.auth.const import GROUP_ID_ADMIN
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import (
     area_registry as ar,
     device_registry as dr,
@@ -32,6 +35,7 @@ from tests.ai.scripts import ANTHROPIC_KEY, AnthropicWire
 from tests.ai.wire import FakeServer
 
 from .conftest import setup_entry
+from .test_websocket import _chat
 
 PORCH = "light.porch_light"
 PROPOSAL_RE = re.compile(r"Proposal ([0-9a-f]{8})")
@@ -319,6 +323,75 @@ async def test_delete_asks_first_and_deletes_only_that_one(
     assert _automations(hass_config_dir) == [EXISTING[1]]
     assert server.requests == []  # deleting needs no LLM
     assert entry.runtime_data.system.get(HOME_AGENT_NAME).state.value == "running"
+    await _stop_automations(hass)
+
+
+async def _ask(
+    hass: HomeAssistant, text: str | dict[str, Any], user_id: str | None
+) -> str:
+    """Ask the home agent through wactorz.ask as `user_id` (None: an automation)."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "ask",
+        {"agent": HOME_AGENT_NAME, "message": text},
+        blocking=True,
+        return_response=True,
+        context=Context(user_id=user_id),
+    )
+    return str(response["reply"]["text"])
+
+
+async def test_only_the_admin_who_asked_confirms_a_delete(
+    hass: HomeAssistant,
+    hass_config_dir: str,
+    hass_ws_client,
+    hass_read_only_access_token: str,
+    hass_read_only_user: MockUser,
+) -> None:
+    """Non-admins cannot propose or confirm; nobody but the admin who asked confirms."""
+    Path(hass_config_dir, "automations.yaml").write_text(json.dumps(EXISTING))
+    entry = await _start(hass)
+    await hass.async_block_till_done()
+    user = await hass_ws_client(hass, hass_read_only_access_token)
+    admin = await hass_ws_client(hass)
+    delete = f"@{HOME_AGENT_NAME} delete Morning lights"
+
+    for message in ({"text": delete}, {"text": delete, "agent": "main"}):
+        ack, _ = await _chat(user, **message)
+        assert ack["error"]["code"] == "unauthorized", message
+    with pytest.raises(Unauthorized) as err:
+        await _ask(hass, "delete Morning lights", hass_read_only_user.id)
+    assert err.value.translation_key == "admin_required"
+    assert await _ask(hass, {"command": "proposals"}, None) == "0 pending proposal(s)."
+
+    _, events = await _chat(admin, text=delete)
+    proposal_id = PROPOSAL_RE.search(events[-1]["text"])[1]
+
+    confirm = f"confirm {proposal_id}"
+    ack, _ = await _chat(user, text=f"@{HOME_AGENT_NAME} {confirm}")
+    assert ack["error"]["code"] == "unauthorized"
+    with pytest.raises(Unauthorized):
+        await _ask(hass, confirm, hass_read_only_user.id)
+    # The agent refuses too when a non-admin's line reaches it some other way.
+    refused = await entry.runtime_data.system.ask(
+        HOME_AGENT_NAME,
+        {"text": confirm, CALLER_KEY: Caller("panel", hass_read_only_user.id)},
+    )
+    assert refused["status"] == "refused"
+    # Another administrator, or an automation, did not ask for it.
+    other = MockUser(groups=[await hass.auth.async_get_group(GROUP_ID_ADMIN)])
+    other.add_to_hass(hass)
+    assert "made by someone else" in await _ask(hass, confirm, other.id)
+    assert "made by someone else" in await _ask(hass, confirm, None)
+    assert "made by someone else" in await _ask(hass, f"cancel {proposal_id}", other.id)
+    await hass.async_block_till_done()
+    assert [a["id"] for a in _automations(hass_config_dir)] == ["1000", "2000"]
+    assert hass.states.get("automation.morning_lights") is not None
+
+    _, events = await _chat(admin, text=f"@{HOME_AGENT_NAME} {confirm}")
+    assert events[-1]["text"].startswith('Deleted automation "Morning lights"')
+    await hass.async_block_till_done()
+    assert _automations(hass_config_dir) == [EXISTING[1]]
     await _stop_automations(hass)
 
 

@@ -449,6 +449,9 @@ async def test_edge_agent_send_to_main_is_answered(env: Env) -> None:
     assert reply["result"]["from"] == "main"
     answer = reply["result"]["result"]
     assert answer["handled"] is True and answer["text"].startswith("Commands:")
+    # A node's agents may relay anyone on the broker: they ask, they change nothing.
+    reply = await env.peer.ask("asker", {"text": "/memory clear"})
+    assert reply["result"]["result"]["refused"] is True, reply
 
     # The responder's own refusals: unknown agents get an error, bad reply topics nothing.
     unknown = await env.peer.ask("nobody-here", {"x": 1})

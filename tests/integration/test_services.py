@@ -8,13 +8,21 @@ from datetime import timedelta
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_fire_time_changed,
 )
 
+from custom_components.wactorz.agents.access import NOT_ADMIN_REPLY
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import ActorState, actor_factory
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.components import conversation
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+)
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
@@ -211,3 +219,72 @@ async def test_services_without_loaded_entry(hass: HomeAssistant) -> None:
     assert await async_setup_component(hass, DOMAIN, {})
     with pytest.raises(ServiceValidationError):
         await _ask(hass, "main", "hi")
+
+
+async def test_non_admin_users_cannot_change_the_system_through_services(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_read_only_user: MockUser,
+    hass_admin_user: MockUser,
+) -> None:
+    """chat/ask/send and Assist refuse a non-admin's changes; admins and automations may."""
+    await setup_entry(hass, entry)
+    system = entry.runtime_data.system
+    await system.ask("main", {"command": "remember", "key": "name", "value": "Ada"})
+    await system.ask("main", {"command": "remember", "key": "city", "value": "Oslo"})
+    main = system.get("main").instance
+    user = Context(user_id=hass_read_only_user.id)
+    for service, data in (
+        ("chat", {"message": "/memory clear"}),
+        ("chat", {"message": "delete Morning lights", "agent": "home-assistant-agent"}),
+        ("ask", {"agent": "main", "message": "/memory forget name"}),
+        ("ask", {"agent": "main", "message": {"command": "remember", "key": "k"}}),
+        ("ask", {"agent": "monitor", "message": {"command": "kill", "agent": "qa"}}),
+        ("ask", {"agent": "code-agent", "message": "```python\nresult = 1\n```"}),
+        ("send", {"agent": "main", "message": "/memory clear"}),
+    ):
+        with pytest.raises(Unauthorized) as err:
+            await hass.services.async_call(
+                DOMAIN,
+                service,
+                data,
+                blocking=True,
+                context=user,
+                return_response=service != "send",
+            )
+        assert err.value.translation_key == "admin_required", data
+        assert str(err.value).startswith("Only a Home Assistant administrator")
+
+    agent_id = er.async_get(hass).async_get_entity_id(
+        "conversation", DOMAIN, f"{entry.entry_id}_main_conversation"
+    )
+    result = await conversation.async_converse(
+        hass, "/memory clear", None, user, agent_id=agent_id
+    )
+    assert result.response.speech["plain"]["speech"] == NOT_ADMIN_REPLY
+    await hass.async_block_till_done()
+    assert main.memory.facts == {"name": "Ada", "city": "Oslo"}
+    assert system.get("qa").state is ActorState.RUNNING
+
+    looked = await hass.services.async_call(
+        DOMAIN,
+        "chat",
+        {"message": "/memory"},
+        blocking=True,
+        context=user,
+        return_response=True,
+    )
+    assert "- name: Ada" in looked["reply"]
+    admin = Context(user_id=hass_admin_user.id)
+    forgot = await hass.services.async_call(
+        DOMAIN,
+        "chat",
+        {"message": "/memory forget name"},
+        blocking=True,
+        context=admin,
+        return_response=True,
+    )
+    assert forgot["reply"] == "Forgot name."
+    automation = await _ask(hass, "main", "/memory forget city")  # no user
+    assert automation["reply"]["text"] == "Forgot city."
+    assert main.memory.facts == {}

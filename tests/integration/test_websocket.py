@@ -641,3 +641,59 @@ async def test_details_do_not_swallow_a_pending_state_delta(
                 if "state" in change:
                     states.append(change["state"])
     assert states[-1] == "paused"
+
+
+async def test_non_admin_chat_watches_but_changes_nothing(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_ws_client,
+    hass_read_only_access_token: str,
+) -> None:
+    """A non-admin's chat lines that change the system are refused; an admin's are carried out."""
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    await runtime.async_spawn(actor_factory(CrashingActor), "echo", kind="test")
+    remembered = await runtime.system.ask(
+        "main", {"command": "remember", "key": "name", "value": "Ada"}
+    )
+    assert remembered["stored"]
+    main = runtime.system.get("main").instance
+    user = await hass_ws_client(hass, hass_read_only_access_token)
+
+    for message in (
+        {"text": "/memory clear"},
+        {"text": "/memory forget name"},
+        {"text": "/agents stop echo"},
+        {"text": "/memory clear", "agent": "main"},
+        {"text": "@main /memory clear"},
+        {"text": "/webhook discord https://discord.com/api/webhooks/1/abc"},
+        {"text": "/rules delete r1"},
+        {"text": "pipeline: if the door opens notify me"},
+        {"text": "@code-agent ```python\nresult = 1\n```"},
+        {"text": "@catalog spawn image-gen-agent"},
+    ):
+        ack, _ = await _chat(user, **message)
+        assert not ack["success"], message
+        assert ack["error"]["code"] == "unauthorized", message
+        assert ack["error"]["message"].startswith("Only a Home Assistant administrator")
+    assert main.memory.facts == {"name": "Ada"}
+    assert runtime.system.get("echo").state is ActorState.RUNNING
+    assert "image-gen-agent" not in runtime.system
+
+    # Looking and asking still work for them.
+    _, events = await _chat(user, text="/memory show")
+    assert "- name: Ada" in events[-1]["text"]
+    _, events = await _chat(user, text="/agents")
+    assert "@echo: running" in events[-1]["text"]
+    _, events = await _chat(user, text="@echo hi")
+    assert events[-1]["text"] == "echo hi"
+
+    admin = await hass_ws_client(hass)
+    _, events = await _chat(admin, text="/agents stop echo")
+    assert events[-1]["text"] == "Stopped @echo."
+    assert runtime.system.get("echo").state is ActorState.STOPPED
+    _, events = await _chat(admin, text="/agents stop main")
+    assert "was not stopped" in events[-1]["text"]
+    _, events = await _chat(admin, text="/memory clear")
+    assert events[-1]["text"].startswith("Memory cleared")
+    assert main.memory.facts == {}

@@ -1,9 +1,12 @@
 """IOAgent: the chat gateway ({from, content} with `@agent` mentions).
 
 Messages without a mention go to main. Lines from outside Home Assistant's
-auth (the `io/chat` MQTT topic) may only use read-only slash-commands unless
-the user allowed more; the answer is emitted as a chat event of the agent that
-answered (published on `agents/{id}/chat`).
+auth (the `io/chat` MQTT topic) may change nothing unless the user allowed
+it: what changes the system is decided by `access.is_mutating` (slash-commands,
+`pipeline:`, the home agent's create/edit/delete/confirm, nautilus exec, the
+code agent, ...), and the line travels with an `io` caller that main and the
+home agent check again. The answer is emitted as a chat event of the agent
+that answered (published on `agents/{id}/chat`).
 """
 
 from __future__ import annotations
@@ -11,22 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import Actor, ActorError, EventKind, Message
+from .access import CALLER_KEY, Caller, is_mutating
 from .text import split_mention, text_of
 
-# Commands that only read: allowed from io/chat when they come without arguments.
-READ_ONLY_COMMANDS = frozenset(
-    {"/help", "/agents", "/nodes", "/cost", "/rules", "/memory", "/webhook"}
-)
 MAX_CONTENT = 4000
-
-
-def is_mutating_command(text: str) -> bool:
-    """Return True for a slash-command that changes the system."""
-    stripped = text.strip()
-    if not stripped.startswith("/"):
-        return False
-    parts = stripped.split()
-    return parts[0].lower() not in READ_ONLY_COMMANDS or len(parts) > 1
 
 
 class IOAgent(Actor):
@@ -35,6 +26,7 @@ class IOAgent(Actor):
     def __init__(self, *, allow_commands: bool = False) -> None:
         """Create the gateway; `allow_commands` lets io/chat change the system."""
         self._allow_commands = allow_commands
+        self._caller = Caller("io", admin=allow_commands)
 
     async def handle(self, message: Message) -> Any:
         """Answer {"from": .., "content": "@agent text"}."""
@@ -43,7 +35,7 @@ class IOAgent(Actor):
         content = text_of(message.payload)[:MAX_CONTENT]
         target, rest = split_mention(content)
         target = target or "main"
-        if not self._allow_commands and is_mutating_command(rest):
+        if not self._allow_commands and is_mutating({"text": rest}, target):
             answer_text = (
                 "That command changes the system and is not allowed from this chat. "
                 "Use Home Assistant (Assist, the panel or a service) or enable it in "
@@ -51,7 +43,9 @@ class IOAgent(Actor):
             )
             return self._reply(target, sender, answer_text, refused=True)
         try:
-            answer = await self.ask(target, {"text": rest, "from": sender})
+            answer = await self.ask(
+                target, {"text": rest, "from": sender, CALLER_KEY: self._caller}
+            )
         except ActorError as err:
             return self._reply(target, sender, str(err), error=True)
         return self._reply(target, sender, text_of(answer) or str(answer))

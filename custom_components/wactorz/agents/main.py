@@ -1,5 +1,10 @@
 """MainActor: the user's entry point.
 
+Who asks matters: a line whose caller may not change the system (a non-admin
+user, `io/chat` without permission, a node) is refused when
+`access.is_mutating` says it would change something; the caller travels on
+with `@agent` mentions and plans so the agents can check again.
+
 Order: slash-commands and explicit `@agent` mentions are answered locally
 (0 LLM calls); everything else goes to the injected `respond` (one LLM turn
 through the metered gateway). Without a configured provider main says so
@@ -24,6 +29,7 @@ from ..core import Actor, ActorError, ActorStoppedError, DeferredReply, Message
 from ..nodes.commands import NODE_HELP, node_command
 from ..planner.routing import RULES_HELP, ModeHooks, split_mode
 from ..remote.commands import DEPLOY_HELP, deploy_command
+from .access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, caller_of, is_mutating
 from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
 from .text import split_mention, text_of
 
@@ -41,7 +47,7 @@ type Respond = Callable[
 HELP = (
     "Commands:\n"
     "/agents - agents and their states\n"
-    "/memory - what I remember; /memory clear; /memory forget <key>; "
+    "/memory (or /memory show) - what I remember; /memory clear; /memory forget <key>; "
     "/memory remember <key>: <value>\n"
     "/webhook - stored webhooks (masked); /webhook discord|slack|telegram <url>\n"
     "/cost - LLM tokens and cost\n"
@@ -109,11 +115,25 @@ class MainActor(Actor):
                 "route": "empty",
             }
         self._screen(text, message.sender)
+        caller = caller_of(payload)
+        if not caller.admin and is_mutating({"text": text}):
+            self.log(
+                "refused a command that changes the system",
+                origin=caller.origin,
+            )
+            return {
+                "text": NOT_ADMIN_REPLY,
+                "handled": True,
+                "route": "refused",
+                "refused": True,
+            }
         mode = split_mode(text)
         if mode is not None and mode[0] == "task" and self._modes is not None:
-            self._start_plan(message, text, mode[1], str(payload.get("run_id") or ""))
+            self._start_plan(
+                message, text, mode[1], str(payload.get("run_id") or ""), caller
+            )
             return None  # answered by plan_done
-        local = await self._route_locally(text, message.sender)
+        local = await self._route_locally(text, message.sender, caller)
         if local is not None:
             reply, route = local
             if route != "command":  # commands are not conversation
@@ -136,7 +156,7 @@ class MainActor(Actor):
         return {**answer, "text": reply, "handled": True, "route": "llm"}
 
     async def _route_locally(
-        self, text: str, sender: str | None
+        self, text: str, sender: str | None, caller: Caller
     ) -> tuple[str, str] | None:
         """Answer commands and mentions without an LLM; None when the LLM must answer."""
         mode = split_mode(text)
@@ -149,6 +169,12 @@ class MainActor(Actor):
                 remote = await deploy_command(self.system, text)
             if remote is not None:
                 return remote, "command"
+            words = text.split()
+            if len(words) == 3 and [w.lower() for w in words[:2]] == [
+                "/agents",
+                "stop",
+            ]:
+                return await self._stop_agent(words[2].lstrip("@")), "command"
             if (
                 self._modes is not None
                 and text.split(maxsplit=1)[0].lower() == "/rules"
@@ -161,22 +187,25 @@ class MainActor(Actor):
                 await self._resolve(target)
             try:
                 answer = await self.ask(
-                    target, {"text": rest, "from": sender or "user"}
+                    target,
+                    {"text": rest, "from": sender or "user", CALLER_KEY: caller},
                 )
             except ActorError as err:
                 return f"@{target}: {err}", "mention"
             return text_of(answer) or str(answer), "mention"
         return None
 
-    def _start_plan(self, message: Message, text: str, task: str, run_id: str) -> None:
-        """Run a plan outside this handler; its result comes back as plan_done."""
+    def _start_plan(
+        self, message: Message, text: str, task: str, run_id: str, caller: Caller
+    ) -> None:
+        """Run a plan outside this handler (its steps carry the caller); the result comes back as plan_done."""
         assert self._modes is not None
         deferred = self.defer_reply(message)
         run = self._modes.task
 
         async def run_plan() -> None:
             try:
-                answer = await run(task, run_id)
+                answer = await run(task, run_id, caller)
             except asyncio.CancelledError:
                 deferred.fail(ActorStoppedError(self.name))
                 raise
@@ -210,6 +239,16 @@ class MainActor(Actor):
         deferred.resolve({"text": answer, "handled": True, "route": "task"})
         return {"handled": True}
 
+    async def _stop_agent(self, name: str) -> str:
+        """Stop a local agent (`/agents stop <name>`; a node's agents are stopped above)."""
+        if self.system.get(name) is None:
+            return f"No agent named {name}."
+        try:
+            await self.system.stop(name)
+        except ActorError as err:
+            return f"@{name} was not stopped: {err}"
+        return f"Stopped @{name}."
+
     def _command(self, text: str) -> str:
         parts = text.split(maxsplit=2)
         command = parts[0].lower()
@@ -232,7 +271,7 @@ class MainActor(Actor):
 
     def _memory_command(self, args: list[str]) -> str:
         memory = self.memory
-        if not args:
+        if not args or (len(args) == 1 and args[0].lower() == "show"):
             facts = memory.facts
             lines = [f"- {k}: {v}" for k, v in sorted(facts.items())] or ["(no facts)"]
             return (

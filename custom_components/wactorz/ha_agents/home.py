@@ -17,6 +17,11 @@ Tasks (a dict, or free text through `@home-assistant-agent ...`):
   proposal naming the automation (id, alias) with before/after; acts only on
   confirm, on that one automation only. `cancel` drops a proposal.
 
+Who asks matters (`agents.access`): a caller that may not change the system
+(a non-admin user, io/chat without permission, a node) gets no proposal, and
+a proposal remembers its requester: only that requester, and only while it
+may change the system, confirms or cancels it.
+
 Structured output: trigger/condition/action items are JSON-object strings in
 the schema. Anthropic's structured output closes every object schema
 (`additionalProperties: false`), which would force HA's free-form trigger and
@@ -41,6 +46,16 @@ from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
+from ..agents.access import (
+    HOME_AGENT,
+    HOME_CHANGE_VERBS,
+    HOME_CREATE_VERBS,
+    HOME_DECISION_VERBS,
+    NOT_ADMIN_REPLY,
+    Caller,
+    caller_of,
+    is_mutating,
+)
 from ..ai import BudgetExceededError, ChatMessage, LlmRequest, ProviderError
 from ..core import Actor, Message, actor_factory
 from ..core.redaction import SecretScrubber
@@ -62,7 +77,7 @@ from .automations import (
 if TYPE_CHECKING:
     from ..runtime import WactorzRuntime
 
-HOME_AGENT_NAME = "home-assistant-agent"
+HOME_AGENT_NAME = HOME_AGENT
 MAX_PROPOSALS = 20
 PROPOSAL_TTL_S = 3600
 MAX_TEXT_CHARS = 4000
@@ -133,6 +148,11 @@ EDIT_PROMPT = """
 The user wants to change this existing automation (keep what they do not \
 ask to change):
 {current}"""
+
+NOT_YOURS = (
+    "Proposal {proposal_id} was made by someone else; only they can confirm or "
+    "cancel it. Nothing changed."
+)
 
 HELP = (
     "I manage Home Assistant: list areas|devices|entities|automations; "
@@ -250,11 +270,11 @@ def parse_text(text: str) -> dict[str, Any]:
             if what in (name, name.rstrip("s")):
                 return {"command": f"list_{name}"}
         return {"command": "help"}
-    if verb in ("create", "add", "make", "new"):
+    if verb in HOME_CREATE_VERBS:
         return {"command": "create_automation", "text": words}
-    if verb in ("confirm", "cancel"):
+    if verb in HOME_DECISION_VERBS:
         return {"command": verb, "proposal_id": rest.split()[0] if rest else ""}
-    if verb in ("delete", "remove", "edit", "change", "update", "modify"):
+    if verb in HOME_CHANGE_VERBS:
         lowered = rest.lower()
         for prefix in ("the automation ", "automation ", "the "):
             if lowered.startswith(prefix):
@@ -330,15 +350,19 @@ class HomeAssistantAgent(Actor):
             payload = {"text": payload}
         if not isinstance(payload, dict):
             return _reply(HELP, status="help")
+        caller = caller_of(payload)
         if "command" not in payload:
             text = str(payload.get("text") or payload.get("content") or "")
             payload = parse_text(text[:MAX_TEXT_CHARS])
+        if not caller.admin and is_mutating(payload, HOME_AGENT):
+            self.log("refused a change", origin=caller.origin)
+            return _reply(NOT_ADMIN_REPLY, status="refused")
         try:
-            return await self._dispatch(payload)
+            return await self._dispatch(payload, caller)
         except HomeAgentError as err:
             return _reply(str(err), status="error")
 
-    async def _dispatch(self, task: dict[str, Any]) -> dict[str, Any]:
+    async def _dispatch(self, task: dict[str, Any], caller: Caller) -> dict[str, Any]:
         command = task.get("command")
         text = str(task.get("text") or "")[:MAX_TEXT_CHARS]
         match command:
@@ -356,15 +380,15 @@ class HomeAssistantAgent(Actor):
                     "automations", list_automations(self._hass), "alias"
                 )
             case "create_automation":
-                return await self._create(text)
+                return await self._create(text, caller)
             case "edit_automation":
-                return await self._edit(str(task.get("automation") or ""), text)
+                return await self._edit(str(task.get("automation") or ""), text, caller)
             case "delete_automation":
-                return await self._delete(str(task.get("automation") or ""))
+                return await self._delete(str(task.get("automation") or ""), caller)
             case "confirm":
-                return await self._confirm(str(task.get("proposal_id") or ""))
+                return await self._confirm(str(task.get("proposal_id") or ""), caller)
             case "cancel":
-                return self._cancel(str(task.get("proposal_id") or ""))
+                return self._cancel(str(task.get("proposal_id") or ""), caller)
             case "proposals":
                 self._prune()
                 return _reply(
@@ -468,6 +492,7 @@ class HomeAssistantAgent(Actor):
         automation_id: str,
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
+        caller: Caller,
     ) -> dict[str, Any]:
         proposal_id = uuid.uuid4().hex[:8]
         shown = after if after is not None else before or {}
@@ -483,6 +508,7 @@ class HomeAssistantAgent(Actor):
             "before_yaml": to_yaml(before) if before else None,
             "summary": summarize(shown),
             "created": self._clock(),
+            "requester": caller.requester,
         }
         self._proposals[proposal_id] = proposal
         self._store()
@@ -517,7 +543,7 @@ class HomeAssistantAgent(Actor):
             proposal=proposal,
         )
 
-    async def _create(self, text: str) -> dict[str, Any]:
+    async def _create(self, text: str, caller: Caller) -> dict[str, Any]:
         if not text.strip():
             return _reply("Tell me what the automation should do.", status="question")
         config, problem = await self._draft(text, None)
@@ -530,7 +556,7 @@ class HomeAssistantAgent(Actor):
                 status="invalid",
                 error=error,
             )
-        return self._propose("create", automation_id, None, config)
+        return self._propose("create", automation_id, None, config, caller)
 
     async def _find(
         self, reference: str
@@ -568,13 +594,15 @@ class HomeAssistantAgent(Actor):
             status="not_found",
         )
 
-    async def _delete(self, reference: str) -> dict[str, Any]:
+    async def _delete(self, reference: str, caller: Caller) -> dict[str, Any]:
         found, problem = await self._find(reference)
         if found is None:
             return problem or _reply(HELP, status="help")
-        return self._propose("delete", str(found["id"]), found, None)
+        return self._propose("delete", str(found["id"]), found, None, caller)
 
-    async def _edit(self, reference: str, change: str) -> dict[str, Any]:
+    async def _edit(
+        self, reference: str, change: str, caller: Caller
+    ) -> dict[str, Any]:
         if not reference:
             reference, change = await self._split_edit(change)
         if not change.strip():
@@ -596,7 +624,7 @@ class HomeAssistantAgent(Actor):
                 status="invalid",
                 error=error,
             )
-        return self._propose("edit", automation_id, found, config)
+        return self._propose("edit", automation_id, found, config, caller)
 
     async def _split_edit(self, text: str) -> tuple[str, str]:
         """Find the automation a free-text edit starts with (longest alias or id)."""
@@ -613,20 +641,39 @@ class HomeAssistantAgent(Actor):
         return "", text
 
     # -- confirm -------------------------------------------------------------------
-    def _cancel(self, proposal_id: str) -> dict[str, Any]:
-        if self._proposals.pop(proposal_id, None) is None:
+    def _not_yours(self, proposal: dict[str, Any], caller: Caller) -> bool:
+        """Return True when `caller` did not make the proposal (it stays pending)."""
+        requester = proposal.get("requester")
+        if requester is None or requester == caller.requester:
+            return False
+        self.log(
+            "refused a decision on another requester's proposal",
+            proposal_id=proposal.get("proposal_id"),
+            origin=caller.origin,
+        )
+        return True
+
+    def _cancel(self, proposal_id: str, caller: Caller) -> dict[str, Any]:
+        proposal = self._proposals.get(proposal_id)
+        if proposal is None:
             return _reply(f"No pending proposal {proposal_id}.", status="not_found")
+        if self._not_yours(proposal, caller):
+            return _reply(NOT_YOURS.format(proposal_id=proposal_id), status="refused")
+        del self._proposals[proposal_id]
         self._store()
         return _reply(f"Cancelled {proposal_id}; nothing changed.", status="cancelled")
 
-    async def _confirm(self, proposal_id: str) -> dict[str, Any]:
+    async def _confirm(self, proposal_id: str, caller: Caller) -> dict[str, Any]:
         self._prune()
-        proposal = self._proposals.pop(proposal_id, None)
+        proposal = self._proposals.get(proposal_id)
         if proposal is None:
             return _reply(
                 f"No pending proposal {proposal_id} (it may have expired).",
                 status="not_found",
             )
+        if self._not_yours(proposal, caller):
+            return _reply(NOT_YOURS.format(proposal_id=proposal_id), status="refused")
+        del self._proposals[proposal_id]
         self._store()
         automation_id = str(proposal["automation_id"])
         alias = proposal["alias"]

@@ -45,6 +45,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 
+from ..agents.access import NOT_ADMIN_REPLY, caller_of, is_mutating
 from ..agents.text import text_of
 from ..const import DOMAIN
 from ..core import Actor, Message, actor_factory
@@ -456,6 +457,8 @@ class ManualAgent(Actor):
     async def handle(self, message: Message) -> Any:
         """Run one task; refusals are replies, never failures."""
         payload = message.payload
+        if not caller_of(payload).admin and is_mutating(payload, MANUAL_AGENT_NAME):
+            return {"error": "not_admin", "text": NOT_ADMIN_REPLY}
         if not isinstance(payload, dict):
             payload = _parse_text(text_of(payload))
         command = str(payload.get("command") or "ask").lower()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.event import async_call_later
 
+from ..agents.access import Caller, with_caller
 from ..const import CONF_NODE_TASK_AGENTS, DEFAULT_NODE_TASK_AGENTS
 from ..core import ActorError
 from ..jsonable import jsonable
@@ -187,6 +188,9 @@ class TaskResponder:
             return
         if sender is None or not sender.startswith(f"{node}/"):
             sender = node
+        # A node's agents may relay what anyone on the broker sent them: they ask,
+        # they change nothing (`access.is_mutating`), like io/chat.
+        payload = with_caller(payload, Caller(f"node:{node}"))
         if reply_to is None or correlation_id is None:
             try:
                 self._runtime.system.tell(agent, payload, sender=sender)

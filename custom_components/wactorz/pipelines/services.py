@@ -120,8 +120,8 @@ def format_result(result: dict[str, Any]) -> str:
 async def async_rules_command(
     runtime: WactorzRuntime, registry: PipelineRegistry, args: list[str]
 ) -> str:
-    """Answer `/rules`, `/rules delete <id>`, `/rules enable|disable <id>`."""
-    if not args:
+    """Answer `/rules` (or `/rules list`), `/rules delete|enable|disable|export <id>`."""
+    if not args or (len(args) == 1 and args[0].lower() == "list"):
         if not registry.rules:
             return (
                 "No rules yet. Try: pipeline: if the door opens, notify me on Discord."

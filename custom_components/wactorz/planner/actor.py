@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..agents.access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, caller_of, is_mutating
 from ..agents.text import text_of
 from ..core import Actor, ActorState, Message
 from .model import DIRECT, PlanError, Step, batches, cache_key, parse_plan, waves
@@ -181,7 +182,7 @@ class PlannerActor(Actor):
             }
         if planning_calls:
             hooks.cache.put(key, [s.as_dict() for s in steps])
-        results = await self._execute(steps)
+        results = await self._execute(steps, caller_of(message.payload))
         ok = [r for r in results.values() if r["ok"]]
         if len(steps) == 1 and ok:
             text = ok[0]["result"]
@@ -202,7 +203,10 @@ class PlannerActor(Actor):
             "planning_calls": planning_calls,
         }
 
-    async def _execute(self, steps: list[Step]) -> dict[str, dict[str, Any]]:
+    async def _execute(
+        self, steps: list[Step], caller: Caller
+    ) -> dict[str, dict[str, Any]]:
+        """Run the steps wave by wave; each step carries the caller of the task."""
         results: dict[str, dict[str, Any]] = {}
         for number, wave in enumerate(waves(steps)):
             self._progress("wave", wave=number, steps=[s.id for s in wave])
@@ -216,14 +220,18 @@ class PlannerActor(Actor):
                 else:
                     ready.append(step)
             for batch in batches(ready):
-                await self._run_batch(batch, number, results)
+                await self._run_batch(batch, number, results, caller)
             for step in wave:
                 if step not in ready:
                     self._report(step, number, results[step.id])
         return {s.id: results[s.id] for s in steps}
 
     async def _run_batch(
-        self, batch: list[Step], number: int, results: dict[str, dict[str, Any]]
+        self,
+        batch: list[Step],
+        number: int,
+        results: dict[str, dict[str, Any]],
+        caller: Caller,
     ) -> None:
         """Run steps at the same time: agents through one send_to_many, direct LLM steps beside."""
         delegated: list[tuple[Step, str]] = []
@@ -246,10 +254,15 @@ class PlannerActor(Actor):
                     step,
                     error=f"agent {step.agent} does not exist or is not running",
                 )
+            elif not caller.admin and is_mutating({"text": text}, step.agent):
+                results[step.id] = _result(step, error=NOT_ADMIN_REPLY)
             else:
                 delegated.append((step, text))
         fan_out = self.send_to_many(
-            [(s.agent, {"text": t, "from": self.name}) for s, t in delegated],
+            [
+                (s.agent, {"text": t, "from": self.name, CALLER_KEY: caller})
+                for s, t in delegated
+            ],
             timeout=self._hooks.step_timeout,
         )
         answers = await asyncio.gather(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from ..agents.access import Caller
+
 PREFIXES = {"coordinate:": "task", "plan:": "task", "pipeline:": "pipeline"}
 RULES_HELP = (
     "/rules - pipeline rules; /rules delete|enable|disable|export <id>\n"
@@ -31,10 +33,11 @@ def split_mode(text: str) -> tuple[str, str] | None:
 class ModeHooks:
     """Coroutines main calls for task mode, pipelines and /rules (each returns reply text).
 
-    `task(text, run_id)` runs outside main's handler (main defers its reply);
-    `run_id` tags the plan's progress events for whoever asked.
+    `task(text, run_id, caller)` runs outside main's handler (main defers its
+    reply); `run_id` tags the plan's progress events for whoever asked; every
+    step carries `caller`.
     """
 
-    task: Callable[[str, str], Awaitable[str]]
+    task: Callable[[str, str, Caller], Awaitable[str]]
     pipeline: Callable[[str], Awaitable[str]]
     rules: Callable[[list[str]], Awaitable[str]]

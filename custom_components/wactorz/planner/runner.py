@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 
+from ..agents.access import CALLER_KEY, INTERNAL, Caller
 from ..ai import BudgetExceededError, ChatMessage, LlmRequest, ProviderError
 from ..const import DOMAIN
 from ..core import ActorError, actor_factory
@@ -204,8 +205,9 @@ async def async_run_task(
     *,
     run_id: str = "",
     timeout: float = RUN_TIMEOUT_S,
+    caller: Caller = INTERNAL,
 ) -> dict[str, Any]:
-    """Run one task-mode request; the planner actor is removed whatever happens."""
+    """Run one task-mode request for `caller`; the planner actor is removed whatever happens."""
     cache = await async_get_plan_cache(runtime.hass, runtime.entry.entry_id)
     name = f"{PLANNER_PREFIX}{secrets.token_hex(3)}"
     system = runtime.system
@@ -215,7 +217,9 @@ async def async_run_task(
         meta={"kind": "planner", "description": "Task-mode planner (one run)"},
     )
     try:
-        result: dict[str, Any] = await system.ask(name, {"text": text}, timeout=timeout)
+        result: dict[str, Any] = await system.ask(
+            name, {"text": text, CALLER_KEY: caller}, timeout=timeout
+        )
     except (ActorError, PlanError) as err:
         return {
             "text": runtime.scrubber.scrub(f"The task failed: {err}"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..agents.access import Caller
 from ..pipelines.registry import get_registry
 from ..pipelines.services import async_pipeline_request, async_rules_command
 from .routing import ModeHooks
@@ -19,8 +20,8 @@ def make_mode_hooks(runtime: WactorzRuntime) -> ModeHooks:
     """Return the hooks main calls for prefixed messages and /rules."""
     entry_id = runtime.entry.entry_id
 
-    async def task(text: str, run_id: str) -> str:
-        result = await async_run_task(runtime, text, run_id=run_id)
+    async def task(text: str, run_id: str, caller: Caller) -> str:
+        result = await async_run_task(runtime, text, run_id=run_id, caller=caller)
         return str(result.get("text", ""))
 
     async def pipeline(text: str) -> str:

@@ -31,6 +31,7 @@ import probatio
 from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
 
+from ..agents.access import NOT_ADMIN_REPLY, caller_of, is_mutating
 from ..agents.text import text_of
 from ..ai import BudgetExceededError, ChatMessage, LlmRequest, ProviderError
 from ..const import DOMAIN
@@ -360,6 +361,8 @@ class CatalogAgent(Actor):
     async def handle(self, message: Message) -> Any:
         """Answer one catalog task."""
         payload = message.payload
+        if not caller_of(payload).admin and is_mutating(payload, CATALOG_AGENT_NAME):
+            return {"ok": False, "error": "not_admin", "text": NOT_ADMIN_REPLY}
         task = dict(payload) if isinstance(payload, dict) else {}
         command = str(task.get("command") or task.get("action") or "").lower()
         rest = ""

@@ -21,6 +21,7 @@ from dataclasses import replace
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..agents.access import NOT_ADMIN_REPLY, caller_of, is_mutating
 from ..agents.qa_rules import ALLOWED_IMPORTS
 from ..agents.text import text_of
 from ..ai import BudgetExceededError, ChatMessage, LlmRequest, ProviderError
@@ -125,6 +126,9 @@ class CodeAgent(Actor):
         payload = message.payload
         task = payload if isinstance(payload, dict) else {}
         command = str(task.get("command") or "")
+        if not caller_of(payload).admin and is_mutating(payload, CODE_AGENT_NAME):
+            self._refused += 1
+            return {"ok": False, "error": "not_admin", "text": NOT_ADMIN_REPLY}
         try:
             if command == "status":
                 return await self._status()
