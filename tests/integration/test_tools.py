@@ -10,6 +10,7 @@ import base64
 import json
 import os
 from pathlib import Path
+import shutil
 import time
 from typing import Any
 import zipfile
@@ -478,3 +479,41 @@ async def test_text_to_pptx_by_mention_and_disallowed_path(
     )
     assert reply["ok"] is False
     assert "not in a folder Home Assistant allows" in reply["error"]
+
+
+async def test_pptx_paths_must_be_inside_the_config_dir(
+    hass: HomeAssistant, hass_config_dir: str
+) -> None:
+    """A sibling folder named like the config dir plus a suffix (/config2) is outside it."""
+    config = Path(hass_config_dir)
+    sibling = config.parent / f"{config.name}2"
+    await hass.async_add_executor_job(sibling.mkdir)
+    try:
+        (sibling / "notes.txt").write_text("# Secret\n\nNot for slides.\n")
+        (config / "notes.txt").write_text("# Plan\n\nBuy milk.\n\nFix the door.\n")
+        entry = await _start(hass)
+
+        async def run(data: dict[str, Any]) -> dict[str, Any]:
+            return await entry.runtime_data.system.ask(
+                CATALOG_AGENT_NAME,
+                {"command": "run", "recipe": "doc-to-pptx-agent", "input": data},
+                timeout=60,
+            )
+
+        for data in (
+            {"file_path": str(sibling / "notes.txt")},
+            {"file_path": f"../{sibling.name}/notes.txt"},
+            {"file_path": "notes.txt", "output_path": str(sibling / "deck.pptx")},
+        ):
+            reply = await run(data)
+            assert reply["ok"] is False, data
+            assert "not in a folder Home Assistant allows" in reply["error"]
+        assert [p.name for p in sibling.iterdir()] == ["notes.txt"]
+        # Relative paths are inside the config dir.
+        reply = await run({"file_path": "notes.txt", "output_path": "decks/plan"})
+        assert reply["ok"] is True, reply
+        assert reply["pptx_path"] == str(config / "decks" / "plan.pptx")
+        assert reply["slide_count"] == 2
+        assert "url" not in reply  # not under the media dir: no /media URL
+    finally:
+        await hass.async_add_executor_job(shutil.rmtree, sibling)
