@@ -184,6 +184,81 @@ async def test_code_network_and_files_refused(hass: HomeAssistant) -> None:
     assert reply["reasons"]
 
 
+# The review refuses open(); the child's own checks are what confine files, so these
+# programs reach open through an allowed module (json -> codecs), as a hostile one would.
+SCRATCH_CODE = """import json
+os = json.codecs.sys.modules['os']
+with json.codecs.open('notes.txt', 'w') as handle:
+    handle.write(inputs['text'])
+with json.codecs.open('notes.txt') as handle:
+    text = handle.read()
+result = {'text': text, 'cwd': os.getcwd(), 'files': os.listdir('.')}
+"""
+
+
+async def test_code_scratch_dir_works_and_is_removed(
+    hass: HomeAssistant, hass_config_dir: str
+) -> None:
+    """The code's working dir is a fresh scratch dir: its files work, then it is gone."""
+    entry = await _start(hass)
+    reply = await _run(hass, entry, SCRATCH_CODE, inputs={"text": "hello"})
+    assert reply["ok"] is True, reply
+    assert reply["result"]["text"] == "hello"
+    assert reply["result"]["files"] == ["notes.txt"]
+    scratch = Path(reply["result"]["cwd"])
+    assert scratch.name.startswith("wactorz-code-")
+    assert not scratch.is_relative_to(hass_config_dir)
+    assert not await hass.async_add_executor_job(scratch.exists)
+    # The next run starts empty, in another directory.
+    again = await _run(
+        hass,
+        entry,
+        "import json\nos = json.codecs.sys.modules['os']\n"
+        "result = [os.getcwd(), os.listdir('.')]",
+    )
+    assert again["ok"] is True, again
+    assert again["result"][1] == []
+    assert again["result"][0] != str(scratch)
+
+
+async def test_code_cannot_write_outside_its_scratch_dir(
+    hass: HomeAssistant, hass_config_dir: str
+) -> None:
+    """Writes to /tmp, the config dir or ../ are refused and leave nothing behind."""
+    entry = await _start(hass)
+    secrets_file = Path(hass_config_dir, "secrets.yaml")
+    secrets_file.write_text("api_key: sk-test-secret-0123456789\n")
+    write = (
+        "import json\n"
+        "with json.codecs.open(inputs['path'], 'w') as handle:\n"
+        "    handle.write('pwned')\n"
+        "result = 'written'"
+    )
+    for target in (
+        "/tmp/wactorz-sandbox-escape.txt",  # noqa: S108 - the point is that it fails
+        str(secrets_file),
+        str(Path(hass_config_dir, "new.txt")),
+        "../escape.txt",
+    ):
+        reply = await _run(hass, entry, write, inputs={"path": target})
+        assert reply["ok"] is False, target
+        assert "PermissionError" in reply["error"]
+        assert f"opening {target} is not allowed" in reply["error"]
+    assert not Path("/tmp/wactorz-sandbox-escape.txt").exists()  # noqa: S108
+    assert secrets_file.read_text() == "api_key: sk-test-secret-0123456789\n"
+    assert not Path(hass_config_dir, "new.txt").exists()
+    # Reading the config dir is refused too (no secrets.yaml, no .storage).
+    reply = await _run(
+        hass,
+        entry,
+        "import json\nresult = json.codecs.open(inputs['path']).read()",
+        inputs={"path": str(secrets_file)},
+    )
+    assert reply["ok"] is False
+    assert "is not allowed" in reply["error"]
+    assert "sk-test-secret" not in json.dumps(reply)
+
+
 async def test_code_child_sees_no_secrets(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
