@@ -416,6 +416,92 @@ async def test_image_recipe_spawns_on_first_mention_and_saves_media(
     assert not await async_ensure_recipe_agent(entry.runtime_data, "no-such-agent")
 
 
+async def test_recipe_mention_through_main_spawns_and_saves(
+    hass: HomeAssistant,
+    hass_config_dir: str,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """`@image-gen-agent ...` sent to main (wactorz.ask) spawns the recipe and saves the image."""
+    aioclient_mock.post(NIM_FLUX_DEV_URL, json=_flux_reply())
+    entry = await _start(hass, nim=True)
+    system = entry.runtime_data.system
+    assert system.get("image-gen-agent") is None
+    response = await hass.services.async_call(
+        DOMAIN,
+        "ask",
+        {"agent": "main", "message": "@image-gen-agent a fox in the snow"},
+        blocking=True,
+        return_response=True,
+    )
+    text = response["reply"]["text"]
+    assert text.startswith("Image saved: /media/local/wactorz/images/"), text
+    assert response["reply"]["route"] == "mention"
+    cell = system.get("image-gen-agent")
+    assert cell is not None
+    assert cell.state.value == "running"
+    saved = Path(hass_config_dir, "media") / text.removeprefix(
+        "Image saved: /media/local/"
+    )
+    assert saved.read_bytes() == PNG
+    _method, _url, body, _headers = aioclient_mock.mock_calls[0]
+    assert body["prompt"] == "a fox in the snow"
+    # The second mention reuses the running agent.
+    await system.ask("main", {"text": "@image-gen-agent a second fox"})
+    assert system.get("image-gen-agent") is cell
+    assert aioclient_mock.call_count == 2
+    assert aioclient_mock.mock_calls[1][2]["prompt"] == "a second fox"
+
+
+async def test_user_recipe_file_runs_with_its_defaults(
+    hass: HomeAssistant,
+    hass_config_dir: str,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A poster recipe in <config>/wactorz/recipes runs by mention; its defaults reach NIM."""
+    folder = Path(hass_config_dir, "wactorz", "recipes")
+    folder.mkdir(parents=True)
+    (folder / "poster.json").write_text(
+        json.dumps(
+            {
+                "name": "poster-agent",
+                "kind": "nim_image",
+                "description": "Square concert posters",
+                "capabilities": ["poster"],
+                "defaults": {"width": 768, "height": 768, "steps": 20, "seed": 7},
+            }
+        )
+    )
+    aioclient_mock.post(NIM_FLUX_DEV_URL, json=_flux_reply())
+    entry = await _start(hass, nim=True)
+    answer = await entry.runtime_data.system.ask(
+        "main", {"text": "@poster-agent a jazz night poster"}
+    )
+    assert answer["text"].startswith("Image saved: /media/local/wactorz/images/")
+    assert answer["text"].endswith("-a-jazz-night-poster.png")
+    body = aioclient_mock.mock_calls[0][2]
+    assert body["prompt"] == "a jazz night poster"
+    assert (body["width"], body["height"], body["steps"], body["seed"]) == (
+        768,
+        768,
+        20,
+        7,
+    )
+    info = await entry.runtime_data.system.ask("poster-agent", {"command": "info"})
+    assert info["source"] == "user"
+    # What the caller gives wins over the recipe's defaults.
+    response = await hass.services.async_call(
+        DOMAIN,
+        "run_recipe",
+        {"recipe": "poster-agent", "input": {"prompt": "blues", "steps": 30}},
+        blocking=True,
+        return_response=True,
+    )
+    assert response["steps"] == 30
+    assert response["width"] == 768
+    body = aioclient_mock.mock_calls[1][2]
+    assert (body["width"], body["steps"], body["seed"]) == (768, 30, 7)
+
+
 async def test_image_recipe_errors(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
