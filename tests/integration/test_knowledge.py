@@ -24,7 +24,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import voluptuous as vol
 
 from custom_components.wactorz.const import DOMAIN
-from custom_components.wactorz.knowledge import manual as manual_module
+from custom_components.wactorz.knowledge import (
+    manual as manual_module,
+    services as manual_services,
+)
 from custom_components.wactorz.knowledge.manual import (
     MANUAL_AGENT_NAME,
     cited_pages,
@@ -562,3 +565,69 @@ async def test_large_pdf_is_extracted_off_the_event_loop(
     server.add("POST", "/v1/messages", wire.text(["The code is ZX-81 (p. 137)."]))
     answer = await _call(hass, "ask_manual", {"question": "secret code ZX-81?"})
     assert answer["citations"] == [137]
+
+
+async def test_manual_services_name_filters_and_agent_problems(
+    hass: HomeAssistant,
+    server: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Named manuals, one-manual questions, no source, big uploads, a paused or stopped agent."""
+    pdf = make_pdf(tmp_path / "AquaClean.pdf")
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await _wire(hass, entry)
+    system = entry.runtime_data.system
+
+    loaded = await _call(hass, "load_manual", {"path": str(pdf), "name": "Dishwasher"})
+    assert loaded["manual"]["name"] == "dishwasher"
+    await _call(hass, "load_manual", {"path": str(pdf), "name": "spare"})
+    wire = AnthropicWire()
+    server.add("POST", "/v1/messages", wire.text(["Run P7 monthly (p. 2)."]))
+    answer = await _call(
+        hass, "ask_manual", {"question": "How to descale?", "manual": "dishwasher"}
+    )
+    assert answer["manuals"] == ["dishwasher"]  # only the named manual was searched
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "ask_manual", {"question": "descale?", "manual": "boiler"})
+    assert err.value.translation_key == "manual_unknown"
+    assert err.value.translation_placeholders == {"manual": "boiler"}
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "clear_manual", {"manual": "boiler"}, response=False)
+    assert err.value.translation_key == "manual_unknown"
+    await _call(hass, "clear_manual", {"manual": "spare"}, response=False)
+    status = await _call(hass, "manual_status", {})
+    assert [m["name"] for m in status["manuals"]] == ["dishwasher"]
+
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "load_manual", {"filename": "x.pdf"})
+    assert err.value.translation_key == "manual_one_source"
+    monkeypatch.setattr(manual_services, "MAX_INLINE_BYTES", 1024)
+    content = base64.b64encode(pdf.read_bytes()).decode()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "load_manual", {"content": content, "filename": "big.pdf"})
+    assert err.value.translation_key == "manual_too_large"
+    assert err.value.translation_placeholders == {"source": "big.pdf", "max_mb": "0"}
+
+    # A paused agent does not answer in time: said so, and it answers once resumed.
+    monkeypatch.setattr(manual_services, "STATUS_TIMEOUT_S", 0.2)
+    system.pause(MANUAL_AGENT_NAME)
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "manual_status", {})
+    assert err.value.translation_key == "manual_timeout"
+    assert err.value.translation_placeholders == {"timeout": "0.2"}
+    system.resume(MANUAL_AGENT_NAME)
+    monkeypatch.setattr(manual_services, "STATUS_TIMEOUT_S", 60.0)
+    assert (await _call(hass, "manual_status", {}))["manuals"]
+
+    await system.stop(MANUAL_AGENT_NAME, force=True)
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "manual_status", {})
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == "manual_failed"
+    await system.remove(MANUAL_AGENT_NAME, force=True)
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "manual_status", {})
+    assert err.value.translation_key == "manual_unavailable"
