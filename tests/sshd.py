@@ -3,7 +3,8 @@
 Host keys, the config, `authorized_keys` and a HOME-like directory live in a
 temporary directory; the system's sshd configuration and service are never
 touched. `restart(new_host_key=True)` keeps the port and changes the host key
-(the "changed host key" case).
+(the "changed host key" case). `session_path` replaces PATH in the sessions
+(a host without some program: a directory with links to the programs it has).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def sshd_missing_reason() -> str | None:
 class Sshd:
     """One sshd child: `port`, `home`, `host_key_pub`, `authorize(public_key)`."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, session_path: str | None = None) -> None:
         """Generate a host key and write the config; call start()."""
         self.workdir = workdir
         self.port = free_port()
@@ -65,7 +66,8 @@ class Sshd:
             "AllowTcpForwarding no",
             "X11Forwarding no",
             # The runner's install lands in a temporary HOME, not in /root.
-            f"SetEnv HOME={self.home}",
+            f"SetEnv HOME={self.home}"
+            + (f" PATH={session_path}" if session_path is not None else ""),
             "Subsystem sftp internal-sftp",
             "LogLevel ERROR",
         ]

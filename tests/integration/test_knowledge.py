@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Iterator
 import json
 from pathlib import Path
 import tempfile
+import threading
 from typing import Any
 from unittest.mock import patch
 
@@ -22,6 +24,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import voluptuous as vol
 
 from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.knowledge import (
+    manual as manual_module,
+    services as manual_services,
+)
 from custom_components.wactorz.knowledge.manual import (
     MANUAL_AGENT_NAME,
     cited_pages,
@@ -438,3 +444,190 @@ async def test_manual_upload_view(
     assert [m["name"] for m in (await _call(hass, "manual_status", {}))["manuals"]] == [
         "heatpump"
     ]
+
+
+async def test_manual_tasks_as_chat_text(
+    hass: HomeAssistant, socket_enabled: None, server: FakeServer, tmp_path: Path
+) -> None:
+    """`@manual load/ask/status/clear/help` typed in chat (through main) run those tasks."""
+    pdf = make_pdf(tmp_path / "AquaClean.pdf")
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await _wire(hass, entry)
+    system = entry.runtime_data.system
+
+    async def chat(text: str) -> str:
+        reply = await system.ask("main", {"text": text, "from": "user"}, timeout=60)
+        return str(reply["text"])
+
+    assert await chat("@manual status") == "No manual is loaded."
+    assert await chat("@manual ask descale?") == (
+        "No manual is loaded. Load one with wactorz.load_manual."
+    )
+    assert await chat(f"@manual load {pdf}") == "Loaded aquaclean: 3 pages, 3 chunks."
+    assert await chat("@manual status") == (f"aquaclean: 3 pages, 3 chunks, from {pdf}")
+
+    wire = AnthropicWire()
+    server.add("POST", "/v1/messages", wire.text(["Use 500 g of salt (p. 2)."]))
+    assert await chat("@manual ask How do I descale it?") == (
+        "Use 500 g of salt (p. 2)."
+    )
+    assert server.requests[-1].json()["messages"][-1]["content"][0]["text"] == (
+        "How do I descale it?"
+    )
+    # A plain question is an ask too.
+    server.add("POST", "/v1/messages", wire.text(["24 months (p. 3)."]))
+    assert await chat("@manual how long is the warranty?") == "24 months (p. 3)."
+    assert server.requests[-1].json()["messages"][-1]["content"][0]["text"] == (
+        "how long is the warranty?"
+    )
+    assert "load <path or URL>" in await chat("@manual help")
+
+    # Refusals are answers, not failures; nothing else changes.
+    assert await chat("@manual load /etc/passwd") == (
+        "/etc/passwd is not in a folder Home Assistant may read "
+        "(allowlist_external_dirs, or /media)."
+    )
+    assert "is not in a folder" in await chat("@manual load AquaClean.pdf")
+    assert await chat("@manual clear boiler") == "There is no manual named boiler."
+
+    # A URL in chat is downloaded.
+    async def serve_pdf(request: web.Request) -> web.Response:
+        return web.Response(body=pdf.read_bytes(), content_type="application/pdf")
+
+    app = web.Application()
+    app.router.add_get("/Boiler.pdf", serve_pdf)
+    async with TestServer(app, host="127.0.0.1") as http:
+        url = str(http.make_url("/Boiler.pdf"))
+        assert await chat(f"@manual load {url}") == "Loaded boiler: 3 pages, 3 chunks."
+
+    assert await chat("@manual clear aquaclean") == "Cleared aquaclean."
+    status = await system.ask(MANUAL_AGENT_NAME, "status")
+    assert [m["name"] for m in status["manuals"]] == ["boiler"]
+    assert await chat("@manual clear") == "Cleared boiler."
+    assert await chat("@manual clear") == "No manual is loaded."
+    assert len(server.requests) == 2  # only the two questions used the LLM
+
+
+async def test_large_pdf_is_extracted_off_the_event_loop(
+    hass: HomeAssistant,
+    server: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While a 200-page PDF is read, the event loop keeps running other work."""
+    pages = tuple(
+        f"Section {n}. "
+        + ("The pump keeps the water moving through the circuit. " * 12)
+        + (" The secret code of the boiler is ZX-81." if n == 137 else "")
+        for n in range(1, 201)
+    )
+    pdf = await hass.async_add_executor_job(make_pdf, tmp_path / "Big.pdf", pages)
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await _wire(hass, entry)
+
+    loop_thread = threading.get_ident()
+    extracting = threading.Event()
+    loop_ran = threading.Event()
+    seen: dict[str, Any] = {}
+    real_extract = manual_module.extract_pages
+
+    def watched_extract(data: bytes, label: str) -> Any:
+        seen["thread"] = threading.get_ident()
+        extracting.set()
+        result = real_extract(data, label)
+        # Had this run on the event loop, the ticker below could never tick now.
+        seen["loop_ran"] = loop_ran.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(manual_module, "extract_pages", watched_extract)
+
+    async def ticker() -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            if extracting.is_set():
+                loop_ran.set()
+
+    task = hass.async_create_background_task(ticker(), "ticker")
+    try:
+        loaded = await _call(hass, "load_manual", {"path": str(pdf)})
+    finally:
+        task.cancel()
+    assert seen["thread"] != loop_thread
+    assert seen["loop_ran"] is True
+    assert loaded["manual"]["pages"] == 200
+    assert loaded["manual"]["pages_with_text"] == 200
+
+    wire = AnthropicWire()
+    server.add("POST", "/v1/messages", wire.text(["The code is ZX-81 (p. 137)."]))
+    answer = await _call(hass, "ask_manual", {"question": "secret code ZX-81?"})
+    assert answer["citations"] == [137]
+
+
+async def test_manual_services_name_filters_and_agent_problems(
+    hass: HomeAssistant,
+    server: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Named manuals, one-manual questions, no source, big uploads, a paused or stopped agent."""
+    pdf = make_pdf(tmp_path / "AquaClean.pdf")
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    entry = _entry()
+    entry.add_to_hass(hass)
+    await _wire(hass, entry)
+    system = entry.runtime_data.system
+
+    loaded = await _call(hass, "load_manual", {"path": str(pdf), "name": "Dishwasher"})
+    assert loaded["manual"]["name"] == "dishwasher"
+    await _call(hass, "load_manual", {"path": str(pdf), "name": "spare"})
+    wire = AnthropicWire()
+    server.add("POST", "/v1/messages", wire.text(["Run P7 monthly (p. 2)."]))
+    answer = await _call(
+        hass, "ask_manual", {"question": "How to descale?", "manual": "dishwasher"}
+    )
+    assert answer["manuals"] == ["dishwasher"]  # only the named manual was searched
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "ask_manual", {"question": "descale?", "manual": "boiler"})
+    assert err.value.translation_key == "manual_unknown"
+    assert err.value.translation_placeholders == {"manual": "boiler"}
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "clear_manual", {"manual": "boiler"}, response=False)
+    assert err.value.translation_key == "manual_unknown"
+    await _call(hass, "clear_manual", {"manual": "spare"}, response=False)
+    status = await _call(hass, "manual_status", {})
+    assert [m["name"] for m in status["manuals"]] == ["dishwasher"]
+
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "load_manual", {"filename": "x.pdf"})
+    assert err.value.translation_key == "manual_one_source"
+    monkeypatch.setattr(manual_services, "MAX_INLINE_BYTES", 1024)
+    content = base64.b64encode(pdf.read_bytes()).decode()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "load_manual", {"content": content, "filename": "big.pdf"})
+    assert err.value.translation_key == "manual_too_large"
+    assert err.value.translation_placeholders == {"source": "big.pdf", "max_mb": "0"}
+
+    # A paused agent does not answer in time: said so, and it answers once resumed.
+    monkeypatch.setattr(manual_services, "STATUS_TIMEOUT_S", 0.2)
+    system.pause(MANUAL_AGENT_NAME)
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "manual_status", {})
+    assert err.value.translation_key == "manual_timeout"
+    assert err.value.translation_placeholders == {"timeout": "0.2"}
+    system.resume(MANUAL_AGENT_NAME)
+    monkeypatch.setattr(manual_services, "STATUS_TIMEOUT_S", 60.0)
+    assert (await _call(hass, "manual_status", {}))["manuals"]
+
+    await system.stop(MANUAL_AGENT_NAME, force=True)
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "manual_status", {})
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == "manual_failed"
+    await system.remove(MANUAL_AGENT_NAME, force=True)
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "manual_status", {})
+    assert err.value.translation_key == "manual_unavailable"

@@ -18,6 +18,7 @@ from datetime import timedelta
 import os
 from pathlib import Path
 import secrets
+import shutil
 import stat
 import time
 from typing import Any
@@ -38,7 +39,7 @@ from homeassistant.components import persistent_notification
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -414,3 +415,102 @@ async def test_deploy_command_in_chat_needs_a_named_trusted_host(
     assert "There is no SSH host named" in answer["text"]
     answer = await system.ask("main", {"text": "/help"})
     assert "/deploy <node>" in answer["text"]
+
+
+async def test_nautilus_sync_mirrors_an_allowed_directory(
+    hass: HomeAssistant, sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nautilus_sync: rsync --delete into <remote dir>/<dest>/<name>; refusals say why."""
+    allowed = tmp_path / "allowed"
+    site = allowed / "site"
+    (site / "img").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>v1</h1>", encoding="utf-8")
+    (site / "img" / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    hass.config.allowlist_external_dirs = {str(allowed)}
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    added = await _add_host(hass, sshd, fingerprint=sshd.fingerprint())
+    assert added["trusted"] is True
+    sshd.authorize(added["public_key"])
+
+    synced = await _call(
+        hass, "nautilus_sync", {"host": "box", "source": str(site), "dest": "www"}
+    )
+    mirror = sshd.home / "wactorz" / "www" / "site"
+    assert synced["ok"] is True
+    assert synced["method"] == "rsync"
+    assert synced["destination"] == str(mirror)
+    assert (mirror / "img" / "logo.svg").read_text(encoding="utf-8") == "<svg/>"
+
+    # Files the source does not have are removed there; changes arrive.
+    (mirror / "extra.html").write_text("not in the source", encoding="utf-8")
+    (site / "img" / "logo.svg").unlink()
+    (site / "index.html").write_text("<h1>v2</h1>", encoding="utf-8")
+    synced = await _call(
+        hass, "nautilus_sync", {"host": "box", "source": str(site), "dest": "www"}
+    )
+    assert synced["ok"] is True
+    assert sorted(p.relative_to(mirror).as_posix() for p in mirror.rglob("*")) == [
+        "img",
+        "index.html",
+    ]
+    assert (mirror / "index.html").read_text(encoding="utf-8") == "<h1>v2</h1>"
+    # Next to the mirror nothing is touched.
+    sibling = sshd.home / "wactorz" / "www" / "other.txt"
+    sibling.write_text("keep", encoding="utf-8")
+    assert (await _call(hass, "nautilus_sync", {"host": "box", "source": str(site)}))[
+        "destination"
+    ] == str(sshd.home / "wactorz" / "site")
+    assert sibling.read_text(encoding="utf-8") == "keep"
+
+    # A file, a path outside the allow-list, a link out of it, a bad destination.
+    (tmp_path / "outside").mkdir()
+    (allowed / "link").symlink_to(tmp_path / "outside")
+    for source, dest, key in (
+        (str(site / "index.html"), "", "nautilus_sync_not_directory"),
+        (str(tmp_path / "outside"), "", "nautilus_path_refused"),
+        (str(allowed / "link"), "", "nautilus_path_refused"),
+        (str(site), "../..", "nautilus_dest_refused"),
+    ):
+        with pytest.raises(ServiceValidationError) as refused:
+            await _call(
+                hass, "nautilus_sync", {"host": "box", "source": source, "dest": dest}
+            )
+        assert refused.value.translation_key == key, source
+
+    # Not from MQTT or chat: the grant only comes with the service action.
+    reply = await entry.runtime_data.system.ask(
+        NAUTILUS_AGENT_NAME,
+        {"command": "sync", "host": "box", "source": str(site)},
+        sender="mqtt",
+    )
+    assert reply["error"] == "nautilus_admin_only"
+    reply = await entry.runtime_data.system.ask(NAUTILUS_AGENT_NAME, "sync box")
+    assert reply["error"] == "nautilus_admin_only"
+
+    # Without rsync on the HA host the mirror is refused, and nothing is removed.
+    (mirror / "extra.html").write_text("still here", encoding="utf-8")
+    real_which = shutil.which
+    monkeypatch.setattr(
+        "custom_components.wactorz.remote.ssh.shutil.which",
+        lambda name, *args, **kwargs: (
+            None if name == "rsync" else real_which(name, *args, **kwargs)
+        ),
+    )
+    with pytest.raises(HomeAssistantError) as missing:
+        await _call(hass, "nautilus_sync", {"host": "box", "source": str(site)})
+    assert not isinstance(missing.value, ServiceValidationError)
+    assert missing.value.translation_key == "ssh_missing"
+    assert missing.value.translation_placeholders == {"program": "rsync"}
+    assert (mirror / "extra.html").exists()
+
+    # A changed host key stops it before anything is copied or deleted.
+    monkeypatch.undo()
+    await hass.async_add_executor_job(lambda: sshd.restart(new_host_key=True))
+    with pytest.raises(ServiceValidationError) as changed:
+        await _call(
+            hass, "nautilus_sync", {"host": "box", "source": str(site), "dest": "www"}
+        )
+    assert changed.value.translation_key == "ssh_host_key_changed"
+    assert (mirror / "extra.html").exists()

@@ -10,6 +10,7 @@ import base64
 import json
 import os
 from pathlib import Path
+import shutil
 import time
 from typing import Any
 import zipfile
@@ -183,6 +184,81 @@ async def test_code_network_and_files_refused(hass: HomeAssistant) -> None:
     assert reply["reasons"]
 
 
+# The review refuses open(); the child's own checks are what confine files, so these
+# programs reach open through an allowed module (json -> codecs), as a hostile one would.
+SCRATCH_CODE = """import json
+os = json.codecs.sys.modules['os']
+with json.codecs.open('notes.txt', 'w') as handle:
+    handle.write(inputs['text'])
+with json.codecs.open('notes.txt') as handle:
+    text = handle.read()
+result = {'text': text, 'cwd': os.getcwd(), 'files': os.listdir('.')}
+"""
+
+
+async def test_code_scratch_dir_works_and_is_removed(
+    hass: HomeAssistant, hass_config_dir: str
+) -> None:
+    """The code's working dir is a fresh scratch dir: its files work, then it is gone."""
+    entry = await _start(hass)
+    reply = await _run(hass, entry, SCRATCH_CODE, inputs={"text": "hello"})
+    assert reply["ok"] is True, reply
+    assert reply["result"]["text"] == "hello"
+    assert reply["result"]["files"] == ["notes.txt"]
+    scratch = Path(reply["result"]["cwd"])
+    assert scratch.name.startswith("wactorz-code-")
+    assert not scratch.is_relative_to(hass_config_dir)
+    assert not await hass.async_add_executor_job(scratch.exists)
+    # The next run starts empty, in another directory.
+    again = await _run(
+        hass,
+        entry,
+        "import json\nos = json.codecs.sys.modules['os']\n"
+        "result = [os.getcwd(), os.listdir('.')]",
+    )
+    assert again["ok"] is True, again
+    assert again["result"][1] == []
+    assert again["result"][0] != str(scratch)
+
+
+async def test_code_cannot_write_outside_its_scratch_dir(
+    hass: HomeAssistant, hass_config_dir: str
+) -> None:
+    """Writes to /tmp, the config dir or ../ are refused and leave nothing behind."""
+    entry = await _start(hass)
+    secrets_file = Path(hass_config_dir, "secrets.yaml")
+    secrets_file.write_text("api_key: sk-test-secret-0123456789\n")
+    write = (
+        "import json\n"
+        "with json.codecs.open(inputs['path'], 'w') as handle:\n"
+        "    handle.write('pwned')\n"
+        "result = 'written'"
+    )
+    for target in (
+        "/tmp/wactorz-sandbox-escape.txt",  # noqa: S108 - the point is that it fails
+        str(secrets_file),
+        str(Path(hass_config_dir, "new.txt")),
+        "../escape.txt",
+    ):
+        reply = await _run(hass, entry, write, inputs={"path": target})
+        assert reply["ok"] is False, target
+        assert "PermissionError" in reply["error"]
+        assert f"opening {target} is not allowed" in reply["error"]
+    assert not Path("/tmp/wactorz-sandbox-escape.txt").exists()  # noqa: S108
+    assert secrets_file.read_text() == "api_key: sk-test-secret-0123456789\n"
+    assert not Path(hass_config_dir, "new.txt").exists()
+    # Reading the config dir is refused too (no secrets.yaml, no .storage).
+    reply = await _run(
+        hass,
+        entry,
+        "import json\nresult = json.codecs.open(inputs['path']).read()",
+        inputs={"path": str(secrets_file)},
+    )
+    assert reply["ok"] is False
+    assert "is not allowed" in reply["error"]
+    assert "sk-test-secret" not in json.dumps(reply)
+
+
 async def test_code_child_sees_no_secrets(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -340,6 +416,92 @@ async def test_image_recipe_spawns_on_first_mention_and_saves_media(
     assert not await async_ensure_recipe_agent(entry.runtime_data, "no-such-agent")
 
 
+async def test_recipe_mention_through_main_spawns_and_saves(
+    hass: HomeAssistant,
+    hass_config_dir: str,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """`@image-gen-agent ...` sent to main (wactorz.ask) spawns the recipe and saves the image."""
+    aioclient_mock.post(NIM_FLUX_DEV_URL, json=_flux_reply())
+    entry = await _start(hass, nim=True)
+    system = entry.runtime_data.system
+    assert system.get("image-gen-agent") is None
+    response = await hass.services.async_call(
+        DOMAIN,
+        "ask",
+        {"agent": "main", "message": "@image-gen-agent a fox in the snow"},
+        blocking=True,
+        return_response=True,
+    )
+    text = response["reply"]["text"]
+    assert text.startswith("Image saved: /media/local/wactorz/images/"), text
+    assert response["reply"]["route"] == "mention"
+    cell = system.get("image-gen-agent")
+    assert cell is not None
+    assert cell.state.value == "running"
+    saved = Path(hass_config_dir, "media") / text.removeprefix(
+        "Image saved: /media/local/"
+    )
+    assert saved.read_bytes() == PNG
+    _method, _url, body, _headers = aioclient_mock.mock_calls[0]
+    assert body["prompt"] == "a fox in the snow"
+    # The second mention reuses the running agent.
+    await system.ask("main", {"text": "@image-gen-agent a second fox"})
+    assert system.get("image-gen-agent") is cell
+    assert aioclient_mock.call_count == 2
+    assert aioclient_mock.mock_calls[1][2]["prompt"] == "a second fox"
+
+
+async def test_user_recipe_file_runs_with_its_defaults(
+    hass: HomeAssistant,
+    hass_config_dir: str,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A poster recipe in <config>/wactorz/recipes runs by mention; its defaults reach NIM."""
+    folder = Path(hass_config_dir, "wactorz", "recipes")
+    folder.mkdir(parents=True)
+    (folder / "poster.json").write_text(
+        json.dumps(
+            {
+                "name": "poster-agent",
+                "kind": "nim_image",
+                "description": "Square concert posters",
+                "capabilities": ["poster"],
+                "defaults": {"width": 768, "height": 768, "steps": 20, "seed": 7},
+            }
+        )
+    )
+    aioclient_mock.post(NIM_FLUX_DEV_URL, json=_flux_reply())
+    entry = await _start(hass, nim=True)
+    answer = await entry.runtime_data.system.ask(
+        "main", {"text": "@poster-agent a jazz night poster"}
+    )
+    assert answer["text"].startswith("Image saved: /media/local/wactorz/images/")
+    assert answer["text"].endswith("-a-jazz-night-poster.png")
+    body = aioclient_mock.mock_calls[0][2]
+    assert body["prompt"] == "a jazz night poster"
+    assert (body["width"], body["height"], body["steps"], body["seed"]) == (
+        768,
+        768,
+        20,
+        7,
+    )
+    info = await entry.runtime_data.system.ask("poster-agent", {"command": "info"})
+    assert info["source"] == "user"
+    # What the caller gives wins over the recipe's defaults.
+    response = await hass.services.async_call(
+        DOMAIN,
+        "run_recipe",
+        {"recipe": "poster-agent", "input": {"prompt": "blues", "steps": 30}},
+        blocking=True,
+        return_response=True,
+    )
+    assert response["steps"] == 30
+    assert response["width"] == 768
+    body = aioclient_mock.mock_calls[1][2]
+    assert (body["width"], body["steps"], body["seed"]) == (768, 30, 7)
+
+
 async def test_image_recipe_errors(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
@@ -478,3 +640,41 @@ async def test_text_to_pptx_by_mention_and_disallowed_path(
     )
     assert reply["ok"] is False
     assert "not in a folder Home Assistant allows" in reply["error"]
+
+
+async def test_pptx_paths_must_be_inside_the_config_dir(
+    hass: HomeAssistant, hass_config_dir: str
+) -> None:
+    """A sibling folder named like the config dir plus a suffix (/config2) is outside it."""
+    config = Path(hass_config_dir)
+    sibling = config.parent / f"{config.name}2"
+    await hass.async_add_executor_job(sibling.mkdir)
+    try:
+        (sibling / "notes.txt").write_text("# Secret\n\nNot for slides.\n")
+        (config / "notes.txt").write_text("# Plan\n\nBuy milk.\n\nFix the door.\n")
+        entry = await _start(hass)
+
+        async def run(data: dict[str, Any]) -> dict[str, Any]:
+            return await entry.runtime_data.system.ask(
+                CATALOG_AGENT_NAME,
+                {"command": "run", "recipe": "doc-to-pptx-agent", "input": data},
+                timeout=60,
+            )
+
+        for data in (
+            {"file_path": str(sibling / "notes.txt")},
+            {"file_path": f"../{sibling.name}/notes.txt"},
+            {"file_path": "notes.txt", "output_path": str(sibling / "deck.pptx")},
+        ):
+            reply = await run(data)
+            assert reply["ok"] is False, data
+            assert "not in a folder Home Assistant allows" in reply["error"]
+        assert [p.name for p in sibling.iterdir()] == ["notes.txt"]
+        # Relative paths are inside the config dir.
+        reply = await run({"file_path": "notes.txt", "output_path": "decks/plan"})
+        assert reply["ok"] is True, reply
+        assert reply["pptx_path"] == str(config / "decks" / "plan.pptx")
+        assert reply["slide_count"] == 2
+        assert "url" not in reply  # not under the media dir: no /media URL
+    finally:
+        await hass.async_add_executor_job(shutil.rmtree, sibling)

@@ -13,7 +13,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.wactorz.const import DOMAIN
-from custom_components.wactorz.tools import image, sandbox, slides
+from custom_components.wactorz.tools import catalog, image, sandbox, slides
+from custom_components.wactorz.tools.catalog import CATALOG_AGENT_NAME
 from custom_components.wactorz.tools.code import CODE_AGENT_NAME, extract_code
 from custom_components.wactorz.tools.image import (
     NIM_FLUX_DEV_URL,
@@ -25,6 +26,7 @@ from custom_components.wactorz.tools.image import (
     slug,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from tests.ai.scripts import AnthropicWire
 from tests.ai.wire import FakeServer
 
@@ -38,6 +40,12 @@ PNG = base64.b64decode(
 REQUEST = ImageRequest(
     prompt="a cat", width=1024, height=1024, steps=5, seed=0, cfg_scale=3.5
 )
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """Run Home Assistant from a temporary config dir (recipes and documents on disk)."""
+    return hass_tmp_config_dir
 
 
 async def _start(hass: HomeAssistant) -> MockConfigEntry:
@@ -429,3 +437,163 @@ async def test_pptx_recipe_input_refusals(hass: HomeAssistant) -> None:
         await slides.async_run_pptx_recipe(hass, {"max_slides": "lots"}, {})
     with pytest.raises(RecipeError, match="Give a file_path"):
         await slides.async_run_pptx_recipe(hass, {"text": "   "}, {})
+
+
+# ------------------------------------------------------------------ services and catalog
+
+
+async def _service(hass: HomeAssistant, name: str, data: dict[str, Any]) -> Any:
+    return await hass.services.async_call(
+        DOMAIN, name, data, blocking=True, return_response=True
+    )
+
+
+async def test_tool_services_when_agents_are_missing(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_code and run_recipe say which agent is missing, stopped or unusable."""
+    entry = await _start(hass)
+    system = entry.runtime_data.system
+
+    with pytest.raises(ServiceValidationError) as err:
+        await _service(hass, "run_recipe", {"recipe": "no-such-recipe"})
+    assert err.value.translation_key == "recipe_not_found"
+    assert err.value.translation_placeholders == {"recipe": "no-such-recipe"}
+
+    # No sandbox on this host: a HomeAssistantError with the reason, nothing run.
+    monkeypatch.setattr(
+        sandbox, "_static_reason", lambda: "the sandbox needs Linux or macOS, not os2"
+    )
+    try:
+        with pytest.raises(sandbox.SandboxUnavailableError):
+            await sandbox.async_probe(refresh=True)
+        with pytest.raises(HomeAssistantError) as err:
+            await _service(hass, "run_code", {"code": "result = 1"})
+        assert not isinstance(err.value, ServiceValidationError)
+        assert err.value.translation_key == "sandbox_unavailable"
+        assert "not os2" in err.value.translation_placeholders["reason"]
+    finally:
+        monkeypatch.undo()
+        await sandbox.async_probe(refresh=True)
+
+    await system.stop(CODE_AGENT_NAME, force=True)
+    with pytest.raises(HomeAssistantError) as err:
+        await _service(hass, "run_code", {"code": "result = 1"})
+    assert err.value.translation_key == "tool_failed"
+    assert err.value.translation_placeholders["agent"] == CODE_AGENT_NAME
+    await system.remove(CODE_AGENT_NAME, force=True)
+    with pytest.raises(ServiceValidationError) as err:
+        await _service(hass, "run_code", {"code": "result = 1"})
+    assert err.value.translation_key == "code_agent_missing"
+
+    await system.remove(CATALOG_AGENT_NAME, force=True)
+    with pytest.raises(ServiceValidationError) as err:
+        await _service(hass, "run_recipe", {"recipe": "image-gen-agent"})
+    assert err.value.translation_key == "catalog_missing"
+
+
+async def test_catalog_chat_commands_and_user_recipe_files(
+    hass: HomeAssistant, hass_config_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """spawn, reload, help; user files that are too big, too many or take a name are skipped."""
+    folder = Path(hass_config_dir, "wactorz", "recipes")
+    folder.mkdir(parents=True)
+
+    def recipe(name: str) -> str:
+        return json.dumps(
+            {"name": name, "kind": "nim_image", "description": f"{name} pictures"}
+        )
+
+    (folder / "a-taken.json").write_text(recipe("image-gen-agent"))
+    (folder / "b-catalog.json").write_text(recipe("catalog"))
+    (folder / "c-huge.json").write_text(recipe("huge-agent") + " " * 70_000)
+    entry = await _start(hass)
+    system = entry.runtime_data.system
+
+    listed = await system.ask(CATALOG_AGENT_NAME, "list")
+    errors = "\n".join(listed["errors"])
+    assert "image-gen-agent: the name is taken" in errors
+    assert "catalog: the name is taken" in errors
+    assert "c-huge.json: larger than 65536 bytes" in errors
+    assert [r["source"] for r in listed["recipes"]] == ["builtin", "builtin"]
+
+    assert (
+        "Catalog: list [query]"
+        in (await system.ask(CATALOG_AGENT_NAME, "hello"))["text"]
+    )
+    unknown = await system.ask(CATALOG_AGENT_NAME, "spawn nothing-here")
+    assert unknown == {
+        "ok": False,
+        "error": "unknown_recipe",
+        "text": "No recipe named 'nothing-here'.",
+    }
+    spawned = await system.ask(CATALOG_AGENT_NAME, "spawn doc-to-pptx-agent")
+    assert spawned["text"] == "@doc-to-pptx-agent is ready."
+    assert system.get("doc-to-pptx-agent") is not None
+    listed = await system.ask(CATALOG_AGENT_NAME, {"command": "list", "query": "pdf"})
+    assert listed["recipes"][0]["spawned"] is True
+
+    # A new file is picked up by reload; more than 50 files: the rest are skipped.
+    monkeypatch.setattr(catalog, "MAX_RECIPE_FILES", 3)
+    (folder / "d-poster.json").write_text(recipe("poster-agent"))
+    (folder / "e-later.json").write_text(recipe("later-agent"))
+    reloaded = await system.ask(CATALOG_AGENT_NAME, "reload")
+    assert (
+        reloaded["text"] == "2 recipes loaded."
+    )  # the first three files are all refused
+    assert any("only the first 3 files are read" in e for e in reloaded["errors"])
+    monkeypatch.setattr(catalog, "MAX_RECIPE_FILES", 50)
+    reloaded = await system.ask(CATALOG_AGENT_NAME, {"command": "reload"})
+    assert reloaded["text"] == "4 recipes loaded."
+    # Free text that starts with a recipe's name runs it.
+    reply = await system.ask(CATALOG_AGENT_NAME, "poster-agent a red kite")
+    assert reply["ok"] is False
+    assert "NVIDIA NIM provider" in reply["error"]
+
+
+async def test_pptx_outline_from_the_llm_and_fallback(
+    hass: HomeAssistant,
+    hass_config_dir: str,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """With a provider the LLM outlines the deck; when it fails the headings are used."""
+    notes = Path(hass_config_dir, "notes.md")
+    notes.write_text("# Plan\n\nBuy milk.\n\nFix the door.\n\n# Later\n\nPaint.\n")
+    wire = AnthropicWire()
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    outline = {
+        "title": "House jobs",
+        "slides": [
+            {"title": "Shopping", "bullets": ["Milk"]},
+            {"title": "Repairs", "bullets": ["Door", "Fence"]},
+        ],
+    }
+    server.add("POST", "/v1/messages", wire.text([json.dumps(outline)]))
+    reply = await entry.runtime_data.system.ask(
+        CATALOG_AGENT_NAME,
+        {
+            "command": "run",
+            "recipe": "doc-to-pptx-agent",
+            "input": {"file_path": "notes.md"},
+        },
+        timeout=60,
+    )
+    assert reply["ok"] is True, reply
+    assert reply["outline"] == "llm"
+    assert reply["title"] == "House jobs"
+    assert reply["slide_count"] == 3
+    body = server.requests[-1].json()
+    assert "Buy milk." in json.dumps(body["messages"])
+    assert "at most 12 slides" in json.dumps(body["system"])
+
+    server.add("POST", "/v1/messages", wire.error(500))
+    server.add("POST", "/v1/messages", wire.error(500))
+    reply = await entry.runtime_data.system.ask(
+        "doc-to-pptx-agent", {"input": {"file_path": "notes.md"}}, timeout=60
+    )
+    assert reply["ok"] is True, reply
+    assert reply["outline"] == "headings"
+    assert reply["title"] == "Plan"  # the first heading
+    assert reply["slide_count"] == 3

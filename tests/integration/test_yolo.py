@@ -13,6 +13,7 @@ weights mean nothing: the rule fires on any object.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -92,12 +93,12 @@ def _make_image(path: Path) -> Path:
     return path
 
 
-def _check_message(message: dict[str, Any], image: Path) -> None:
+def _check_message(message: dict[str, Any], source: Path | str) -> None:
     """Check the documented payload (docs/PROTOCOL.md, detections)."""
     assert message["detector"] == DETECTOR
     assert message["node"] == NODE
     assert message["agent"] == "yolo-1"
-    assert message["source"] == str(image)
+    assert message["source"] == str(source)
     assert message["model"] == "yolov8n.yaml"
     assert message["image"] == {"width": 320, "height": 240}
     assert abs(message["ts"] - time.time()) < 120
@@ -313,6 +314,33 @@ async def test_yolo_detections_reach_a_detection_rule(
             assert len(lights) == 1
             assert lights[0].data == {"entity_id": ["light.porch"]}
             assert registry.stats[rule.id]["fired"] == 1
+
+            # A frame pushed as base64 (how HA sends a camera snapshot): same detections.
+            since = len(messages.messages)
+            encoded = base64.b64encode(image.read_bytes()).decode()
+            reply = await ask(
+                {
+                    "image_b64": encoded,
+                    "source": "camera.doorbell snapshot",
+                    "confidence": 0.0001,
+                }
+            )
+            assert reply["ok"] is True, reply
+            pushed = await messages.next(topic, since=since)
+            assert pushed == reply["result"]
+            _check_message(pushed, "camera.doorbell snapshot")
+            assert pushed["detected"] is True
+            assert pushed["objects"] == published["objects"]  # same model, same pixels
+            # Not base64, or not an image: refused, nothing published.
+            since = len(messages.messages)
+            for bad, why in (
+                ("not base64 !!", "not valid base64"),
+                (base64.b64encode(b"GIF? no, text").decode(), "is not an image"),
+            ):
+                reply = await ask({"image_b64": bad})
+                assert reply["ok"] is False
+                assert why in reply["error"], reply
+            assert messages.matching(topic, since) == []
 
             # Paths outside image_dirs are refused (and nothing is published).
             outside = _make_image(tmp_path / "outside.png")

@@ -14,31 +14,8 @@ from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.remote.nautilus import NAUTILUS_AGENT_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.setup import async_setup_component
-from tests.integration.conftest import make_entry, setup_entry
 
-
-@pytest.fixture(autouse=True)
-async def auto_enable_custom_integrations(
-    hass: HomeAssistant, enable_custom_integrations: None
-) -> None:
-    """Load custom_components/wactorz; set up `homeassistant` first."""
-    assert await async_setup_component(hass, "homeassistant", {})
-
-
-@pytest.fixture
-async def hub(hass: HomeAssistant) -> Any:
-    """Set up the hub entry (no MQTT, so no nodes) and return its runtime."""
-    entry = make_entry()
-    entry.add_to_hass(hass)
-    await setup_entry(hass, entry)
-    return entry.runtime_data
-
-
-async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
-    return await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
+from .conftest import call_service as _call
 
 
 async def test_deploy_node_with_nodes_stopped_is_refused(

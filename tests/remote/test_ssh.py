@@ -18,7 +18,7 @@ from custom_components.wactorz.remote.ssh import (
     remote_command,
     run_program,
 )
-from tests.sshd import Sshd
+from tests.sshd import Sshd, sshd_missing_reason
 
 
 async def _trusted_client(sshd: Sshd, directory: Path) -> tuple[SshClient, SshTarget]:
@@ -209,3 +209,103 @@ async def test_push_falls_back_to_scp_without_rsync(
     result = await client.async_push(target, source, str(remote))
     assert result.ok, result.stderr
     assert (remote / "conf" / "x $(id).yaml").read_text(encoding="utf-8") == "a: 1"
+
+
+def _site(root: Path) -> Path:
+    source = root / "site"
+    (source / "css").mkdir(parents=True)
+    (source / "index.html").write_text("<h1>v1</h1>", encoding="utf-8")
+    (source / "css" / "a b.css").write_text("body {}", encoding="utf-8")
+    return source
+
+
+async def test_push_with_delete_mirrors_with_rsync(sshd: Sshd, tmp_path: Path) -> None:
+    """delete=True: rsync makes the remote copy exactly the source (extra files go)."""
+    client, target = await _trusted_client(sshd, tmp_path / "ssh")
+    source = _site(tmp_path)
+    remote = sshd.home / "mirror"
+    assert (await client.async_run(target, ["mkdir", "-p", str(remote)])).ok
+    first = await client.async_push(target, source, str(remote), delete=True)
+    assert first.ok, first.stderr
+    assert first.program == "rsync"
+    copy = remote / "site"
+    (copy / "stale.html").write_text("old", encoding="utf-8")
+    (copy / "old dir").mkdir()
+    (copy / "old dir" / "x").write_text("x", encoding="utf-8")
+    (source / "index.html").write_text("<h1>v2</h1>", encoding="utf-8")
+    (source / "css" / "a b.css").unlink()
+    again = await client.async_push(target, source, str(remote), delete=True)
+    assert again.ok, again.stderr
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == [
+        "css",
+        "index.html",
+    ]
+    assert (copy / "index.html").read_text(encoding="utf-8") == "<h1>v2</h1>"
+    # Without delete a push only adds: the next stale file stays.
+    (copy / "kept.html").write_text("kept", encoding="utf-8")
+    plain = await client.async_push(target, source, str(remote))
+    assert plain.ok
+    assert (copy / "kept.html").exists()
+
+
+async def test_push_with_delete_refused_without_local_rsync(
+    sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No rsync on the HA host: a mirror is refused (not an scp copy without the delete)."""
+    client, target = await _trusted_client(sshd, tmp_path / "ssh")
+    real_which = ssh_module.shutil.which
+    monkeypatch.setattr(
+        ssh_module.shutil,
+        "which",
+        lambda name: None if name == "rsync" else real_which(name),
+    )
+    source = _site(tmp_path)
+    remote = sshd.home / "mirror"
+    (remote / "site").mkdir(parents=True)
+    (remote / "site" / "stale.html").write_text("old", encoding="utf-8")
+    with pytest.raises(SshError) as caught:
+        await client.async_push(target, source, str(remote), delete=True)
+    assert caught.value.key == "ssh_missing"
+    assert str(caught.value) == (
+        "The rsync program is not installed on the Home Assistant host."
+    )
+    assert sorted(p.name for p in (remote / "site").iterdir()) == ["stale.html"]
+
+
+async def test_push_with_delete_refused_without_remote_rsync(
+    tmp_path: Path,
+) -> None:
+    """A host without rsync: the mirror is refused naming the host; plain push uses scp."""
+    reason = sshd_missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    bin_dir = tmp_path / "host-bin"
+    bin_dir.mkdir()
+    for program in ("sh", "mkdir", "true"):
+        found = ssh_module.shutil.which(program)
+        assert found is not None
+        (bin_dir / program).symlink_to(found)
+    (tmp_path / "sshd").mkdir()
+    server = Sshd(tmp_path / "sshd", session_path=str(bin_dir))
+    server.start()
+    try:
+        client, target = await _trusted_client(server, tmp_path / "ssh")
+        source = _site(tmp_path)
+        remote = server.home / "mirror"
+        assert (await client.async_run(target, ["mkdir", "-p", str(remote)])).ok
+        with pytest.raises(SshError) as caught:
+            await client.async_push(target, source, str(remote), delete=True)
+        assert caught.value.key == "ssh_remote_missing"
+        assert caught.value.placeholders == {
+            "program": "rsync",
+            "target": f"root@127.0.0.1:{server.port}",
+        }
+        assert not (remote / "site").exists()
+        copied = await client.async_push(target, source, str(remote))
+        assert copied.ok, copied.stderr
+        assert copied.program == "scp"
+        assert (remote / "site" / "index.html").read_text(encoding="utf-8") == (
+            "<h1>v1</h1>"
+        )
+    finally:
+        server.stop()

@@ -50,9 +50,9 @@ HOME_DECISION_VERBS: Final = frozenset({"confirm", "cancel"})
 
 _EVERYTHING: Final = frozenset({"*"})
 # Per agent: first words of free text that change the system ("*": any text).
-# (Chat reaches the manual agent as {"text": ...}, which it always takes as a question.)
 _TEXT_VERBS: Final[dict[str, frozenset[str]]] = {
     HOME_AGENT: HOME_CREATE_VERBS | HOME_CHANGE_VERBS | HOME_DECISION_VERBS,
+    "manual": frozenset({"load", "clear"}),  # `@manual load <path|url>`, `clear`
     "nautilus": frozenset({"exec", "push", "add_host", "remove_host"}),
     "catalog": frozenset({"spawn", "reload"}),
     "code-agent": _EVERYTHING,  # any text is code to run, or a request to write it

@@ -1,6 +1,7 @@
 """ManualAgent: PDF manuals indexed with BM25, answered by the LLM with page citations.
 
-Tasks (a dict, or free text through `@manual ...`):
+Tasks (a dict with a `command`, or free text: `@manual load <path or URL>`,
+`ask <question>` or just the question, `status`, `clear [name]`, `help`):
 
 - `{"command": "load_manual", "path" | "url" | "data": ..., "name": optional}`:
   a file under a folder HA may read (`allowlist_external_dirs`,
@@ -457,10 +458,15 @@ class ManualAgent(Actor):
     async def handle(self, message: Message) -> Any:
         """Run one task; refusals are replies, never failures."""
         payload = message.payload
-        if not caller_of(payload).admin and is_mutating(payload, MANUAL_AGENT_NAME):
+        caller = caller_of(payload)
+        if not isinstance(payload, dict) or not payload.get("command"):
+            # Chat (`@manual load ...` arrives from main as {"text": ..., "from": ...}).
+            parsed = _parse_text(text_of(payload))
+            if isinstance(payload, dict) and payload.get("manual"):
+                parsed.setdefault("manual", payload["manual"])
+            payload = parsed
+        if not caller.admin and is_mutating(payload, MANUAL_AGENT_NAME):
             return {"error": "not_admin", "text": NOT_ADMIN_REPLY}
-        if not isinstance(payload, dict):
-            payload = _parse_text(text_of(payload))
         command = str(payload.get("command") or "ask").lower()
         try:
             match command:

@@ -22,7 +22,6 @@ installed, not started, and the result says so with the command line to run.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 import io
 import json
@@ -223,15 +222,12 @@ class Deployment:
         client: SshClient,
         manager: NodeManager,
         request: DeployRequest,
-        *,
-        on_step: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         """Prepare; call `async_run()`."""
         self.hass = hass
         self.client = client
         self.manager = manager
         self.request = request
-        self._on_step = on_step
         self.warnings: list[str] = []
 
     def _event(self, step: str, status: str, message: str = "") -> None:
@@ -243,8 +239,6 @@ class Deployment:
             "message": message[:500],
         }
         self.hass.bus.async_fire(EVENT_DEPLOY, data)
-        if self._on_step is not None:
-            self._on_step(data)
 
     async def _run(
         self,

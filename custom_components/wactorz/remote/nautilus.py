@@ -1,4 +1,4 @@
-"""NautilusAgent: SSH and rsync to named hosts (ping, allow-listed exec, push of allowed files).
+"""NautilusAgent: SSH and rsync to named hosts (ping, allow-listed exec, push and sync of allowed files).
 
 Hosts (name, host, user, port, allowed commands, remote directory) are the
 agent's persisted state, added by an administrator (`wactorz.nautilus_add_host`).
@@ -8,7 +8,10 @@ Tasks:
 - `exec` (argv whose program is on the host's allow-list; every argument is
   quoted for the remote shell, so `;`, `$()`, `|` arrive literally), `push`
   (a local path Home Assistant may read, `hass.config.is_allowed_path`, into the
-  host's remote directory), `add_host`, `remove_host`: only with the admin
+  host's remote directory), `sync` (a mirror of an allowed local directory:
+  rsync `--delete` into `<remote dir>/<dest>/<directory name>/`, so files the
+  source does not have are removed there; refused without rsync on both
+  ends), `add_host`, `remove_host`: only with the admin
   grant the service actions add. Any MQTT client can send this agent a task
   (`agents/by-name/nautilus/task`, any `from`), so a JSON payload can never
   carry the grant.
@@ -61,6 +64,7 @@ MESSAGES: Final = {
     "nautilus_command_refused": "{command} is not an allowed command on {host} (allowed: {allowed}).",
     "nautilus_path_refused": "{path} is not a file or directory Home Assistant may read (allowlist_external_dirs).",
     "nautilus_dest_refused": "{path} is not a relative path inside the host's remote directory.",
+    "nautilus_sync_not_directory": "{path} is not a directory: sync mirrors a directory (use push for a file).",
     "nautilus_admin_only": "{command} is for administrators: use the wactorz.nautilus_{command} action.",
     "nautilus_bad_task": "{error}",
 }
@@ -149,7 +153,7 @@ def check_commands(commands: Any) -> tuple[str, ...]:
 
 def check_grant(command: str, task: dict[str, Any]) -> None:
     """Refuse exec, push and host changes without the administrators' grant."""
-    if command in ("exec", "push", "add_host", "remove_host") and (
+    if command in ("exec", "push", "sync", "add_host", "remove_host") and (
         task.get("grant") is not ADMIN_GRANT
     ):
         raise NautilusError("nautilus_admin_only", command=command)
@@ -238,6 +242,7 @@ class NautilusAgent(Actor):
                 "ping": self._ping,
                 "exec": self._exec,
                 "push": self._push,
+                "sync": self._sync,
                 "add_host": self._add_host,
                 "remove_host": self._remove_host,
             }.get(command)
@@ -246,7 +251,7 @@ class NautilusAgent(Actor):
                     "ok": False,
                     "error": "nautilus_bad_task",
                     "text": "Try: @nautilus hosts, @nautilus ping <host> "
-                    "(exec and push are service actions for administrators).",
+                    "(exec, push and sync are service actions for administrators).",
                 }
             return await handler(task)
         except NautilusError as err:
@@ -364,14 +369,23 @@ class NautilusAgent(Actor):
         }
 
     async def _push(self, task: dict[str, Any]) -> dict[str, Any]:
+        return await self._transfer(task, mirror=False)
+
+    async def _sync(self, task: dict[str, Any]) -> dict[str, Any]:
+        return await self._transfer(task, mirror=True)
+
+    async def _transfer(self, task: dict[str, Any], *, mirror: bool) -> dict[str, Any]:
+        """Push a file or directory; `mirror`: sync a directory with --delete."""
         host = self.host(str(task.get("host") or ""))
         source = str(task.get("source") or "")
         path = Path(source)
         if not source or not path.is_absolute() or not self._is_allowed_path(source):
             raise NautilusError("nautilus_path_refused", path=source[:200])
-        exists = await self._client.executor(path.exists)
-        if not exists:
+        path, kind = await self._client.executor(_local_source, path)
+        if kind is None or not self._is_allowed_path(str(path)):
             raise NautilusError("nautilus_path_refused", path=source[:200])
+        if mirror and (kind != "dir" or not path.name):
+            raise NautilusError("nautilus_sync_not_directory", path=source[:200])
         dest = check_dest(str(task.get("dest") or ""))
         remote = host.remote_dir.rstrip("/") + (f"/{dest}" if dest else "")
         made = await self._client.async_run(host.target, ["mkdir", "-p", "--", remote])
@@ -381,14 +395,22 @@ class NautilusAgent(Actor):
             host.target,
             path,
             remote,
-            delete=bool(task.get("delete")),
+            delete=mirror or bool(task.get("delete")),
             timeout=PUSH_TIMEOUT_S,
         )
         self._runs += 1
         reply = self._result(host, result)
+        reply["method"] = result.program
+        if mirror:
+            remote = f"{remote}/{path.name}"
         reply["destination"] = remote
         if result.ok:
-            reply["text"] = f"Copied {path.name} to {host.name}:{remote}."
+            reply["text"] = (
+                f"Mirrored {path.name} to {host.name}:{remote} "
+                "(files it does not have were removed there)."
+                if mirror
+                else f"Copied {path.name} to {host.name}:{remote}."
+            )
         return reply
 
     async def _add_host(self, task: dict[str, Any]) -> dict[str, Any]:
@@ -429,3 +451,11 @@ class NautilusAgent(Actor):
 
     def _save(self) -> None:
         self.persist("hosts", [host.as_dict() for host in self._hosts.values()])
+
+
+def _local_source(path: Path) -> tuple[Path, str | None]:
+    """Return the real path (no `..`, no symlink) and "dir", "file" or None (blocking)."""
+    real = path.resolve()
+    if real.is_dir():
+        return real, "dir"
+    return real, "file" if real.exists() else None

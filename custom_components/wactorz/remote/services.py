@@ -1,7 +1,7 @@
 """Service actions over SSH: deploy_node and the Nautilus host actions.
 
-`deploy_node`, `nautilus_add_host`, `nautilus_remove_host`, `nautilus_exec` and
-`nautilus_push` are for administrators; `nautilus_ping` is not. Passwords are
+`deploy_node`, `nautilus_add_host`, `nautilus_remove_host`, `nautilus_exec`,
+`nautilus_push` and `nautilus_sync` are for administrators; `nautilus_ping` is not. Passwords are
 never service data (the recorder keeps it): an MQTT password for the node comes
 from a file (`mqtt_password_file`, under `allowlist_external_dirs`).
 """
@@ -44,6 +44,7 @@ SERVICE_REMOVE_HOST = "nautilus_remove_host"
 SERVICE_PING = "nautilus_ping"
 SERVICE_EXEC = "nautilus_exec"
 SERVICE_PUSH = "nautilus_push"
+SERVICE_SYNC = "nautilus_sync"
 MAX_PASSWORD_FILE_BYTES = 4096
 ASK_MARGIN_S = 15.0
 # SSH errors that are not the caller's fault (the rest are ServiceValidationError).
@@ -55,6 +56,7 @@ _NOT_VALIDATION = frozenset(
         "ssh_timeout",
         "ssh_failed",
         "ssh_keygen_failed",
+        "ssh_remote_missing",
     }
 )
 
@@ -123,6 +125,15 @@ PUSH_SCHEMA = probatio.Schema(
             cv.string, probatio.Length(max=255)
         ),
         probatio.Optional("delete", default=False): cv.boolean,
+    }
+)
+SYNC_SCHEMA = probatio.Schema(
+    {
+        probatio.Required("host"): _NAME,
+        probatio.Required("source"): _PATH,
+        probatio.Optional("dest", default=""): probatio.All(
+            cv.string, probatio.Length(max=255)
+        ),
     }
 )
 
@@ -233,6 +244,20 @@ async def _async_push(call: ServiceCall) -> ServiceResponse:
     )
 
 
+async def _async_sync(call: ServiceCall) -> ServiceResponse:
+    return await _ask_nautilus(
+        call,
+        {
+            "command": "sync",
+            "grant": ADMIN_GRANT,
+            "host": call.data["host"],
+            "source": call.data["source"],
+            "dest": call.data["dest"],
+        },
+        PUSH_TIMEOUT_S + 30,
+    )
+
+
 def _read_password_file(path: str) -> str:
     file = Path(path)
     if file.stat().st_size > MAX_PASSWORD_FILE_BYTES:
@@ -305,6 +330,7 @@ def async_setup_remote_services(hass: HomeAssistant) -> None:
         (SERVICE_REMOVE_HOST, _async_remove_host, HOST_SCHEMA),
         (SERVICE_EXEC, _async_exec, EXEC_SCHEMA),
         (SERVICE_PUSH, _async_push, PUSH_SCHEMA),
+        (SERVICE_SYNC, _async_sync, SYNC_SCHEMA),
     )
     for name, handler, schema in admin:
         service.async_register_admin_service(

@@ -65,6 +65,7 @@ MESSAGES: Final = {
     "ssh_timeout": "{target} did not finish within {timeout} s.",
     "ssh_failed": "SSH to {target} failed: {error}",
     "ssh_keygen_failed": "Could not create the SSH client key: {error}",
+    "ssh_remote_missing": "The {program} program is not installed on {target}.",
 }
 
 
@@ -176,6 +177,7 @@ class CommandResult:
     stderr: str
     truncated: bool = False
     elapsed_s: float = 0.0
+    program: str = ""  # the local program that ran (ssh, rsync, scp ...)
 
     @property
     def ok(self) -> bool:
@@ -333,6 +335,7 @@ async def run_program(
         err.text(),
         out.truncated or err.truncated,
         time.monotonic() - started,
+        Path(argv[0]).name,
     )
 
 
@@ -651,8 +654,12 @@ class SshClient:
     ) -> CommandResult:
         """Copy a local file or directory into `remote_dir` (rsync when both ends have it, else scp).
 
-        `remote_dir` must exist. rsync gets `--protect-args` so the remote path
-        is not split by the remote shell; scp (SFTP mode) does not use one.
+        `remote_dir` must exist; a directory lands in `remote_dir/<its name>/`.
+        rsync gets `--protect-args` so the remote path is not split by the
+        remote shell; scp (SFTP mode) does not use one. `delete` (a mirror:
+        files the source does not have are removed) needs rsync on both ends:
+        without it the copy is refused (`ssh_missing` / `ssh_remote_missing`),
+        never done by scp without the delete.
         """
         await self._async_ensure_key()
         await self.async_check_trust(target.host, target.port)
@@ -664,7 +671,14 @@ class SshClient:
         ssh = shlex.join(self.ssh_argv(target))
         is_dir = await self.executor(source.is_dir)
         rsync = shutil.which("rsync")
-        if rsync is not None and await self._async_remote_has(target, "rsync"):
+        remote_rsync = rsync is not None and await self._async_remote_has(
+            target, "rsync"
+        )
+        if delete and rsync is None:
+            raise SshError("ssh_missing", program="rsync")
+        if delete and not remote_rsync:
+            raise SshError("ssh_remote_missing", program="rsync", target=target.label)
+        if rsync is not None and remote_rsync:
             argv = [
                 rsync,
                 "--recursive",

@@ -252,7 +252,7 @@ def _resolve_input(hass: HomeAssistant, value: str) -> Path:
     path = Path(value) if Path(value).is_absolute() else Path(hass.config.path(value))
     if not (
         hass.config.is_allowed_path(str(path))
-        or str(path.resolve()).startswith(str(Path(hass.config.config_dir).resolve()))
+        or path.resolve().is_relative_to(Path(hass.config.config_dir).resolve())
     ):
         raise RecipeError(
             f"{path.name} is not in a folder Home Assistant allows (allowlist_external_dirs)."
