@@ -43,6 +43,8 @@ from custom_components.wactorz.agents.access import (
         ("code-agent", {"code": "result = 1"}),
         ("catalog", "spawn image-gen-agent"),
         ("manual", {"command": "clear_manual"}),
+        ("manual", "load /config/www/oven.pdf"),
+        ("manual", {"text": "clear oven", "from": "main"}),
         ("monitor", {"command": "kill", "agent": "qa"}),
         ("kitchen-actuator", {"command": "trigger", "topic": "x"}),
         ("main", {"command": "remember", "key": "k", "value": "v"}),
