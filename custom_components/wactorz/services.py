@@ -214,4 +214,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         supports_response=SupportsResponse.ONLY,
     )
     for name in (SERVICE_PAUSE, SERVICE_RESUME, SERVICE_RESTART, SERVICE_STOP):
-        hass.services.async_register(DOMAIN, name, _async_control, schema=AGENT_SCHEMA)
+        service.async_register_admin_service(
+            hass, DOMAIN, name, _async_control, schema=AGENT_SCHEMA
+        )

@@ -101,7 +101,8 @@ async def _async_delete(call: ServiceCall) -> None:
 @callback
 def async_setup_home_services(hass: HomeAssistant) -> None:
     """Register the actuator service actions."""
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_CREATE_ACTUATOR,
         _async_create,
@@ -115,6 +116,6 @@ def async_setup_home_services(hass: HomeAssistant) -> None:
         schema=probatio.Schema({}),
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
-        DOMAIN, SERVICE_DELETE_ACTUATOR, _async_delete, schema=NAME_SCHEMA
+    service.async_register_admin_service(
+        hass, DOMAIN, SERVICE_DELETE_ACTUATOR, _async_delete, schema=NAME_SCHEMA
     )

@@ -205,7 +205,8 @@ async def _async_clear(call: ServiceCall) -> None:
 @callback
 def async_setup_knowledge_services(hass: HomeAssistant) -> None:
     """Register the manual service actions."""
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_LOAD_MANUAL,
         _async_load,
@@ -226,6 +227,6 @@ def async_setup_knowledge_services(hass: HomeAssistant) -> None:
         schema=probatio.Schema({}),
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
-        DOMAIN, SERVICE_CLEAR_MANUAL, _async_clear, schema=CLEAR_SCHEMA
+    service.async_register_admin_service(
+        hass, DOMAIN, SERVICE_CLEAR_MANUAL, _async_clear, schema=CLEAR_SCHEMA
     )

@@ -88,13 +88,14 @@ async def _async_unwatch(call: ServiceCall) -> None:
 @callback
 def async_setup_anomaly_services(hass: HomeAssistant) -> None:
     """Register the anomaly service actions."""
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_WATCH_ANOMALY,
         _async_watch,
         schema=WATCH_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    hass.services.async_register(
-        DOMAIN, SERVICE_UNWATCH_ANOMALY, _async_unwatch, schema=UNWATCH_SCHEMA
+    service.async_register_admin_service(
+        hass, DOMAIN, SERVICE_UNWATCH_ANOMALY, _async_unwatch, schema=UNWATCH_SCHEMA
     )

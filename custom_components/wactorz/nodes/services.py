@@ -209,14 +209,16 @@ async def _async_create_code_agent(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_node_services(hass: HomeAssistant) -> None:
     """Register the node service actions (from the integration's async_setup)."""
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_SPAWN_ON_NODE,
         _async_spawn_on_node,
         schema=SPAWN_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_MIGRATE_AGENT,
         _async_migrate_agent,
@@ -230,7 +232,8 @@ def async_setup_node_services(hass: HomeAssistant) -> None:
         schema=LIST_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_PAIR_NODE,
         _async_pair_node,

@@ -265,7 +265,8 @@ async def _async_send_webhook(call: ServiceCall) -> None:
 @callback
 def async_setup_pipeline_services(hass: HomeAssistant) -> None:
     """Register the pipeline services (once, in async_setup)."""
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_CREATE,
         _async_create,
@@ -278,20 +279,22 @@ def async_setup_pipeline_services(hass: HomeAssistant) -> None:
         _async_list,
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_DELETE,
         _async_delete,
         schema=DELETE_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_EXPORT,
         _async_export,
         schema=DELETE_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    hass.services.async_register(
-        DOMAIN, WEBHOOK_SERVICE, _async_send_webhook, schema=WEBHOOK_SCHEMA
+    service.async_register_admin_service(
+        hass, DOMAIN, WEBHOOK_SERVICE, _async_send_webhook, schema=WEBHOOK_SCHEMA
     )

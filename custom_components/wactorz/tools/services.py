@@ -163,7 +163,8 @@ def async_setup_tool_services(hass: HomeAssistant) -> None:
         schema=LIST_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_RUN_RECIPE,
         _async_run_recipe,
