@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import pytest
 
 from custom_components.wactorz.agents.main import MainActor
 from custom_components.wactorz.agents.qa import QAAgent
@@ -13,7 +16,12 @@ from custom_components.wactorz.agents.qa_rules import (
     review_agent_code,
     review_code,
 )
-from custom_components.wactorz.core import Actor, Message, actor_factory
+from custom_components.wactorz.core import (
+    Actor,
+    AskTimeoutError,
+    Message,
+    actor_factory,
+)
 from custom_components.wactorz.core.redaction import SecretScrubber
 
 from .conftest import SystemFactory, WaitUntil
@@ -44,6 +52,48 @@ async def test_secret_in_agent_output_is_flagged_without_the_secret(
     assert all("sk-proj" not in str(f) for f in flags)
     status = await system.ask("qa", {"command": "flags"})
     assert status["counts"] == {"leaky": 3}
+
+
+class Mute(Actor):
+    """Never answers: every request waits for a gate that is only opened at teardown."""
+
+    def __init__(self, gate: asyncio.Event) -> None:
+        """Wait on `gate` in every handler."""
+        self._gate = gate
+
+    async def handle(self, message: Message) -> Any:
+        """Hang until the gate opens."""
+        await self._gate.wait()
+        return "too late"
+
+
+async def test_agent_that_never_answers_is_flagged_and_counted(
+    make_system: SystemFactory, wait_until: WaitUntil
+) -> None:
+    """Asks that time out (one while handled, one while queued) become no_answer flags."""
+    system = make_system(heartbeat_interval=0.05)
+    flags: list[dict[str, Any]] = []
+    gate = asyncio.Event()
+    await system.spawn(actor_factory(QAAgent, SecretScrubber(), flags.append), "qa")
+    await system.spawn(actor_factory(Mute, gate), "mute")
+    with pytest.raises(AskTimeoutError):
+        await system.ask("mute", "hello?", timeout=0.05)  # hangs in its handler
+    await wait_until(lambda: len(flags) >= 1)
+    assert flags[0]["agent"] == "mute" and flags[0]["kind"] == "no_answer"
+    assert flags[0]["detail"] == "1 request(s) expired unanswered"
+
+    with pytest.raises(AskTimeoutError):
+        await system.ask("mute", "anyone?", timeout=0.05)  # queued behind the first
+    await wait_until(lambda: len(flags) >= 2)
+    status = await system.ask("qa", {"command": "flags"})
+    assert status["counts"] == {"mute": 2}
+    assert [f["kind"] for f in status["recent"]] == ["no_answer", "no_answer"]
+    gate.set()  # the late answers change nothing: no third flag
+    mute = system.get("mute")
+    await wait_until(lambda: not mute.busy)
+    assert mute.metrics().expired == 2
+    system.heartbeat(mute)  # (metrics changed: processed 1, skipped 1)
+    assert len(flags) == 2
 
 
 async def test_injection_attempt_through_main_is_flagged(
