@@ -25,6 +25,7 @@ from homeassistant.helpers import (
     service,
 )
 
+from .agents.qa import screen_inbound
 from .const import DOMAIN
 from .core import ActorError
 from .runtime import WactorzConfigEntry
@@ -72,6 +73,7 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
                 translation_key="agent_not_found",
                 translation_placeholders={"agent": agent},
             )
+        screen_inbound(runtime.system, "service", text)
         try:
             reply = await runtime.system.ask(agent, {"text": text, "from": "service"})
         except ActorError as err:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import suppress
 import secrets
 from typing import Any, Literal
 
@@ -26,6 +25,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .agents.qa import screen_inbound
 from .ai import Completion, ProviderBinding
 from .ai.classifier import classify_needs_tools
 from .chat import async_run_turn
@@ -266,12 +266,7 @@ class WactorzConversationEntity(_AssistEntity):
             )
         mode = split_mode(user_input.text)
         if mode is not None and mode[0] == "pipeline":
-            if "qa" in runtime.system:  # main would have let QA screen it
-                with suppress(ActorError):
-                    runtime.system.tell(
-                        "qa",
-                        {"command": "inbound", "agent": "assist", "text": mode[1]},
-                    )
+            screen_inbound(runtime.system, "assist", mode[1])  # (main would have)
             try:
                 built = await async_create_pipeline(runtime, mode[1], conversation_id)
             except RuleError as err:

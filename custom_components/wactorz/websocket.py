@@ -42,6 +42,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.json import json_bytes
 from homeassistant.util.hass_dict import HassKey
 
+from .agents.qa import screen_inbound
 from .agents.text import split_mention, text_of
 from .const import DOMAIN
 from .core import (
@@ -827,6 +828,8 @@ def ws_chat(
         return
     system = hub.system
     scrubber = hub.scrubber
+    if cell.name != "main":  # (main screens what it is sent)
+        screen_inbound(system, "user", text)
     correlation_id = system.ids.next()
     msg_id = msg["id"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import Actor, ActorError, EventKind, Message
+from .qa import screen_inbound
 from .text import split_mention, text_of
 
 # Commands that only read: allowed from io/chat when they come without arguments.
@@ -50,6 +51,8 @@ class IOAgent(Actor):
                 "the Wactorz options."
             )
             return self._reply(target, sender, answer_text, refused=True)
+        if target != "main":  # (main screens what it is sent)
+            screen_inbound(self.system, sender, rest)
         try:
             answer = await self.ask(target, {"text": rest, "from": sender})
         except ActorError as err:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 import time
 from typing import Any
 
-from ..core import Actor, ActorEvent, EventKind, Message
+from ..core import Actor, ActorError, ActorEvent, ActorSystem, EventKind, Message
 from ..core.redaction import SecretScrubber
 from .qa_rules import (
     Finding,
@@ -31,6 +32,20 @@ _OUTPUT_EVENTS = (EventKind.CHAT, EventKind.COMPLETED, EventKind.LOG, EventKind.
 _TEXT_FIELDS = ("content", "preview", "message")
 
 type FlagHook = Callable[[dict[str, Any]], None]
+
+QA_AGENT = "qa"
+
+
+def screen_inbound(system: ActorSystem, source: str, text: str) -> None:
+    """Let QA look for prompt injection in text a user sends (fire and forget).
+
+    Every entry point calls this before text reaches an agent: main for what
+    it is sent, and the panel, io/chat and `wactorz.chat` for `@agent` lines
+    that go to an agent directly. It never slows the reply.
+    """
+    if QA_AGENT in system:
+        with suppress(ActorError):
+            system.tell(QA_AGENT, {"command": "inbound", "agent": source, "text": text})
 
 
 class QAAgent(Actor):
