@@ -25,7 +25,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .agents.qa import screen_inbound
+from .agents.qa import StreamScreen, screen_inbound
 from .ai import Completion, ProviderBinding
 from .ai.classifier import classify_needs_tools
 from .chat import async_run_turn
@@ -173,6 +173,9 @@ class _AssistEntity(
                 bindings,
                 agent=self.coordinator.agent_name,
                 agent_id=self.entity_id or DOMAIN,
+                screen=lambda: StreamScreen(
+                    runtime.system, runtime.scrubber, self.coordinator.agent_name
+                ),
             )
         except HomeAssistantError as err:
             return _error_result(user_input, chat_log, err)

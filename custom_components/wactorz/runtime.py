@@ -27,7 +27,7 @@ from .agents.llm_agent import LlmAgent
 from .agents.main import MainActor
 from .agents.memory import MemoryHooks
 from .agents.monitor import MonitorAgent
-from .agents.qa import QAAgent
+from .agents.qa import QAAgent, screen_outbound
 from .ai import (
     BudgetExceededError,
     CallRecord,
@@ -552,7 +552,9 @@ class WactorzRuntime:
                 "error": "provider",
             }
         return {
-            "text": scrub(completion.text),
+            # Screened here, before anything else scrubs it: a leak is blocked
+            # and QA flags it (system/qa-flag), counted for this agent.
+            "text": screen_outbound(self.system, self.scrubber, agent, completion.text),
             "provider": completion.provider,
             "model": completion.model,
             "cost_usd": completion.cost_usd,

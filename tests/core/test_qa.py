@@ -9,7 +9,7 @@ import pytest
 
 from custom_components.wactorz.agents.io import IOAgent
 from custom_components.wactorz.agents.main import MainActor
-from custom_components.wactorz.agents.qa import QAAgent
+from custom_components.wactorz.agents.qa import QAAgent, StreamScreen
 from custom_components.wactorz.agents.qa_rules import (
     find_error_bleed,
     find_injection,
@@ -233,3 +233,18 @@ def test_llm_review_answers_fail_closed() -> None:
     assert bare.reasons == ["the LLM review found the code unsafe"]
     for text in ("not json", "[]", '{"verdict": "probably fine", "reasons": []}'):
         assert not parse_llm_review(text).safe, text
+
+
+async def test_stream_screen_blocks_a_secret_split_into_single_characters(
+    make_system: SystemFactory,
+) -> None:
+    """Streamed one character at a time, a bearer token never shows; one flag for the reply."""
+    system = make_system()
+    flags: list[dict[str, Any]] = []
+    await system.spawn(actor_factory(QAAgent, SecretScrubber(), flags.append), "qa")
+    screen = StreamScreen(system, SecretScrubber(), "main")
+    reply = "Use the header Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123 to call it."
+    shown = "".join(screen.feed(char) for char in reply) + screen.close()
+    assert shown == "Use the header Authorization: Bearer **REDACTED** to call it."
+    await system.ask("qa", {"command": "flags"})  # (the report was queued before)
+    assert [(f["agent"], f["kind"]) for f in flags] == [("main", "secret")]
