@@ -84,7 +84,7 @@ from .core.topics import QA_FLAG, SYSTEM_HEALTH, with_prefix
 from .followup import FollowUps
 from .ha_agents.actuator import ActuatorManager, async_start_actuators
 from .ha_agents.home import HOME_AGENT_NAME, HomeAssistantAgent, home_agent_factory
-from .ha_agents.map import MapAgent
+from .ha_agents.map import MAP_REQUEST_TOPIC, MapAgent
 from .ha_agents.state_bridge import StateBridgeAgent
 from .io_gateway import IoChatGateway
 from .knowledge.manual import MANUAL_AGENT_NAME, ManualAgent, manual_agent_factory
@@ -302,6 +302,19 @@ class WactorzRuntime:
                 "map",
                 kind="map",
                 description="Entities with area and location to MQTT",
+            )
+
+            @callback
+            def on_map_request(_topic: str, payload: str) -> None:
+                try:
+                    self.system.tell("map", {"command": "request", "payload": payload})
+                except ActorError as err:  # (full or stopped: the request is dropped)
+                    _LOGGER.debug("Map request dropped: %s", err)
+
+            self._unsubscribers.append(
+                await self.bus.subscribe(
+                    with_prefix(self.topic_prefix, MAP_REQUEST_TOPIC), on_map_request
+                )
             )
         if options.get(CONF_IO_CHAT, False):
             self.io_gateway = IoChatGateway(
