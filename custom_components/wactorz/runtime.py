@@ -419,7 +419,26 @@ class WactorzRuntime:
 
     @callback
     def _escalate(self, agent: str, data: dict[str, Any]) -> None:
-        """Tell the user that supervision gave up on an agent (fixable: restart it)."""
+        """Tell the user that supervision gave up on an agent (fixable: restart it).
+
+        A silent agent on a node cannot be restarted from here: its issue says
+        which node to check and goes away when the agent reports again.
+        """
+        if data.get("remote") and self.system.get(agent) is None:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                ISSUE_AGENT_GAVE_UP.format(agent),
+                is_fixable=False,
+                is_persistent=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="remote_agent_silent",
+                translation_placeholders={
+                    "agent": agent,
+                    "node": str(data.get("node") or "?"),
+                },
+            )
+            return
         ir.async_create_issue(
             self.hass,
             DOMAIN,
