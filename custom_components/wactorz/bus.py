@@ -173,6 +173,8 @@ class EventExporter:
     @callback
     def handle(self, event: ActorEvent) -> None:
         """Queue one event for publishing (never blocks)."""
+        if event.data.get("remote") is True:
+            return  # about an agent on a node, which publishes its own events
         topic = agent_topic(self._prefix, event.actor_id, event.kind)
         if topic is None:
             return

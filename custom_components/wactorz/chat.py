@@ -9,7 +9,7 @@ model asks for tools (bounded).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 import json
 import logging
@@ -23,6 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import llm
 
+from .agents.qa import StreamScreen
 from .ai import (
     BudgetExceededError,
     ChatMessage,
@@ -143,20 +144,23 @@ def chat_log_messages(
     return system, messages
 
 
-async def _deltas(
+async def _deltas(  # noqa: PLR0917 - internal, positional like its caller
     gateway: LlmGateway,
     agent: str,
     request: LlmRequest,
     chain: Sequence[ProviderBinding],
     result: TurnResult,
+    screen: StreamScreen | None,
 ) -> AsyncIterator[conversation.AssistantContentDeltaDict]:
-    """Translate gateway events into ChatLog deltas."""
+    """Translate gateway events into ChatLog deltas (text screened by QA when given)."""
     yield {"role": "assistant"}
     call_data: dict[str, Any] = {}
     result.llm_calls += 1
     async for event in gateway.stream(agent, request, chain=chain):
         if isinstance(event, TextDelta):
-            yield {"content": event.text}
+            text = event.text if screen is None else screen.feed(event.text)
+            if text:
+                yield {"content": text}
         elif isinstance(event, ToolCallEvent):
             call = event.call
             if call.provider_data:
@@ -172,6 +176,8 @@ async def _deltas(
             result.input_tokens += event.usage.input_tokens
             result.output_tokens += event.usage.output_tokens
         elif isinstance(event, Done):
+            if screen is not None and (rest := screen.close()):
+                yield {"content": rest}
             result.provider, result.model = event.provider, event.model
             if event.cost_usd is not None:
                 result.cost_usd = (result.cost_usd or 0.0) + event.cost_usd
@@ -182,6 +188,8 @@ async def _deltas(
                         "provider_data": event.provider_data,
                     }
                 }
+    if screen is not None and (rest := screen.close()):  # (a stream without Done)
+        yield {"content": rest}
 
 
 def _error(key: str, **placeholders: str) -> HomeAssistantError:
@@ -201,8 +209,13 @@ async def async_run_turn(
     agent_id: str,
     response_schema: dict[str, Any] | None = None,
     max_iterations: int = MAX_TOOL_ITERATIONS,
+    screen: Callable[[], StreamScreen] | None = None,
 ) -> TurnResult:
-    """Run the model (and its tool calls) until it answers; errors are translated."""
+    """Run the model (and its tool calls) until it answers; errors are translated.
+
+    `screen` makes a QA screen per model call: secrets in the streamed text are
+    blocked before they reach the ChatLog (and the user), and flagged.
+    """
     if not chain:
         raise _error("no_provider")
     result = TurnResult()
@@ -225,7 +238,15 @@ async def async_run_turn(
         )
         try:
             async for _content in chat_log.async_add_delta_content_stream(
-                agent_id, _deltas(gateway, agent, request, chain, result)
+                agent_id,
+                _deltas(
+                    gateway,
+                    agent,
+                    request,
+                    chain,
+                    result,
+                    screen() if screen is not None else None,
+                ),
             ):
                 pass
         except BudgetExceededError as err:

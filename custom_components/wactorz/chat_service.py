@@ -28,6 +28,7 @@ from homeassistant.helpers import (
 )
 
 from .agents.access import with_caller
+from .agents.qa import screen_inbound
 from .const import DOMAIN
 from .core import ActorError
 from .permissions import async_caller, ensure_allowed
@@ -79,6 +80,7 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
             )
         payload = {"text": text, "from": "service"}
         ensure_allowed(caller, payload, agent, call.context)
+        screen_inbound(runtime.system, "service", text)
         try:
             reply = await runtime.system.ask(agent, with_caller(payload, caller))
         except ActorError as err:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import suppress
 import secrets
 from typing import Any, Literal
 
@@ -29,6 +28,7 @@ from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .agents.access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, is_mutating
+from .agents.qa import StreamScreen, screen_inbound
 from .ai import Completion, ProviderBinding
 from .ai.classifier import classify_needs_tools
 from .chat import async_run_turn
@@ -177,6 +177,9 @@ class _AssistEntity(
                 bindings,
                 agent=self.coordinator.agent_name,
                 agent_id=self.entity_id or DOMAIN,
+                screen=lambda: StreamScreen(
+                    runtime.system, runtime.scrubber, self.coordinator.agent_name
+                ),
             )
         except HomeAssistantError as err:
             return _error_result(user_input, chat_log, err)
@@ -273,12 +276,7 @@ class WactorzConversationEntity(_AssistEntity):
             return self._local_result(user_input, chat_log, NOT_ADMIN_REPLY)
         mode = split_mode(user_input.text)
         if mode is not None and mode[0] == "pipeline":
-            if "qa" in runtime.system:  # main would have let QA screen it
-                with suppress(ActorError):
-                    runtime.system.tell(
-                        "qa",
-                        {"command": "inbound", "agent": "assist", "text": mode[1]},
-                    )
+            screen_inbound(runtime.system, "assist", mode[1])  # (main would have)
             try:
                 built = await async_create_pipeline(runtime, mode[1], conversation_id)
             except RuleError as err:

@@ -27,7 +27,7 @@ from .agents.llm_agent import LlmAgent
 from .agents.main import MainActor
 from .agents.memory import MemoryHooks
 from .agents.monitor import MonitorAgent
-from .agents.qa import QAAgent
+from .agents.qa import QAAgent, screen_outbound
 from .ai import (
     BudgetExceededError,
     CallRecord,
@@ -84,7 +84,7 @@ from .core.topics import QA_FLAG, SYSTEM_HEALTH, with_prefix
 from .followup import FollowUps
 from .ha_agents.actuator import ActuatorManager, async_start_actuators
 from .ha_agents.home import HOME_AGENT_NAME, HomeAssistantAgent, home_agent_factory
-from .ha_agents.map import MapAgent
+from .ha_agents.map import MAP_REQUEST_TOPIC, MapAgent
 from .ha_agents.state_bridge import StateBridgeAgent
 from .io_gateway import IoChatGateway
 from .knowledge.manual import MANUAL_AGENT_NAME, ManualAgent, manual_agent_factory
@@ -303,6 +303,19 @@ class WactorzRuntime:
                 kind="map",
                 description="Entities with area and location to MQTT",
             )
+
+            @callback
+            def on_map_request(_topic: str, payload: str) -> None:
+                try:
+                    self.system.tell("map", {"command": "request", "payload": payload})
+                except ActorError as err:  # (full or stopped: the request is dropped)
+                    _LOGGER.debug("Map request dropped: %s", err)
+
+            self._unsubscribers.append(
+                await self.bus.subscribe(
+                    with_prefix(self.topic_prefix, MAP_REQUEST_TOPIC), on_map_request
+                )
+            )
         if options.get(CONF_IO_CHAT, False):
             self.io_gateway = IoChatGateway(
                 self.bus, self.system, self.scrubber, self.topic_prefix
@@ -406,7 +419,26 @@ class WactorzRuntime:
 
     @callback
     def _escalate(self, agent: str, data: dict[str, Any]) -> None:
-        """Tell the user that supervision gave up on an agent (fixable: restart it)."""
+        """Tell the user that supervision gave up on an agent (fixable: restart it).
+
+        A silent agent on a node cannot be restarted from here: its issue says
+        which node to check and goes away when the agent reports again.
+        """
+        if data.get("remote") and self.system.get(agent) is None:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                ISSUE_AGENT_GAVE_UP.format(agent),
+                is_fixable=False,
+                is_persistent=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="remote_agent_silent",
+                translation_placeholders={
+                    "agent": agent,
+                    "node": str(data.get("node") or "?"),
+                },
+            )
+            return
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -552,7 +584,9 @@ class WactorzRuntime:
                 "error": "provider",
             }
         return {
-            "text": scrub(completion.text),
+            # Screened here, before anything else scrubs it: a leak is blocked
+            # and QA flags it (system/qa-flag), counted for this agent.
+            "text": screen_outbound(self.system, self.scrubber, agent, completion.text),
             "provider": completion.provider,
             "model": completion.model,
             "cost_usd": completion.cost_usd,

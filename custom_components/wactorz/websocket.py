@@ -18,6 +18,12 @@ Agents are keyed by a small integer `k` (given in the snapshot and in `added`),
 so a heartbeat costs a few bytes. Subscriptions survive a reload of the entry:
 they get `{"type": "unavailable"}` while it is down and a fresh snapshot after.
 
+Agents on edge nodes (from the node manager) are listed beside the local ones
+with `"remote": true`, their `node` and `"online"` (their node's state); `nodes`
+carries every node the manager knows with its real `online`. A node going
+offline changes its node entry and its agents' `online` in the next delta; the
+monitor's degraded/recovered alerts about them come in the feed.
+
 Delta event (every key optional):
     {"type": "delta", "seq": n, "t": time,
      "added": [agent, ...], "removed": [k, ...],
@@ -44,6 +50,7 @@ from homeassistant.helpers.json import json_bytes
 from homeassistant.util.hass_dict import HassKey
 
 from .agents.access import CALLER_KEY, NOT_ADMIN_REPLY, is_mutating
+from .agents.qa import screen_inbound
 from .agents.text import split_mention, text_of
 from .const import DOMAIN
 from .core import (
@@ -60,6 +67,7 @@ from .core import (
     ProtectedActorError,
 )
 from .jsonable import jsonable
+from .nodes.manager import NodeManager, RemoteAgent
 from .permissions import user_caller
 from .runtime import WactorzConfigEntry, WactorzRuntime
 
@@ -110,6 +118,31 @@ def _clip(value: Any) -> Any:
     if isinstance(value, str) and len(value) > MAX_TEXT:
         return value[:MAX_TEXT] + "…"
     return value
+
+
+# What a node's agent has instead of a local actor's counters.
+_NO_METRICS: Final = {
+    "messages_processed": 0,
+    "errors": 0,
+    "restarts": 0,
+    "queue_depth": 0,
+    "dropped": 0,
+    "expired": 0,
+    "uptime_s": 0.0,
+}
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _remote_state(state: Any) -> str:
+    """Map a node agent's state (docs/PROTOCOL.md) to the panel's agent states."""
+    if state in ("running", "stopped", "failed"):
+        return str(state)
+    if state == "stopping":
+        return "stopped"
+    return "created"  # created, installing, starting, restarting, unknown
 
 
 def _metrics_signature(metrics: dict[str, Any]) -> tuple[Any, ...]:
@@ -178,7 +211,16 @@ class PanelHub:
     def start(self) -> None:
         """Follow the event stream (always, so details have recent history)."""
         self._unsubscribe.append(self.system.events.subscribe(self._on_event))
+        if (nodes := self.runtime.nodes) is not None:
+            self._unsubscribe.append(nodes.add_listener(self._on_node_changed))
         self._nodes = self._compute_nodes()
+
+    @callback
+    def _on_node_changed(self, _node: str) -> None:
+        """Recompute the nodes at the next flush (a record changed: online, heartbeat, agents)."""
+        if self.subscriptions:
+            self._nodes_changed = True
+            self._arm()
 
     def close(self) -> None:
         """Flush what is pending, tell subscribers the hub is gone, unsubscribe."""
@@ -267,17 +309,79 @@ class PanelHub:
             "last_error": self._last_error(cell),
         }
 
+    def _remote_agents(self) -> list[RemoteAgent]:
+        """Return the agents nodes report (present ones), in name order."""
+        nodes = self.runtime.nodes
+        if nodes is None:
+            return []
+        return sorted(
+            (agent for agent in nodes.remote_agents.values() if agent.present),
+            key=lambda agent: agent.name,
+        )
+
+    def _remote_index(self) -> dict[str, RemoteAgent]:
+        """Return the present remote agents by their event-stream id."""
+        return {NodeManager.remote_id(agent): agent for agent in self._remote_agents()}
+
+    def _node_online(self, node: str) -> bool:
+        nodes = self.runtime.nodes
+        record = nodes.nodes.get(node) if nodes is not None else None
+        return record is not None and bool(record.online)
+
+    def remote_info(self, agent: RemoteAgent) -> dict[str, Any]:
+        """Return what the panel shows of an agent on a node (grouped under its node)."""
+        actor_id = NodeManager.remote_id(agent)
+        key = self.key(actor_id)
+        info = agent.info
+        state = _remote_state(info.get("state"))
+        self._told_state[key] = state
+        last_error = info.get("last_error")
+        return {
+            "k": key,
+            "id": actor_id,
+            "name": agent.name,
+            "node": agent.node,
+            "kind": str(info.get("kind") or "agent"),
+            "description": str(info.get("class") or ""),
+            "state": state,
+            "protected": False,
+            "metrics": {
+                **_NO_METRICS,
+                "restarts": _count(info.get("restarts")),
+                "messages_processed": _count(info.get("tasks_done")),
+                "errors": _count(info.get("tasks_failed")),
+                "queue_depth": _count(info.get("mailbox")),
+                "uptime_s": float(info.get("uptime_s") or 0.0),
+            },
+            "last_error": {
+                "phase": "remote",
+                "type": "",
+                "message": _clip(self.scrubber.scrub(last_error)),
+                "at": 0,
+            }
+            if isinstance(last_error, str) and last_error
+            else None,
+            "remote": True,
+            "online": self._node_online(agent.node),
+        }
+
     def _compute_nodes(self) -> list[dict[str, Any]]:
+        """Return the local node and every node the node manager knows, with real online state."""
         counts: dict[str, int] = {}
         for cell in self.system.actors():
             node = str(cell.meta.get("node", self.system.node))
             counts[node] = counts.get(node, 0) + 1
         counts.setdefault(self.system.node, 0)
+        for agent in self._remote_agents():
+            counts[agent.node] = counts.get(agent.node, 0) + 1
+        if (manager := self.runtime.nodes) is not None:
+            for name in manager.nodes:
+                counts.setdefault(name, 0)
         return [
             {
                 "name": node,
                 "local": node == self.system.node,
-                "online": True,
+                "online": node == self.system.node or self._node_online(node),
                 "agents": count,
             }
             for node, count in sorted(
@@ -287,6 +391,7 @@ class PanelHub:
 
     def snapshot(self) -> dict[str, Any]:
         """Return the full state for a new subscriber."""
+        self._nodes = self._compute_nodes()
         return {
             "type": "snapshot",
             "seq": self._seq,
@@ -296,7 +401,8 @@ class PanelHub:
             "window_ms": round(FLUSH_INTERVAL_S * 1000),
             "message_events": hasattr(EventKind, "MESSAGE"),
             "nodes": self._nodes,
-            "agents": [self.agent_info(cell) for cell in self.system.actors()],
+            "agents": [self.agent_info(cell) for cell in self.system.actors()]
+            + [self.remote_info(agent) for agent in self._remote_agents()],
         }
 
     def details(self, cell: ActorCell) -> dict[str, Any]:
@@ -402,8 +508,42 @@ class PanelHub:
         return item
 
     @callback
+    def _on_remote_event(self, event: ActorEvent) -> None:
+        """Follow an event about an agent on a node (from the node manager or the monitor)."""
+        kind = event.kind
+        item = self._record(event) if kind in _FEED_KINDS else None
+        if not self.subscriptions:
+            return
+        actor_id = event.actor_id
+        data = event.data
+        if kind is EventKind.SPAWNED or actor_id not in self._keys:
+            self._added[self.key(actor_id)] = actor_id
+            self._nodes_changed = True
+        if kind is EventKind.HEARTBEAT:
+            self._beats[self.key(actor_id)] = None
+        if kind in (EventKind.HEARTBEAT, EventKind.STATUS):
+            key = self.key(actor_id)
+            state = _remote_state(data.get("state"))
+            if self._told_state.get(key) != state:
+                self._change(actor_id)["state"] = state
+            if isinstance(data.get("online"), bool):
+                self._change(actor_id)["online"] = data["online"]
+            if kind is EventKind.STATUS:
+                self._nodes_changed = True
+        if item is not None:
+            if len(self._feed) < MAX_FEED_PER_FLUSH:
+                item["k"] = self._keys.get(actor_id)
+                self._feed.append(item)
+            else:
+                self._feed_dropped += 1
+        self._arm()
+
+    @callback
     def _on_event(self, event: ActorEvent) -> None:
         kind = event.kind
+        if event.data.get("remote") is True:
+            self._on_remote_event(event)
+            return
         if kind is EventKind.HEARTBEAT:
             if self.subscriptions:
                 self._on_heartbeat(event)
@@ -534,11 +674,18 @@ class PanelHub:
         delta: dict[str, Any] = {}
         if self._added:
             added = []
+            remote: dict[str, RemoteAgent] | None = None
             for key, actor_id in self._added.items():
                 cell = self.system.get(actor_id)
                 if cell is not None:
                     added.append(self.agent_info(cell))
-                self._changed.pop(key, None)
+                    self._changed.pop(key, None)
+                else:
+                    if remote is None:
+                        remote = self._remote_index()
+                    if (agent := remote.get(actor_id)) is not None:
+                        added.append(self.remote_info(agent))
+                        self._changed.pop(key, None)
             if added:
                 delta["added"] = added
         if self._removed:
@@ -839,6 +986,8 @@ def ws_chat(
         return
     system = hub.system
     scrubber = hub.scrubber
+    if cell.name != "main":  # (main screens what it is sent)
+        screen_inbound(system, "user", text)
     correlation_id = system.ids.next()
     msg_id = msg["id"]
 

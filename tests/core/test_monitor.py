@@ -82,7 +82,56 @@ async def test_silent_remote_agent_is_escalated(
     system.events.publish(beat)  # it speaks again
     record = await system.ask("monitor", {"command": "errors", "agent": "pi-sensor"})
     assert record["degraded"] == []
+    assert recovered == ["pi-sensor"]  # the escalation is withdrawn
     assert monitor.state is ActorState.RUNNING
+
+
+async def test_remote_agent_of_an_offline_node_is_flagged_at_once(
+    make_system: SystemFactory, wait_until: WaitUntil
+) -> None:
+    """A node_offline status flags its agents silent now (alerts on the stream), then escalates."""
+    system = make_system()
+    log = EventLog()
+    system.events.subscribe(log)
+    escalated: list[tuple[str, dict[str, Any]]] = []
+    recovered: list[str] = []
+    await system.spawn(
+        actor_factory(
+            MonitorAgent,
+            silence_timeout_s=3600,
+            on_escalate=lambda name, data: escalated.append((name, data)),
+            on_recover=recovered.append,
+        ),
+        "monitor",
+    )
+    remote = {"node": "pi", "remote": True}
+    beat = ActorEvent(
+        EventKind.HEARTBEAT,
+        "pi/cam",
+        "cam",
+        {**remote, "state": "running", "silence_timeout_s": 0.1},
+    )
+    system.events.publish(beat)
+    system.events.publish(
+        ActorEvent(
+            EventKind.STATUS,
+            "pi/cam",
+            "cam",
+            {**remote, "state": "running", "online": False, "reason": "node_offline"},
+        )
+    )
+    record = await system.ask("monitor", {"command": "errors", "agent": "cam"})
+    assert record["degraded"] == ["silent"] and record["node"] == "pi"
+    alerts = log.of(EventKind.ALERT, "cam")
+    assert [(a.data["status"], a.data["remote"]) for a in alerts] == [
+        ("degraded", True)
+    ]
+    await wait_until(lambda: bool(escalated), timeout=5)
+    assert escalated == [("cam", {"reason": "silent", "remote": True, "node": "pi"})]
+    system.events.publish(beat)  # the node is back
+    alerts = log.of(EventKind.ALERT, "cam")
+    assert [a.data["status"] for a in alerts] == ["degraded", "recovered"]
+    assert recovered == ["cam"]
 
 
 async def test_gave_up_escalates_once_and_restart_recovers(

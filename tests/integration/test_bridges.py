@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.wactorz.core import actor_factory
+from custom_components.wactorz.core import EventKind, actor_factory
 from custom_components.wactorz.ha_agents.map import join_chunks
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar, entity_registry as er
@@ -222,5 +222,150 @@ async def test_state_export_and_map(
             assert topic == "homeassistant/state_changes/light/light.porch"
             assert change["new_state"]["state"] == "on"
             assert change["new_state"]["attributes"]["access_token"] == "**REDACTED**"
+            await inbox.close()
+        await _teardown(hass, entry, mqtt_entry)
+
+
+MAP = "homeassistant/map/entities_with_location"
+
+
+async def _take_map(inbox: Inbox, timeout: float = 10) -> dict:
+    """Return the next whole map (joined when it came in chunks)."""
+    _, first = await inbox.take(MAP, timeout)
+    while first["type"].endswith("_chunk"):  # (the tail of a map we came late to)
+        _, first = await inbox.take(MAP, timeout)
+    if not first["type"].endswith("_chunked"):
+        return first
+    chunks = [first]
+    while len(chunks) < first["chunks"] + 1:
+        chunks.append((await inbox.take(MAP))[1])
+    return join_chunks(chunks)
+
+
+async def _request_map(client: aiomqtt.Client, inbox: Inbox, payload: str) -> dict:
+    """HA debounces SUBSCRIBE: publish until the map agent answers."""
+    for _ in range(50):
+        await client.publish("homeassistant/map/request", payload)
+        try:
+            answer = await _take_map(inbox, timeout=0.3)
+        except TimeoutError:
+            continue
+        if answer["event_type"] == "request":  # (not a registry map of the setup)
+            return answer
+    raise AssertionError("no answer from the map agent")
+
+
+async def test_map_on_request_refuses_malformed_and_follows_the_registry(
+    hass: HomeAssistant, socket_enabled: None, mock_hass_config: None, broker: Broker
+) -> None:
+    """The map on request: bad requests are refused on the error topic, a burst is coalesced."""
+    registry = er.async_get(hass)
+    registry.async_get_or_create(
+        "light", "test", "porch", suggested_object_id="porch_light"
+    )
+    async with _mqtt_ha(hass, broker) as mqtt_entry:
+        entry = make_entry(options={"map_export": True})
+        entry.add_to_hass(hass)
+        await setup_entry(hass, entry)
+        runtime = entry.runtime_data
+        # Our own entities were registered during setup: let that map go out first.
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=3))
+        await hass.async_block_till_done()
+        async with aiomqtt.Client(
+            broker.host, broker.port, identifier="map-requests"
+        ) as client:
+            await client.subscribe(MAP)
+            await client.subscribe("homeassistant/map/errors")
+            inbox = Inbox(client)
+            answer = await _request_map(client, inbox, '{"request_id": "r1"}')
+            assert answer["event_type"] == "request"
+            assert answer["request_ids"] == ["r1"]
+            assert "light.porch_light" in {d["entity_id"] for d in answer["devices"]}
+
+            errors: list = []
+            unsubscribe = runtime.system.events.subscribe(
+                errors.append, (EventKind.ERROR,)
+            )
+            for bad, reason in (
+                ("not json", "not JSON"),
+                ("[1, 2]", "JSON object"),
+                ('{"request_id": 7}', "request_id"),
+                ('{"drop": "tables"}', "unknown field"),
+                ("x" * 2000, "larger than"),
+            ):
+                await client.publish("homeassistant/map/request", bad)
+                _, error = await inbox.take("homeassistant/map/errors")
+                assert error["type"] == "home_assistant_map_error"
+                assert reason in error["error"], (bad, error)
+            unsubscribe()
+            assert [(e.actor_name, e.data["phase"]) for e in errors] == [
+                ("map", "payload")
+            ] * 5
+            assert runtime.system.get("map").state.value == "running"
+
+            # A burst right after a map: one more map, carrying every request id.
+            before = (await runtime.system.ask("map", {}))["coalesced"]
+            for index in range(5):
+                await client.publish(
+                    "homeassistant/map/request", json.dumps({"request_id": f"b{index}"})
+                )
+            status = {}
+            for _ in range(50):
+                status = await runtime.system.ask("map", {})
+                if status["coalesced"] == before + 5:
+                    break
+                await asyncio.sleep(0.05)
+            assert status["coalesced"] == before + 5 and status["refused"] == 5
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
+            burst = await _take_map(inbox)
+            assert burst["request_ids"][-5:] == [f"b{index}" for index in range(5)]
+            assert burst["event_type"] == "request"
+
+            # A registry change republishes the map (debounced) with the new entity.
+            registry.async_get_or_create(
+                "switch", "test", "pump", suggested_object_id="garden_pump"
+            )
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=9))
+            changed = await _take_map(inbox)
+            assert changed["event_type"] == er.EVENT_ENTITY_REGISTRY_UPDATED
+            assert "switch.garden_pump" in {d["entity_id"] for d in changed["devices"]}
+            await asyncio.sleep(0.2)
+            assert not inbox.messages  # nothing else: one map per trigger
+            await inbox.close()
+        await _teardown(hass, entry, mqtt_entry)
+
+
+async def test_state_export_coalesces_a_burst_per_entity(
+    hass: HomeAssistant, socket_enabled: None, mock_hass_config: None, broker: Broker
+) -> None:
+    """Ten changes of one light at once: the first goes out, then only the latest."""
+    async with _mqtt_ha(hass, broker) as mqtt_entry:
+        async with aiomqtt.Client(
+            broker.host, broker.port, identifier="export-burst"
+        ) as client:
+            await client.subscribe("homeassistant/state_changes/#")
+            inbox = Inbox(client)
+            entry = make_entry(
+                options={"state_export": True, "state_export_domains": ["light"]}
+            )
+            entry.add_to_hass(hass)
+            await setup_entry(hass, entry)
+            porch = "homeassistant/state_changes/light/light.porch"
+            hass.states.async_set("light.ready", "on")
+            await inbox.take("homeassistant/state_changes/light/light.ready")
+            for level in range(10):
+                hass.states.async_set("light.porch", "on", {"brightness": level})
+            _, first = await inbox.take(porch)
+            assert first["new_state"]["attributes"]["brightness"] == 0
+            with pytest.raises(TimeoutError):
+                await inbox.take(porch, timeout=0.3)
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+            _, latest = await inbox.take(porch)
+            assert latest["new_state"]["attributes"]["brightness"] == 9
+            await asyncio.sleep(0.2)
+            assert [t for t, _ in inbox.messages if t == porch] == []
+            status = await entry.runtime_data.system.ask("state-bridge", {})
+            # the 8 in between were coalesced away, not counted as dropped
+            assert status == {"published": 3, "dropped": 0, "domains": ["light"]}
             await inbox.close()
         await _teardown(hass, entry, mqtt_entry)

@@ -274,9 +274,12 @@ async def test_name_is_resolved_and_invalid_config_is_refused(
         "POST",
         "/v1/messages",
         wire.text([_llm_automation(actions=[by_alias])]),
-        wire.text(
-            [_llm_automation(triggers=[json.dumps({"trigger": "no_such_trigger"})])]
-        ),
+        *[
+            wire.text(
+                [_llm_automation(triggers=[json.dumps({"trigger": "no_such_trigger"})])]
+            )
+            for _ in range(3)  # the first draft and two re-drafts, all rejected
+        ],
     )
     reply = await entry.runtime_data.system.ask(
         HOME_AGENT_NAME,
@@ -289,8 +292,37 @@ async def test_name_is_resolved_and_invalid_config_is_refused(
         HOME_AGENT_NAME, {"command": "create_automation", "text": "something odd"}
     )
     assert reply["status"] == "invalid"
+    assert "refused the automation 3 times" in reply["text"]
+    assert "no_such_trigger" in reply["error"]
     assert "Nothing was saved" in reply["text"]
+    assert len(server.requests) == 4  # bounded: no fourth draft
     assert _automations(hass_config_dir) == []
+
+
+async def test_rejected_draft_is_redrafted_with_has_error(
+    hass: HomeAssistant, hass_config_dir: str, server: FakeServer
+) -> None:
+    """HA rejects the first draft; its error goes back to the LLM; the fixed draft is proposed."""
+    await _start(hass)
+    wire = AnthropicWire()
+    bad = _llm_automation(triggers=[json.dumps({"trigger": "sunset"})])
+    server.add("POST", "/v1/messages", wire.text([bad]), wire.text([_llm_automation()]))
+    reply = await _say(
+        hass, "create an automation that turns on the porch light at sunset"
+    )
+    proposal_id = PROPOSAL_RE.search(reply)[1]
+    assert "trigger: sun" in reply and "event: sunset" in reply
+    first, second = (r.json() for r in server.requests)
+    assert "rejected your previous draft" not in first["system"]
+    assert "rejected your previous draft" in second["system"]
+    assert (
+        "Its validation error: Invalid trigger 'sunset' specified" in second["system"]
+    )
+    assert second["messages"] == first["messages"]  # the same request, re-drafted
+    assert "Created automation" in await _say(hass, f"confirm {proposal_id}")
+    saved = _automations(hass_config_dir)
+    assert saved[0]["triggers"] == [{"trigger": "sun", "event": "sunset"}]
+    await _stop_automations(hass)
 
 
 async def test_delete_asks_first_and_deletes_only_that_one(

@@ -27,8 +27,9 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.wactorz import websocket as ws
 from custom_components.wactorz.bus import topic_matches
-from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.const import DOMAIN, ISSUE_AGENT_GAVE_UP
 from custom_components.wactorz.nodes import signing
 from custom_components.wactorz.nodes.manager import (
     EVENT_MIGRATION,
@@ -41,7 +42,11 @@ from custom_components.wactorz.nodes.responder import EVENT_TASK_REFUSED
 from custom_components.wactorz.nodes.services import async_stop_remote_agent
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.util import dt as dt_util
 from tests.broker import Broker
 
@@ -615,3 +620,92 @@ async def test_forged_control_is_refused_and_reported(env: Env) -> None:
         f"nodes/{node}/agents", json.dumps(forged_reply), qos=1
     )
     await env.until(lambda: env.manager.refused_replies == before + 1, "refused reply")
+
+
+async def test_panel_and_monitor_follow_remote_agents(
+    env: Env, hass_ws_client: Any
+) -> None:
+    """The panel lists the node and its agents; a killed runner shows offline, agents flagged."""
+    node = env.name("pi-panel")
+    runner = await env.runner(node)
+    manager = env.manager
+    await env.until(
+        lambda: node in manager.nodes and manager.nodes[node].key_id is not None,
+        "the announce",
+    )
+    await env.pair(node)
+    await env.spawn(node, "echo-p1", "echo")
+    await env.until(lambda: "echo-p1" in env.running(node), "echo running")
+    # (the first heartbeat that lists it has put it on the event stream)
+    system = env.entry.runtime_data.system
+    client = await hass_ws_client(env.hass)
+    with patch.object(ws, "FLUSH_INTERVAL_S", 0.05):
+        await client.send_json_auto_id({"type": "wactorz/subscribe"})
+        assert (await client.receive_json())["success"]
+        snapshot = (await client.receive_json())["event"]
+        nodes = {n["name"]: n for n in snapshot["nodes"]}
+        assert nodes[node] == {
+            "name": node,
+            "local": False,
+            "online": True,
+            "agents": 1,
+        }
+        assert nodes["home"]["local"] is True
+        (echo,) = [a for a in snapshot["agents"] if a["name"] == "echo-p1"]
+        assert echo["node"] == node and echo["remote"] is True
+        assert echo["state"] == "running" and echo["online"] is True
+        health = await system.ask("monitor", {"command": "errors", "agent": "echo-p1"})
+        assert health["remote"] is True and health["degraded"] == []
+
+        await runner.kill()  # the broker sends the runner's last will: offline
+        offline = None
+        flagged = False
+        async with asyncio.timeout(15):
+            while offline is None or not flagged:
+                msg = await client.receive_json()
+                event = msg["event"]
+                for item in event.get("nodes", []):
+                    if item["name"] == node and item["online"] is False:
+                        offline = item
+                change = event.get("agents", {}).get(str(echo["k"]), {})
+                alerts = [
+                    f
+                    for f in event.get("feed", [])
+                    if f["name"] == "echo-p1" and f.get("status") == "degraded"
+                ]
+                flagged = flagged or bool(alerts)
+                if change.get("online") is False:
+                    assert change.get("state", "running") == "running"
+        assert offline == {"name": node, "local": False, "online": False, "agents": 1}
+        health = await system.ask("monitor", {"command": "errors", "agent": "echo-p1"})
+        assert health["degraded"] == ["silent"] and health["node"] == node
+
+        # Silence past the budget: a repair issue names the agent and its node.
+        issues = ir.async_get(env.hass)
+        issue_id = ISSUE_AGENT_GAVE_UP.format("echo-p1")
+        await env.until(
+            lambda: issues.async_get_issue(DOMAIN, issue_id) is not None,
+            "the repair issue",
+            timeout=20,
+        )
+        issue = issues.async_get_issue(DOMAIN, issue_id)
+        assert issue.translation_key == "remote_agent_silent"
+        assert issue.translation_placeholders == {"agent": "echo-p1", "node": node}
+
+        # The node comes back (desired state brings echo back): recovered, issue gone.
+        await env.runner(node)
+        await env.until(
+            lambda: issues.async_get_issue(DOMAIN, issue_id) is None,
+            "the issue withdrawn",
+            timeout=20,
+        )
+        health = await system.ask("monitor", {"command": "errors", "agent": "echo-p1"})
+        assert health["degraded"] == []
+        recovered = False
+        async with asyncio.timeout(10):
+            while not recovered:
+                event = (await client.receive_json())["event"]
+                recovered = any(
+                    item["name"] == node and item["online"] is True
+                    for item in event.get("nodes", [])
+                )

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core import Actor, ActorError, EventKind, Message
 from .access import CALLER_KEY, Caller, is_mutating
+from .qa import screen_inbound
 from .text import split_mention, text_of
 
 MAX_CONTENT = 4000
@@ -42,6 +43,8 @@ class IOAgent(Actor):
                 "the Wactorz options."
             )
             return self._reply(target, sender, answer_text, refused=True)
+        if target != "main":  # (main screens what it is sent)
+            screen_inbound(self.system, sender, rest)
         try:
             answer = await self.ask(
                 target, {"text": rest, "from": sender, CALLER_KEY: self._caller}

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from typing import Any
 
 from ..core import Actor, ActorError, ActorStoppedError, DeferredReply, Message
@@ -31,6 +30,7 @@ from ..planner.routing import RULES_HELP, ModeHooks, split_mode
 from ..remote.commands import DEPLOY_HELP, deploy_command
 from .access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, caller_of, is_mutating
 from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
+from .qa import screen_inbound
 from .text import split_mention, text_of
 
 NO_LLM_REPLY = (
@@ -320,9 +320,4 @@ class MainActor(Actor):
 
     def _screen(self, text: str, sender: str | None) -> None:
         """Let QA look for prompt injection (fire and forget: never slows the reply)."""
-        if "qa" in self.system:
-            with suppress(ActorError):
-                self.tell(
-                    "qa",
-                    {"command": "inbound", "agent": sender or "user", "text": text},
-                )
+        screen_inbound(self.system, sender or "user", text)

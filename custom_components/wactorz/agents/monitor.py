@@ -3,9 +3,13 @@
 - Local agents heartbeat from the system's ticker; a busy agent that makes no
   progress for longer than its watchdog timeout is *stalled*: the monitor fails
   it (`system.kill`) so its supervisor restarts it within the restart budget.
-- Remote agents (heartbeats about actors this system does not host) are
-  *silent* when no heartbeat arrives within their timeout; one timer, set for
-  the earliest deadline, finds them (nothing runs while nothing is due).
+- Remote agents (heartbeats about actors this system does not host; the node
+  manager puts them on the event stream) are *silent* when no heartbeat
+  arrives within their timeout (`silence_timeout_s` of the heartbeat), or at
+  once when their node goes offline (a `node_offline` status); one timer, set
+  for the earliest deadline, finds them (nothing runs while nothing is due).
+  Silence that lasts REMOTE_ESCALATE_AFTER more timeouts is escalated (the
+  repair issue); a heartbeat recovers the agent and withdraws it.
 - Errors are kept per agent (phase, count, last traceback); a burst of errors,
   a failure, a stall or silence makes an agent *degraded*; the reverse
   *recovered*. Both transitions are alerts on `agents/{id}/alert`.
@@ -30,6 +34,8 @@ DEFAULT_SILENCE_TIMEOUT_S = 30.0
 ERROR_BURST = 5
 ERROR_WINDOW_S = 60.0
 TRACEBACK_LIMIT = 2000
+# A silent remote agent is escalated after this many more of its timeouts.
+REMOTE_ESCALATE_AFTER = 2
 
 _WATCHED = (
     EventKind.HEARTBEAT,
@@ -59,6 +65,8 @@ class AgentHealth:
     reasons: set[str] = field(default_factory=set)
     gave_up: bool = False
     escalated: bool = False
+    node: str | None = None
+    silence_timeout: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-friendly view."""
@@ -70,6 +78,7 @@ class AgentHealth:
             "last_error": self.last_error,
             "degraded": sorted(self.reasons),
             "gave_up": self.gave_up,
+            "node": self.node,
         }
 
 
@@ -132,6 +141,16 @@ class MonitorAgent(Actor):
                 self._on_heartbeat(name, record, event)
             case EventKind.ERROR:
                 self._on_error(name, record, event)
+            case EventKind.STATUS if record.remote:
+                if event.data.get("reason") == "node_offline":
+                    self._silent(name, record)
+                    self._arm(
+                        name, self._remote_timeout(record) * REMOTE_ESCALATE_AFTER
+                    )
+                elif event.data.get("state") == "stopped":  # stopped on purpose
+                    self._deadline_seq.pop(name, None)
+                    self._mark(name, record, "silent", False)
+                    self._clear_escalation(name)
             case EventKind.STATUS:
                 if event.data.get("state") == ActorState.FAILED.value:
                     self._mark(name, record, "failed", True)
@@ -158,8 +177,15 @@ class MonitorAgent(Actor):
     def _on_heartbeat(self, name: str, record: AgentHealth, event: ActorEvent) -> None:
         record.last_heartbeat = event.timestamp
         if record.remote:
+            timeout = event.data.get("silence_timeout_s")
+            if isinstance(timeout, (int, float)) and timeout > 0:
+                record.silence_timeout = float(timeout)
+            if isinstance(node := event.data.get("node"), str):
+                record.node = node
             self._mark(name, record, "silent", False)
-            self._arm(name, self._timeout_for(name, self._silence_timeout))
+            if record.escalated:  # back: withdraw the repair issue
+                self._clear_escalation(name)
+            self._arm(name, self._remote_timeout(record))
             return
         stalled = float(event.data.get("stalled_s") or 0.0)
         limit = self._timeout_for(name, self._stall_timeout)
@@ -190,6 +216,13 @@ class MonitorAgent(Actor):
         counts[name] = counts.get(name, 0) + 1
         self.persist("error_counts", counts)
 
+    def _remote_timeout(self, record: AgentHealth) -> float:
+        return record.silence_timeout or self._silence_timeout
+
+    def _silent(self, name: str, record: AgentHealth) -> None:
+        """Flag a remote agent silent (an alert when it changes)."""
+        self._mark(name, record, "silent", True)
+
     def _timeout_for(self, name: str, default: float) -> float:
         cell = self.system.get(name)
         value = cell.meta.get("watchdog_timeout_s") if cell is not None else None
@@ -209,28 +242,37 @@ class MonitorAgent(Actor):
             return
         cell = self.system.get(name)
         if cell is None:
-            return  # remote agents: the node bridge reports on their behalf
-        if now_degraded:
-            cell.emit(
-                EventKind.ALERT,
-                {
-                    "message": f"{name} is degraded: {', '.join(sorted(record.reasons))}",
-                    "severity": "warning",
-                    "status": "degraded",
-                    "reasons": sorted(record.reasons),
-                    "source": self.name,
-                },
-            )
-        else:
-            cell.emit(
-                EventKind.ALERT,
-                {
-                    "message": f"{name} recovered",
-                    "severity": "info",
-                    "status": "recovered",
-                    "source": self.name,
-                },
-            )
+            if record.remote:  # on the stream, for the panel (not exported to MQTT)
+                self.system.events.publish(
+                    ActorEvent(
+                        EventKind.ALERT,
+                        record.actor_id,
+                        name,
+                        self._transition(name, record, now_degraded)
+                        | {"remote": True, "node": record.node},
+                    )
+                )
+            return
+        cell.emit(EventKind.ALERT, self._transition(name, record, now_degraded))
+
+    def _transition(
+        self, name: str, record: AgentHealth, degraded: bool
+    ) -> dict[str, Any]:
+        """Return the alert of a degraded/recovered transition."""
+        if degraded:
+            return {
+                "message": f"{name} is degraded: {', '.join(sorted(record.reasons))}",
+                "severity": "warning",
+                "status": "degraded",
+                "reasons": sorted(record.reasons),
+                "source": self.name,
+            }
+        return {
+            "message": f"{name} recovered",
+            "severity": "info",
+            "status": "recovered",
+            "source": self.name,
+        }
 
     def _clear_escalation(self, name: str) -> None:
         record = self._agents.get(name)
@@ -273,11 +315,17 @@ class MonitorAgent(Actor):
                 continue
             del self._deadline_seq[name]
             record = self._agents.get(name)
-            if record is not None:
-                self._mark(name, record, "silent", True)
-                if self._on_escalate is not None and not record.escalated:
-                    record.escalated = True
-                    self._on_escalate(name, {"reason": "silent", "remote": True})
+            if record is None:
+                continue
+            if "silent" not in record.reasons:  # first timeout: flag, then wait more
+                self._silent(name, record)
+                self._arm(name, self._remote_timeout(record) * REMOTE_ESCALATE_AFTER)
+            elif self._on_escalate is not None and not record.escalated:
+                record.escalated = True
+                data: dict[str, Any] = {"reason": "silent", "remote": True}
+                if record.node is not None:
+                    data["node"] = record.node
+                self._on_escalate(name, data)
         self._schedule_timer()
 
     # -- requests --------------------------------------------------------------

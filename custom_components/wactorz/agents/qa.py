@@ -1,21 +1,24 @@
 """QAAgent: the safety observer.
 
 Watches what agents say (chat, completed, log, alert events) for secrets and
-raw error bleed, what users send (`inbound`) for prompt injection, and agents
-that never answer (asks that expired unanswered). Every finding becomes a flag:
-counted per agent (persisted), kept in a bounded ring, and handed to `on_flag`
-(the host publishes it on `system/qa-flag`). Secrets themselves are never
-stored or passed on; exit points scrub them (that is the blocking).
+raw error bleed, what users send (`screen_inbound`) for prompt injection, and
+agents that never answer (asks that expired unanswered). Replies made by an
+LLM turn are screened where they are made (`screen_outbound`, `StreamScreen`
+for streamed ones): secrets blocked, findings reported here. Every finding
+becomes a flag: counted per agent (persisted), kept in a bounded ring, and
+handed to `on_flag` (the host publishes it on `system/qa-flag`). Secrets
+themselves are never stored or passed on.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 import time
 from typing import Any
 
-from ..core import Actor, ActorEvent, EventKind, Message
+from ..core import Actor, ActorError, ActorEvent, ActorSystem, EventKind, Message
 from ..core.redaction import SecretScrubber
 from .qa_rules import (
     Finding,
@@ -27,10 +30,127 @@ from .qa_rules import (
 )
 
 RECENT_FLAGS = 200
+# A streamed reply keeps its last words back until more arrives, so a secret
+# split across chunks ("Bearer" + token, "api_key = " + value) is seen whole.
+HELD_WORDS = 3
+MAX_HELD = 4096
 _OUTPUT_EVENTS = (EventKind.CHAT, EventKind.COMPLETED, EventKind.LOG, EventKind.ALERT)
 _TEXT_FIELDS = ("content", "preview", "message")
 
 type FlagHook = Callable[[dict[str, Any]], None]
+
+QA_AGENT = "qa"
+
+
+def screen_inbound(system: ActorSystem, source: str, text: str) -> None:
+    """Let QA look for prompt injection in text a user sends (fire and forget).
+
+    Every entry point calls this before text reaches an agent: main for what
+    it is sent, and the panel, io/chat and `wactorz.chat` for `@agent` lines
+    that go to an agent directly. It never slows the reply.
+    """
+    if QA_AGENT in system:
+        with suppress(ActorError):
+            system.tell(QA_AGENT, {"command": "inbound", "agent": source, "text": text})
+
+
+def _report(system: ActorSystem, agent: str, findings: list[Finding]) -> None:
+    """Hand findings (never the text) to QA, which counts and publishes them."""
+    if findings and QA_AGENT in system:
+        with suppress(ActorError):
+            system.tell(
+                QA_AGENT,
+                {
+                    "command": "report",
+                    "agent": agent,
+                    "findings": [(f.kind, f.detail) for f in findings],
+                },
+            )
+
+
+def check_output(text: str, scrubber: SecretScrubber) -> list[Finding]:
+    """Return what is wrong with text an agent is about to show or send."""
+    return [*find_secrets(text, scrubber), *find_error_bleed(text)]
+
+
+def screen_outbound(
+    system: ActorSystem, scrubber: SecretScrubber, agent: str, text: str
+) -> str:
+    """Return `agent`'s reply with secrets blocked; QA flags what was found.
+
+    Called where a reply is made (main's and user agents' LLM turns), before
+    the text is scrubbed anywhere else, so a leak is counted, not only hidden.
+    """
+    _report(system, agent, check_output(text, scrubber))
+    return scrubber.scrub(text)
+
+
+class StreamScreen:
+    """`screen_outbound` for a streamed reply: chunks in, screened chunks out.
+
+    The last `HELD_WORDS` words (and any secret that reaches into them) are
+    held back until more text arrives or the stream ends, so a secret split
+    across chunks is still caught whole with what precedes it.
+    """
+
+    def __init__(
+        self, system: ActorSystem, scrubber: SecretScrubber, agent: str
+    ) -> None:
+        """Screen one reply of `agent`."""
+        self._system = system
+        self._scrubber = scrubber
+        self._agent = agent
+        self._held = ""
+        self._findings: dict[str, Finding] = {}
+
+    def feed(self, chunk: str) -> str:
+        """Take the next chunk; return the screened text that may be shown now."""
+        text = self._held + chunk
+        cut = _release_point(text)
+        if len(text) <= MAX_HELD:
+            # Never release part of a secret (with its "Bearer", "password:"...).
+            spans = self._scrubber.spans(text)
+            moved = True
+            while moved:
+                moved = False
+                for start, end in spans:
+                    if start < cut < end:
+                        cut, moved = start, True
+        self._held = text[cut:]
+        return self._release(text[:cut])
+
+    def close(self) -> str:
+        """End the reply: return what was held back; QA flags what was found."""
+        rest = self._release(self._held)
+        self._held = ""
+        _report(self._system, self._agent, list(self._findings.values()))
+        self._findings.clear()
+        return rest
+
+    def _release(self, text: str) -> str:
+        if not text:
+            return ""
+        for finding in check_output(text, self._scrubber):
+            self._findings.setdefault(finding.kind, finding)
+        return self._scrubber.scrub(text)
+
+
+def _release_point(text: str) -> int:
+    """Return where the held-back tail (the last HELD_WORDS words) of `text` starts."""
+    if len(text) > MAX_HELD:
+        return len(text) - MAX_HELD // 2
+    cut = len(text)
+    for _ in range(HELD_WORDS):
+        end = cut
+        while end > 0 and text[end - 1].isspace():
+            end -= 1
+        start = end
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        if start == 0:
+            return 0
+        cut = start
+    return cut
 
 
 class QAAgent(Actor):
@@ -81,7 +201,7 @@ class QAAgent(Actor):
 
     def check_output(self, text: str) -> list[Finding]:
         """Return what is wrong with text an agent is about to show or send."""
-        return [*find_secrets(text, self._scrubber), *find_error_bleed(text)]
+        return check_output(text, self._scrubber)
 
     def flag(self, agent: str, finding: Finding) -> dict[str, Any]:
         """Record one finding about `agent` and hand it to the host."""
@@ -117,6 +237,16 @@ class QAAgent(Actor):
             findings = self.check_output(text)
             flags = [self.flag(agent, f) for f in findings]
             return {"text": self._scrubber.scrub(text), "flags": flags}
+        if command == "report" and isinstance(payload.get("findings"), list):
+            # Findings of an exit point's screen (`screen_outbound`): kinds and
+            # details only, the text itself never comes here.
+            return {
+                "flags": [
+                    self.flag(agent, Finding(str(item[0]), str(item[1])))
+                    for item in payload["findings"][:10]
+                    if isinstance(item, (list, tuple)) and len(item) == 2
+                ]
+            }
         if command == "review_code" and isinstance(payload.get("source"), str):
             verdict = review_code(payload["source"])
             return {

@@ -50,7 +50,7 @@ class ActorMetrics:
     restarts: int
     queue_depth: int
     dropped: int
-    expired: int
+    expired: int  # asks that got no answer in time (timed out or abandoned)
     uptime_s: float
 
 

@@ -315,7 +315,11 @@ class ActorCell:
                         message.reply = None
                         reply = None
                     if reply is not None and reply.done():
-                        self.expired += 1  # the asker gave up: don't do the work
+                        # The asker gave up: don't do the work. A timed-out ask
+                        # was counted as expired when it timed out; a cancelled
+                        # one is counted here.
+                        if reply.cancelled():
+                            self.expired += 1
                         continue
                     try:
                         value = await instance.handle(message)

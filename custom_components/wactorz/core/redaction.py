@@ -98,6 +98,15 @@ class SecretScrubber:
             return [self.scrub_data(value) for value in data]
         return data
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Return where secrets are in `text` (start, end), each layer matched on its own."""
+        found: list[tuple[int, int]] = []
+        if self._literal_re is not None:
+            found.extend(m.span() for m in self._literal_re.finditer(text))
+        for pattern, _ in _PATTERNS:
+            found.extend(m.span() for m in pattern.finditer(text))
+        return found
+
     def contains_secret(self, text: str) -> bool:
         """Return True when `text` would be changed by `scrub`."""
         return self.scrub(text) != text

@@ -62,10 +62,10 @@ class _AskTimers:
         self._groups = groups
         self._handle: asyncio.TimerHandle | None = None
         self.timeout = timeout
-        # future -> (deadline, actor name, correlation id), oldest first
-        self.pending: dict[asyncio.Future[Reply], tuple[float, str, str]] = {}
+        # future -> (deadline, asked actor, correlation id), oldest first
+        self.pending: dict[asyncio.Future[Reply], tuple[float, ActorCell, str]] = {}
 
-    def add(self, future: asyncio.Future[Reply], actor: str, cid: str) -> None:
+    def add(self, future: asyncio.Future[Reply], actor: ActorCell, cid: str) -> None:
         """Fail `future` with AskTimeoutError unless it is done (or removed) in time."""
         deadline = self._loop.time() + self.timeout
         self.pending[future] = (deadline, actor, cid)
@@ -84,7 +84,10 @@ class _AskTimers:
                 return
             del pending[future]
             if not future.done():
-                future.set_exception(AskTimeoutError(actor, self.timeout, cid))
+                # Counted now, whether the ask is still queued or being handled
+                # (or never will be): the asker got no answer.
+                actor.expired += 1
+                future.set_exception(AskTimeoutError(actor.name, self.timeout, cid))
         if self._groups.get(self.timeout) is self:
             del self._groups[self.timeout]
 
@@ -134,7 +137,7 @@ class ActorSystem:
         self._bucket_counter = count()
         self._tick_index = 0
         self._tick_handle: asyncio.TimerHandle | None = None
-        self._last_metrics: dict[str, tuple[int, int, int]] = {}
+        self._last_metrics: dict[str, tuple[int, int, int, int, int]] = {}
         # id -> (messages_processed, monotonic time) of the last progress seen while busy
         self._progress: dict[str, tuple[int, float]] = {}
         self._ask_timers: dict[float, _AskTimers] = {}
@@ -311,7 +314,7 @@ class ActorSystem:
             timers = self._ask_timers[wait] = _AskTimers(
                 self.loop, wait, self._ask_timers
             )
-        timers.add(future, cell.name, cid)
+        timers.add(future, cell, cid)
         return future, timers
 
     async def ask(
@@ -347,7 +350,13 @@ class ActorSystem:
         loop = self.loop
         wait = self.ask_timeout if timeout is None else timeout
         slots: list[
-            tuple[str, asyncio.Future[Reply] | None, BaseException | None, str]
+            tuple[
+                str,
+                asyncio.Future[Reply] | None,
+                BaseException | None,
+                str,
+                ActorCell | None,
+            ]
         ] = []
         for target, payload in requests:
             cid = self.ids.next()
@@ -360,21 +369,22 @@ class ActorSystem:
                 if sender is not None and self.events.wants(EventKind.MESSAGE):
                     self._trace(sender, cell, MessageKind.TASK, ask=True)
             except Exception as err:  # noqa: BLE001 - reported per target
-                slots.append((target, None, err, cid))
+                slots.append((target, None, err, cid, None))
             else:
-                slots.append((target, future, None, cid))
-        futures = [future for _, future, _, _ in slots if future is not None]
+                slots.append((target, future, None, cid, cell))
+        futures = [slot[1] for slot in slots if slot[1] is not None]
         if futures:
             await asyncio.wait(futures, timeout=wait)
         outcomes: list[Outcome] = []
-        for target, pending, error, cid in slots:
-            if pending is None:
+        for target, pending, error, cid, asked in slots:
+            if pending is None or asked is None:
                 outcomes.append(Outcome(target, error=error))
             elif not pending.done():
-                pending.cancel()
-                outcomes.append(
-                    Outcome(target, error=AskTimeoutError(target, wait, cid))
-                )
+                late = AskTimeoutError(target, wait, cid)
+                asked.expired += 1  # unanswered in time (the actor skips it if queued)
+                pending.set_exception(late)
+                pending.exception()  # (retrieved: nobody else awaits it)
+                outcomes.append(Outcome(target, error=late))
             elif pending.cancelled():
                 outcomes.append(Outcome(target, error=asyncio.CancelledError()))
             elif (exc := pending.exception()) is not None:
@@ -507,7 +517,13 @@ class ActorSystem:
                 **extra,
             },
         )
-        signature = (metrics.messages_processed, metrics.errors, metrics.restarts)
+        signature = (
+            metrics.messages_processed,
+            metrics.errors,
+            metrics.restarts,
+            metrics.dropped,
+            metrics.expired,  # (an ask that expired unanswered changes nothing else)
+        )
         if self._last_metrics.get(cell.id) != signature:
             self._last_metrics[cell.id] = signature
             cell.emit(

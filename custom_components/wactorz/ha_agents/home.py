@@ -9,7 +9,9 @@ Tasks (a dict, or free text through `@home-assistant-agent ...`):
   chain, structured output) fills HA's automation shape (alias, description,
   triggers, conditions, actions, mode); every entity id is resolved against
   the registries (an unknown one -> a question, nothing guessed); HA's own
-  automation validator checks the config; the reply is a PENDING proposal
+  automation validator checks the config (a rejected draft goes back to the
+  LLM with HA's error, at most MAX_REDRAFTS times, then the user is told
+  what HA said); the reply is a PENDING proposal
   (id, exact YAML, a summary). Nothing is written before
   `{"command": "confirm", "proposal_id": ...}`.
 - `{"command": "edit_automation", "automation": <id or alias>, "text": change}`
@@ -85,6 +87,8 @@ MAX_ITEMS = 20
 MAX_TOKENS = 2000
 MAX_REPLY_ITEMS = 50
 MODES = ("single", "restart", "queued", "parallel")
+# Drafts Home Assistant rejected are sent back with its error this many times.
+MAX_REDRAFTS = 2
 
 type LlmCall = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -153,6 +157,12 @@ NOT_YOURS = (
     "Proposal {proposal_id} was made by someone else; only they can confirm or "
     "cancel it. Nothing changed."
 )
+REDRAFT_PROMPT = """
+
+Home Assistant rejected your previous draft:
+{draft}
+Its validation error: {error}
+Write the automation again, fixed (same request)."""
 
 HELP = (
     "I manage Home Assistant: list areas|devices|entities|automations; "
@@ -415,8 +425,39 @@ class HomeAssistantAgent(Actor):
         )
 
     # -- drafting ------------------------------------------------------------------
+    async def _draft_valid(
+        self, key: str, text: str, current: dict[str, Any] | None, action: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """Return (a config HA accepts, None) or (None, a reply).
+
+        A draft HA's validator rejects goes back to the LLM with the error, at
+        most MAX_REDRAFTS times; then the user is told what HA said.
+        """
+        rejected: tuple[dict[str, Any], str] | None = None
+        for _attempt in range(1 + MAX_REDRAFTS):
+            config, problem = await self._draft(text, current, rejected)
+            if problem is not None or config is None:
+                return None, problem or _reply(HELP, status="help")
+            error = await self._validate(key, config)
+            if error is None:
+                return config, None
+            rejected = (config, error)
+        assert rejected is not None
+        error = rejected[1]
+        return None, _reply(
+            f"Home Assistant refused the {action} {1 + MAX_REDRAFTS} times; the last "
+            f"time it said: {error}\nNothing was saved. Try saying it differently, "
+            "e.g. name the trigger and the entity.",
+            status="invalid",
+            error=error,
+            attempts=1 + MAX_REDRAFTS,
+        )
+
     async def _draft(
-        self, text: str, current: dict[str, Any] | None
+        self,
+        text: str,
+        current: dict[str, Any] | None,
+        rejected: tuple[dict[str, Any], str] | None = None,
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """Return (config, None) or (None, a question/refusal reply)."""
         if self._llm is None:
@@ -427,6 +468,10 @@ class HomeAssistantAgent(Actor):
         )
         if current is not None:
             system += EDIT_PROMPT.format(current=json.dumps(current, default=str))
+        if rejected is not None:
+            system += REDRAFT_PROMPT.format(
+                draft=json.dumps(rejected[0], default=str)[:4000], error=rejected[1]
+            )
         data = await self._llm(system, text, AUTOMATION_SCHEMA)
         resolver = EntityResolver(self._hass)
         unknown = [str(u) for u in data.get("unknown_entities") or [] if str(u).strip()]
@@ -546,16 +591,12 @@ class HomeAssistantAgent(Actor):
     async def _create(self, text: str, caller: Caller) -> dict[str, Any]:
         if not text.strip():
             return _reply("Tell me what the automation should do.", status="question")
-        config, problem = await self._draft(text, None)
+        automation_id = str(int(self._clock() * 1000))
+        config, problem = await self._draft_valid(
+            automation_id, text, None, "automation"
+        )
         if problem is not None or config is None:
             return problem or _reply(HELP, status="help")
-        automation_id = str(int(self._clock() * 1000))
-        if (error := await self._validate(automation_id, config)) is not None:
-            return _reply(
-                f"Home Assistant refused the automation: {error}\nNothing was saved.",
-                status="invalid",
-                error=error,
-            )
         return self._propose("create", automation_id, None, config, caller)
 
     async def _find(
@@ -615,15 +656,11 @@ class HomeAssistantAgent(Actor):
             return problem or _reply(HELP, status="help")
         automation_id = str(found["id"])
         current = {k: v for k, v in found.items() if k != "id"}
-        config, problem = await self._draft(change, current)
+        config, problem = await self._draft_valid(
+            automation_id, change, current, "change"
+        )
         if problem is not None or config is None:
             return problem or _reply(HELP, status="help")
-        if (error := await self._validate(automation_id, config)) is not None:
-            return _reply(
-                f"Home Assistant refused the change: {error}\nNothing was saved.",
-                status="invalid",
-                error=error,
-            )
         return self._propose("edit", automation_id, found, config, caller)
 
     async def _split_edit(self, text: str) -> tuple[str, str]:

@@ -1,9 +1,15 @@
 """MapAgent: entities with their area and location on `homeassistant/map/entities_with_location`.
 
 Rebuilt from HA's registries (entities without a device included) when an
-entity, device or area registry changes (debounced) and on request. Payloads
-over 4 KB follow the seed's chunking contract: a `..._chunked` manifest, then
-`..._chunk` messages with base64 JSON, on the same topic.
+entity, device or area registry changes (debounced) and on request: a JSON
+object on `homeassistant/map/request` (`{"request_id"?: str}`), or the
+`refresh` command. Requests are coalesced: at most one map per
+REQUEST_INTERVAL_S (a burst gets one map at once and one for the rest, which
+lists their `request_ids`). A malformed request is refused with
+`{"type": "home_assistant_map_error", ...}` on `homeassistant/map/errors` and
+an error event of the agent; nothing else happens. Payloads over 4 KB follow
+the seed's chunking contract: a `..._chunked` manifest, then `..._chunk`
+messages with base64 JSON, on the same topic.
 """
 
 from __future__ import annotations
@@ -24,13 +30,18 @@ from homeassistant.helpers import (
 from homeassistant.helpers.event import async_call_later
 
 from ..bus import encode
-from ..core import Actor, Message
+from ..core import Actor, EventKind, Message
 from ..core.redaction import SecretScrubber
 from ..core.topics import with_prefix
 
 MAP_TOPIC = "homeassistant/map/entities_with_location"
+MAP_REQUEST_TOPIC = "homeassistant/map/request"
+MAP_ERROR_TOPIC = "homeassistant/map/errors"
 CHUNK_BYTES = 4096
 DEBOUNCE_S = 2.0
+REQUEST_INTERVAL_S = 5.0
+MAX_REQUEST_BYTES = 1024
+MAX_REQUEST_ID = 64
 
 type Publish = Callable[[str, str], None]
 
@@ -73,6 +84,29 @@ def chunk_payload(payload: dict[str, Any], limit: int = CHUNK_BYTES) -> list[str
     return messages
 
 
+def parse_request(payload: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """Return (the request, None) or (None, why it is refused)."""
+    if not isinstance(payload, str):
+        return None, "the payload is not text"
+    if len(payload.encode("utf-8", errors="replace")) > MAX_REQUEST_BYTES:
+        return None, f"the payload is larger than {MAX_REQUEST_BYTES} bytes"
+    try:
+        data = json.loads(payload) if payload.strip() else {}
+    except ValueError:
+        return None, "the payload is not JSON"
+    if not isinstance(data, dict):
+        return None, "the payload must be a JSON object"
+    unknown = sorted(set(data) - {"request_id"})
+    if unknown:
+        return None, f"unknown field(s): {', '.join(unknown)[:200]}"
+    request_id = data.get("request_id")
+    if request_id is not None and (
+        not isinstance(request_id, str) or not 0 < len(request_id) <= MAX_REQUEST_ID
+    ):
+        return None, f"'request_id' must be a string of 1-{MAX_REQUEST_ID} characters"
+    return data, None
+
+
 def join_chunks(messages: list[dict[str, Any]]) -> dict[str, Any]:
     """Rebuild a chunked map (what a consumer does); for tests and tools."""
     chunks = sorted(
@@ -98,9 +132,15 @@ class MapAgent(Actor):
         self._publish = publish
         self._scrubber = scrubber
         self._topic = with_prefix(prefix, MAP_TOPIC)
+        self._error_topic = with_prefix(prefix, MAP_ERROR_TOPIC)
         self._unsubscribers: list[Callable[[], None]] = []
         self._debounce: Callable[[], None] | None = None
+        self._requested: Callable[[], None] | None = None  # a coalesced request
+        self._request_ids: list[str] = []
+        self._last_request = -REQUEST_INTERVAL_S
         self.published = 0
+        self.refused = 0
+        self.coalesced = 0
 
     async def on_start(self) -> None:
         """Follow the registries; publish once."""
@@ -122,6 +162,17 @@ class MapAgent(Actor):
         if self._debounce is not None:
             self._debounce()
             self._debounce = None
+        if self._requested is not None:
+            self._requested()
+            self._requested = None
+
+    def heartbeat_data(self) -> dict[str, Any]:
+        """Report counters in the heartbeat."""
+        return {
+            "published": self.published,
+            "refused": self.refused,
+            "coalesced": self.coalesced,
+        }
 
     @callback
     def _on_registry_updated(self, event: Event[Any]) -> None:
@@ -177,19 +228,77 @@ class MapAgent(Actor):
             "devices": records,
         }
 
-    def publish_map(self, event_type: str) -> int:
+    def publish_map(self, event_type: str, request_ids: list[str] | None = None) -> int:
         """Build and publish the map; return how many messages it took."""
-        payload = self._scrubber.scrub_data(self.build(event_type))
+        built = self.build(event_type)
+        if request_ids:
+            built["request_ids"] = request_ids
+        payload = self._scrubber.scrub_data(built)
         messages = chunk_payload(payload)
         for text in messages:
             self._publish(self._topic, text)
         self.published += 1
         return len(messages)
 
+    def _refuse(self, reason: str) -> dict[str, Any]:
+        """Answer a malformed request: an error message and event; nothing else."""
+        self.refused += 1
+        self._publish(
+            self._error_topic,
+            encode(
+                {
+                    "type": "home_assistant_map_error",
+                    "error": reason,
+                    "timestamp": time.time(),
+                }
+            ),
+        )
+        self._cell.emit(
+            EventKind.ERROR,
+            {
+                "phase": "payload",
+                "error_type": "malformed_request",
+                "message": reason,
+                "traceback": "",
+            },
+        )
+        return {"published": False, "error": reason}
+
+    def _request(self, payload: Any) -> dict[str, Any]:
+        """Publish the map for a request on MQTT, at most once per REQUEST_INTERVAL_S."""
+        request, error = parse_request(payload)
+        if request is None:
+            return self._refuse(error or "malformed request")
+        if request_id := request.get("request_id"):
+            self._request_ids = [*self._request_ids, request_id][-20:]
+        if self._requested is not None:  # one is due already: this one joins it
+            self.coalesced += 1
+            return {"published": False, "coalesced": True}
+        loop = self._hass.loop
+        wait = self._last_request + REQUEST_INTERVAL_S - loop.time()
+        if wait <= 0:
+            return {"published": True, "messages": self._answer_requests()}
+        self.coalesced += 1
+        self._requested = loop.call_later(wait, self._answer_requests).cancel
+        return {"published": False, "coalesced": True}
+
+    @callback
+    def _answer_requests(self) -> int:
+        self._requested = None
+        self._last_request = self._hass.loop.time()
+        ids, self._request_ids = self._request_ids, []
+        return self.publish_map("request", ids)
+
     async def handle(self, message: Message) -> Any:
-        """Answer {"command": "refresh"} (publish now) or a status request."""
+        """Answer an MQTT request, {"command": "refresh"} (publish now) or a status request."""
         payload = message.payload if isinstance(message.payload, dict) else {}
+        if payload.get("command") == "request":
+            return self._request(payload.get("payload"))
         if payload.get("command") == "refresh":
             count = self.publish_map("request")
             return {"published": True, "messages": count}
-        return {"published_maps": self.published}
+        return {
+            "published_maps": self.published,
+            "refused": self.refused,
+            "coalesced": self.coalesced,
+        }

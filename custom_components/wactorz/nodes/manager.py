@@ -30,6 +30,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 
 from ..const import DOMAIN
+from ..core import ActorEvent, EventKind
 from ..entity import MANUFACTURER
 from . import commands
 from .responder import TaskResponder
@@ -342,6 +343,7 @@ class NodeManager:
         self._locks: dict[str, asyncio.Lock] = {}
         self.reply_topic = f"wactorz/{runtime.node_name}/reply"
         self._resend: CALLBACK_TYPE | None = None
+        self._listeners: list[Callable[[str], None]] = []
         self.started = False
 
     # ------------------------------------------------------------ lifecycle
@@ -444,11 +446,23 @@ class NodeManager:
             )
         return record
 
+    def add_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call `listener(node)` whenever a node record changes (the panel); return an unsubscribe."""
+        self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
     @callback
     def _changed(self, node: str, *, persist: bool = False) -> None:
         async_dispatcher_send(
             self.hass, SIGNAL_NODE_UPDATED.format(self.entry_id, node)
         )
+        for listener in tuple(self._listeners):
+            listener(node)
         if persist:
             self._store.schedule_save(self._store_data)
 
@@ -584,8 +598,53 @@ class NodeManager:
         ]
         self._arm_silence(record)
         self._update_remote_agents(record)
+        self._beat_remote_agents(record)
         self._check_migrations(record)
         self._changed(node)
+
+    # ------------------------------------------- remote agents on the event stream
+
+    @staticmethod
+    def remote_id(agent: RemoteAgent) -> str:
+        """Return the id a remote agent has on the event stream (the node's id for it)."""
+        actor_id = agent.info.get("id")
+        if isinstance(actor_id, str) and actor_id:
+            return actor_id
+        return f"{agent.node}/{agent.name}"
+
+    def _emit(self, kind: EventKind, agent: RemoteAgent, data: dict[str, Any]) -> None:
+        """Publish an event about a remote agent on the system's event stream.
+
+        Marked `remote` (the MQTT exporter skips them: the node publishes its
+        own); the monitor and the panel follow them like local agents' events.
+        """
+        self.runtime.system.events.publish(
+            ActorEvent(
+                kind,
+                self.remote_id(agent),
+                agent.name,
+                {"node": agent.node, "remote": True, **data},
+            )
+        )
+
+    def _beat_remote_agents(self, record: NodeRecord) -> None:
+        """One heartbeat event per agent the node listed (the monitor's silence clock)."""
+        timeout = max(3.5 * record.heartbeat_s, MIN_SILENCE_S)
+        for info in record.agents:
+            agent = self.remote_agents.get(info["name"])
+            if agent is None or agent.node != record.name:
+                continue
+            self._emit(
+                EventKind.HEARTBEAT,
+                agent,
+                {
+                    "name": agent.name,
+                    "state": info.get("state"),
+                    "online": True,
+                    "queue_depth": _int(info.get("mailbox")) or 0,
+                    "silence_timeout_s": timeout,
+                },
+            )
 
     def _agent_info(self, item: dict[str, Any]) -> dict[str, Any]:
         info: dict[str, Any] = {"name": item["name"]}
@@ -607,10 +666,11 @@ class NodeManager:
             if known is None:
                 if len(self.remote_agents) >= MAX_REMOTE_AGENTS:
                     continue
-                self.remote_agents[name] = RemoteAgent(name, record.name, info)
+                agent = self.remote_agents[name] = RemoteAgent(name, record.name, info)
                 async_dispatcher_send(
                     self.hass, SIGNAL_REMOTE_AGENT_ADDED.format(self.entry_id), name
                 )
+                self._emit(EventKind.SPAWNED, agent, {"kind": info.get("kind")})
                 continue
             moved = known.node != record.name
             known.node, known.info, known.present = record.name, info, True
@@ -622,11 +682,24 @@ class NodeManager:
                 agent.present = False
                 agent.info = {**agent.info, "state": "stopped", "busy": False}
                 self._agent_changed(agent.name)
+                self._emit(EventKind.STATUS, agent, {"state": "stopped"})
 
     def _mark_agents_absent(self, record: NodeRecord) -> None:
         for agent in self.remote_agents.values():
             if agent.node == record.name:
                 self._agent_changed(agent.name)
+                if (
+                    agent.present
+                ):  # its node is gone: flagged at once, not after silence
+                    self._emit(
+                        EventKind.STATUS,
+                        agent,
+                        {
+                            "state": agent.info.get("state"),
+                            "online": False,
+                            "reason": "node_offline",
+                        },
+                    )
 
     @callback
     def _agent_changed(self, agent: str) -> None:
