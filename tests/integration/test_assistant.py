@@ -72,9 +72,12 @@ def _provider(title: str, key: str = ANTHROPIC_KEY) -> ConfigSubentryData:
 
 
 def _entry(
-    *providers: ConfigSubentryData, options: dict[str, Any] | None = None
+    *providers: ConfigSubentryData,
+    options: dict[str, Any] | None = None,
+    entry_id: str | None = None,
 ) -> MockConfigEntry:
     return MockConfigEntry(
+        entry_id=entry_id,
         domain=DOMAIN,
         title="Wactorz (home)",
         unique_id=DOMAIN,
