@@ -33,6 +33,7 @@ from .ai import Completion, ProviderBinding
 from .ai.classifier import classify_needs_tools
 from .chat import async_run_turn
 from .const import (
+    CONF_ALLOWED_AGENTS,
     CONF_ASSIST,
     CONF_CLASSIFIER_MODEL,
     CONF_LLM_HASS_API,
@@ -46,7 +47,7 @@ from .coordinator import AgentCoordinator
 from .core import ActorError
 from .entity import WactorzAgentEntity
 from .followup import async_answer, async_create_pipeline
-from .llm import MainToolsAPI
+from .llm import AgentToolsAPI, MainToolsAPI
 from .llm_runtime import LlmRuntime
 from .pipelines.model import RuleError
 from .planner.routing import split_mode
@@ -422,14 +423,24 @@ class AgentConversationEntity(_AssistEntity):
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
     ) -> conversation.ConversationResult:
-        """Run the agent's LLM turn with its persona, provider and tools."""
-        config = (
-            self._entry.runtime_data.agent_config(self.coordinator.agent_name) or {}
-        )
+        """Run the agent's LLM turn with its persona, provider, tools and allowed agents."""
+        name = self.coordinator.agent_name
+        config = self._entry.runtime_data.agent_config(name) or {}
+        hass_apis = list(config.get(CONF_LLM_HASS_API) or [])
+        allowed = frozenset(config.get(CONF_ALLOWED_AGENTS) or ())
         return await self._async_llm_turn(
             user_input,
             chat_log,
-            hass_apis=config.get(CONF_LLM_HASS_API) or None,
+            hass_apis=AgentToolsAPI(
+                hass=self.hass,
+                id=f"{DOMAIN}_agent_{name}",
+                name=name,
+                agent=name,
+                hass_apis=hass_apis,
+                allowed_agents=allowed,
+            )
+            if hass_apis or allowed
+            else None,
             prompt=config.get(CONF_PROMPT) or None,
             extra=user_input.extra_system_prompt,
             chain=lambda llm: llm.chain_for(
