@@ -348,6 +348,62 @@ async def test_daily_budget_blocks_paid_calls(
     assert len(server.requests) == 1
 
 
+async def test_price_overrides_from_options_and_unknown_prices_shown(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """A model without a price is counted as unknown (not $0); a price line in the options prices it."""
+    wire = AnthropicWire()
+    wire.reported_model = "claude-experimental-9"
+    provider = _provider("Claude")
+    provider["data"] = {**provider["data"], "model": "claude-experimental-9"}
+    entry = _entry(provider)
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add("POST", "/v1/messages", wire.text(["Hi."], usage=(1000, 500, 0)))
+    await _converse(hass, "hello")
+    await hass.async_block_till_done()
+    cost = hass.states.get("sensor.main_llm_cost")
+    assert float(cost.state) == 0
+    assert cost.attributes["unknown_cost_requests"] == 1
+    assert cost.attributes["last_provider"] == "Claude"
+    assert cost.attributes["last_model"] == "claude-experimental-9"
+    total = hass.states.get("sensor.main_total_llm_cost")
+    assert total.attributes["unknown_cost_requests"] == 1
+
+    flow = hass.config_entries.options
+    result = await flow.async_init(entry.entry_id)
+    result = await flow.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "assistant"
+    bad = {"pricing": "claude-experimental 1, 2", "prompt": "Be brief."}
+    result = await flow.async_configure(result["flow_id"], bad)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"pricing": "invalid_pricing"}
+    kept = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert kept["pricing"] == bad["pricing"] and kept["prompt"] == "Be brief."
+    result = await flow.async_configure(
+        result["flow_id"],
+        {"pricing": "# my prices\n Claude-Experimental: 1, 2 \n", "prompt": ""},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()  # saving reloads the entry
+    assert entry.options["pricing"] == "claude-experimental: 1, 2"
+
+    server.add("POST", "/v1/messages", wire.text(["Hi again."], usage=(1000, 500, 0)))
+    await _converse(hass, "hello again")
+    await hass.async_block_till_done()
+    # 1000 input tokens at $1/M + 500 output tokens at $2/M
+    assert entry.runtime_data.last_turn.cost_usd == pytest.approx(0.002)
+    cost = hass.states.get("sensor.main_llm_cost")
+    assert float(cost.state) == pytest.approx(0.002)
+    assert (
+        cost.attributes["unknown_cost_requests"] == 1
+    )  # the earlier call stays unknown
+
+
 async def test_meter_totals_survive_reload(
     hass: HomeAssistant, server: FakeServer
 ) -> None:
