@@ -1,4 +1,4 @@
-"""User-defined agents in Assist: only their allowed agents, their own history.
+"""Assist entities of main and user-defined agents: allowed agents, history, CONTROL.
 
 The provider is Anthropic through its real SDK; the HTTP layer is scripted
 (tests/ai/wire.py). Turns go through HA's `conversation.async_converse`.
@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.wactorz.const import DOMAIN
 from homeassistant.components import conversation
+from homeassistant.components.conversation import ConversationEntityFeature
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import llm
@@ -130,3 +133,66 @@ async def test_agent_without_allowed_agents_gets_no_wactorz_tools(
     await runtime.system.ask("garden-guru", {"text": ""})
     (exchange,) = runtime.system.get("garden-guru").recall("history")
     assert exchange["reply"] == "Water at dawn."
+
+
+@pytest.mark.parametrize("with_tools", [True, False], ids=["ha_tools", "no_ha_tools"])
+async def test_control_feature_only_with_home_assistant_tools(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+    with_tools: bool,
+) -> None:
+    """Main's and an agent's Assist entities offer CONTROL exactly when HA tools are chosen."""
+    assert await async_setup_component(hass, "llm", {})
+    apis = [llm.LLM_API_ASSIST] if with_tools else []
+    provider = _provider("Claude") | {"subentry_id": "claude"}
+    entry = _entry(
+        provider,
+        _agent(llm_hass_api=apis, allowed_agents=["main"]),
+        options={"llm_hass_api": apis},
+    )
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    expected = ConversationEntityFeature.CONTROL if with_tools else 0
+    for entity_id in ("conversation.main_assistant", GURU):
+        state = hass.states.get(entity_id)
+        assert state is not None, entity_id
+        assert state.attributes.get("supported_features", 0) == expected, entity_id
+
+
+async def test_chat_with_a_user_agent_reports_provider_tokens_and_cost(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """wactorz.chat with agent=<user agent>: the reply says who answered and what it cost."""
+    await _setup(hass)
+    wire = AnthropicWire()
+    server.add(
+        "POST", "/v1/messages", wire.text(["Mulch the beds."], usage=(120, 9, 0))
+    )
+    response = await hass.services.async_call(
+        DOMAIN,
+        "chat",
+        {"message": "any tip?", "agent": "garden-guru"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response["reply"] == "Mulch the beds." and response["route"] == "agent"
+    assert response["provider"] == "Claude"
+    assert response["model"] == wire.reported_model
+    assert (response["input_tokens"], response["output_tokens"]) == (120, 9)
+    assert response["llm_calls"] == 1
+    # claude-sonnet-4-5: $3 per 1M input, $15 per 1M output
+    assert response["cost_usd"] == pytest.approx((120 * 3 + 9 * 15) / 1_000_000)
+    assert "error" not in response
+
+    server.add(
+        "POST", "/v1/messages", *[wire.error(500, retry_after="0") for _ in range(3)]
+    )
+    failed = await hass.services.async_call(
+        DOMAIN,
+        "chat",
+        {"message": "and another?", "agent": "garden-guru"},
+        blocking=True,
+        return_response=True,
+    )
+    assert failed["error"] is True and "provider" not in failed
