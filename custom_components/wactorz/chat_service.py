@@ -1,6 +1,7 @@
 """`wactorz.chat`: a conversation turn from automations and scripts, with its cost.
 
-Order: an `agent` other than main is asked directly; otherwise (unless the
+Order: an `agent` other than main is asked directly (a user-defined agent's
+LLM turn reports its provider, model, tokens and cost too); otherwise (unless the
 conversation has an open follow-up, which our agent answers) Home Assistant's
 sentence triggers and local intents answer matching commands with 0 LLM
 calls (this path bypasses Assist pipelines, which do it themselves); the rest
@@ -90,12 +91,15 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
                 translation_placeholders={"agent": agent, "error": str(err)},
             ) from err
         answer = reply.get("text") if isinstance(reply, dict) else reply
-        return {
+        agent_response: dict[str, Any] = {
             "agent": agent,
             "reply": runtime.scrubber.scrub(str(answer)),
             "route": "agent",
             "conversation_id": call.data.get("conversation_id"),
         }
+        if isinstance(reply, dict):
+            agent_response.update(_usage_of_reply(reply))
+        return agent_response
 
     # Assist checks again with the same context; refusing here says it in the user's language.
     ensure_allowed(caller, {"text": text}, "main", call.context)
@@ -153,6 +157,23 @@ async def async_chat(call: ServiceCall) -> ServiceResponse:
             llm_calls=turn.llm_calls,
         )
     return response
+
+
+def _usage_of_reply(reply: dict[str, Any]) -> dict[str, Any]:
+    """Return who answered an agent's LLM turn and what it cost (when it says so)."""
+    usage: dict[str, Any] = {}
+    if reply.get("error"):
+        usage["error"] = True
+    if reply.get("provider") is not None:  # one metered call of a user-defined agent
+        usage.update(
+            provider=reply["provider"],
+            model=reply.get("model"),
+            input_tokens=int(reply.get("input_tokens") or 0),
+            output_tokens=int(reply.get("output_tokens") or 0),
+            cost_usd=reply.get("cost_usd"),
+            llm_calls=1,
+        )
+    return usage
 
 
 async def _async_local(

@@ -31,6 +31,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .agent_flow import AgentSubentryFlow
+from .ai.pricing import format_overrides, parse_overrides
 from .const import (
     CONF_ASK_TIMEOUT,
     CONF_CLASSIFIER_MODEL,
@@ -48,6 +49,7 @@ from .const import (
     CONF_MQTT_EXPORT,
     CONF_NODE_NAME,
     CONF_NODE_TASK_AGENTS,
+    CONF_PRICING,
     CONF_PROMPT,
     CONF_STATE_EXPORT,
     CONF_STATE_EXPORT_DOMAINS,
@@ -295,7 +297,16 @@ class WactorzOptionsFlow(OptionsFlow):
             SelectOptionDict(value=api.id, label=api.name)
             for api in llm.async_get_apis(self.hass)
         ]
+        errors: dict[str, str] = {}
+        pricing = ""
         if user_input is not None:
+            try:
+                pricing = format_overrides(
+                    parse_overrides(str(user_input.get(CONF_PRICING) or ""))
+                )
+            except ValueError:
+                errors[CONF_PRICING] = "invalid_pricing"
+        if user_input is not None and not errors:
             known = {option["value"] for option in providers}
             main = user_input.get(CONF_MAIN_PROVIDER)
             return self.async_create_entry(
@@ -308,6 +319,7 @@ class WactorzOptionsFlow(OptionsFlow):
                         if p in known and p != main
                     ],
                     CONF_DAILY_BUDGET: float(user_input.get(CONF_DAILY_BUDGET) or 0),
+                    CONF_PRICING: pricing,
                     CONF_LLM_HASS_API: list(user_input.get(CONF_LLM_HASS_API, [])),
                     CONF_PROMPT: str(user_input.get(CONF_PROMPT) or "").strip(),
                     CONF_CLASSIFIER_MODEL: str(
@@ -337,6 +349,9 @@ class WactorzOptionsFlow(OptionsFlow):
                 unit_of_measurement="USD",
             )
         )
+        schema[probatio.Optional(CONF_PRICING, default="")] = TextSelector(
+            TextSelectorConfig(multiline=True)
+        )
         schema[probatio.Optional(CONF_LLM_HASS_API, default=[])] = SelectSelector(
             SelectSelectorConfig(options=apis, multiple=True)
         )
@@ -350,6 +365,7 @@ class WactorzOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="assistant",
             data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(schema), dict(self.config_entry.options)
+                probatio.Schema(schema), user_input or dict(self.config_entry.options)
             ),
+            errors=errors,
         )

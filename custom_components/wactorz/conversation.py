@@ -6,7 +6,10 @@ Explicit `@agent` mentions and slash-commands are answered by MainActor
 without any LLM call; `pipeline:` builds a rule here (it may ask back);
 everything else is one streamed LLM turn with the tools of the configured LLM
 APIs plus Wactorz's own (delegate, plan, create a pipeline, remember). Every
-turn, routed or not, stays in the ChatLog.
+turn, routed or not, stays in the ChatLog. An answered LLM turn is then told
+to its agent as an `exchange` (main: history, summary chain and facts; a
+user-defined agent: its history), so Assist and `wactorz.chat` feed the same
+memory as every other path.
 A `plan:` / `coordinate:` request streams one line per finished step (from
 the plan's progress events, matched by a run id) before the final answer.
 The turn's user travels with everything sent to main (`permissions`): a
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
 import secrets
 from typing import Any, Literal
 
@@ -33,6 +37,7 @@ from .ai import Completion, ProviderBinding
 from .ai.classifier import classify_needs_tools
 from .chat import async_run_turn
 from .const import (
+    CONF_ALLOWED_AGENTS,
     CONF_ASSIST,
     CONF_CLASSIFIER_MODEL,
     CONF_LLM_HASS_API,
@@ -46,7 +51,7 @@ from .coordinator import AgentCoordinator
 from .core import ActorError
 from .entity import WactorzAgentEntity
 from .followup import async_answer, async_create_pipeline
-from .llm import MainToolsAPI
+from .llm import AgentToolsAPI, MainToolsAPI
 from .llm_runtime import LlmRuntime
 from .permissions import async_caller
 from .pipelines.model import RuleError
@@ -96,9 +101,9 @@ async def async_setup_entry(
             )
 
 
-def _previous_reply(chat_log: conversation.ChatLog) -> str | None:
-    """Return the assistant's last reply before this turn (context for the classifier)."""
-    for content in reversed(chat_log.content):
+def _previous_reply(chat_log: conversation.ChatLog, start: int = 0) -> str | None:
+    """Return the assistant's last reply (from content index `start` on), or None."""
+    for content in reversed(chat_log.content[start:]):
         if isinstance(content, conversation.AssistantContent) and content.content:
             return content.content
     return None
@@ -170,6 +175,7 @@ class _AssistEntity(
             )
         except conversation.ConverseError as err:
             return err.as_conversation_result()
+        start = len(chat_log.content)
         try:
             turn = await async_run_turn(
                 chat_log,
@@ -190,10 +196,21 @@ class _AssistEntity(
             if classified.cost_usd is not None:
                 turn.cost_usd = (turn.cost_usd or 0.0) + classified.cost_usd
         runtime.record_turn(chat_log.conversation_id, turn)
+        if (reply := _previous_reply(chat_log, start)) is not None:
+            self._remember(user_input.text, reply)
         result = conversation.async_get_result_from_chat_log(user_input, chat_log)
         if runtime.followups.get(chat_log.conversation_id) is not None:
             result.continue_conversation = True  # a tool asked; the next turn answers
         return result
+
+    def _remember(self, text: str, reply: str) -> None:
+        """Tell the agent an answered exchange to keep (scrubbed again when stored)."""
+        scrub = self._entry.runtime_data.scrubber.scrub
+        with suppress(ActorError):  # a stopped agent keeps no history
+            self._entry.runtime_data.system.tell(
+                self.coordinator.agent_name,
+                {"command": "exchange", "text": scrub(text), "reply": scrub(reply)},
+            )
 
     def _local_result(
         self,
@@ -283,6 +300,7 @@ class WactorzConversationEntity(_AssistEntity):
                 return self._local_result(
                     user_input, chat_log, f"I could not make a rule: {err}"
                 )
+            self._remember(user_input.text, built["reply"])  # as main would have
             return self._local_result(
                 user_input,
                 chat_log,
@@ -419,14 +437,24 @@ class AgentConversationEntity(_AssistEntity):
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
     ) -> conversation.ConversationResult:
-        """Run the agent's LLM turn with its persona, provider and tools."""
-        config = (
-            self._entry.runtime_data.agent_config(self.coordinator.agent_name) or {}
-        )
+        """Run the agent's LLM turn with its persona, provider, tools and allowed agents."""
+        name = self.coordinator.agent_name
+        config = self._entry.runtime_data.agent_config(name) or {}
+        hass_apis = list(config.get(CONF_LLM_HASS_API) or [])
+        allowed = frozenset(config.get(CONF_ALLOWED_AGENTS) or ())
         return await self._async_llm_turn(
             user_input,
             chat_log,
-            hass_apis=config.get(CONF_LLM_HASS_API) or None,
+            hass_apis=AgentToolsAPI(
+                hass=self.hass,
+                id=f"{DOMAIN}_agent_{name}",
+                name=name,
+                agent=name,
+                hass_apis=hass_apis,
+                allowed_agents=allowed,
+            )
+            if hass_apis or allowed
+            else None,
             prompt=config.get(CONF_PROMPT) or None,
             extra=user_input.extra_system_prompt,
             chain=lambda llm: llm.chain_for(

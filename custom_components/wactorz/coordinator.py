@@ -44,6 +44,17 @@ LIFECYCLE_EVENT_TYPES = (
 
 
 @dataclass(frozen=True, slots=True)
+class LlmUsage:
+    """One agent's LLM usage: totals, calls of unknown price, who answered last."""
+
+    cost_usd: float = 0.0
+    tokens: int = 0
+    unknown_cost_requests: int = 0
+    last_provider: str | None = None
+    last_model: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AgentSnapshot:
     """What the entities of one agent show (no uptime: it would change every beat)."""
 
@@ -58,6 +69,9 @@ class AgentSnapshot:
     error_message: str | None
     llm_cost_usd: float = 0.0
     llm_tokens: int = 0
+    llm_unknown_cost_requests: int = 0
+    llm_last_provider: str | None = None
+    llm_last_model: str | None = None
 
 
 def lifecycle_event_type(event: ActorEvent) -> str | None:
@@ -88,7 +102,7 @@ class AgentCoordinator(DataUpdateCoordinator[AgentSnapshot]):
         meta: dict[str, Any],
         scrubber: SecretScrubber,
         *,
-        usage: Callable[[str], tuple[float, int]] | None = None,
+        usage: Callable[[str], LlmUsage] | None = None,
     ) -> None:
         """Create the coordinator of agent `name`."""
         super().__init__(
@@ -180,7 +194,7 @@ class AgentCoordinator(DataUpdateCoordinator[AgentSnapshot]):
         cell = self.cell
         assert cell is not None
         error = cell.last_error
-        cost, tokens = self._usage(self.agent_name) if self._usage else (0.0, 0)
+        usage = self._usage(self.agent_name) if self._usage else LlmUsage()
         return AgentSnapshot(
             actor_id=cell.id,
             state=cell.state.value,
@@ -191,6 +205,9 @@ class AgentCoordinator(DataUpdateCoordinator[AgentSnapshot]):
             gave_up=self._gave_up,
             error_phase=error.phase if error else None,
             error_message=self._scrubber.scrub(error.message) if error else None,
-            llm_cost_usd=round(cost, 6),
-            llm_tokens=tokens,
+            llm_cost_usd=round(usage.cost_usd, 6),
+            llm_tokens=usage.tokens,
+            llm_unknown_cost_requests=usage.unknown_cost_requests,
+            llm_last_provider=usage.last_provider,
+            llm_last_model=usage.last_model,
         )

@@ -6,6 +6,9 @@ turn always has them (`MainToolsAPI`), with or without HA's device tools:
 delegate to an agent, plan a task across agents, create a pipeline rule,
 remember a fact. A tool acts for the turn's user (`permissions`): what a
 non-admin user may not do in chat, the model may not do for them either.
+A user-defined agent's Assist turn (`AgentToolsAPI`) gets its
+chosen HA LLM APIs without Wactorz's tools, plus `wactorz__ask_agent` limited
+to the agents it may use (its `allowed_agents`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from homeassistant.helpers.llm import (
     LLM_API_ASSIST,
     APIInstance,
     LLMContext,
+    NamespacedTool,
     Tool,
     ToolAnnotations,
     ToolInput,
@@ -54,6 +58,17 @@ TOOLS_PROMPT = (
 )
 
 
+def _invalid(tool: Tool, tool_input: ToolInput) -> ToolResult | None:
+    """Check the arguments against the tool's schema (HA passes them unchecked)."""
+    try:
+        tool.parameters(tool_input.tool_args)
+    except probatio.Invalid as err:
+        return ToolResult(
+            {"error": f"invalid arguments for {tool.name}: {err}"}, error=True
+        )
+    return None
+
+
 def _runtime(hass: HomeAssistant) -> WactorzConfigEntry | None:
     entries: list[WactorzConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
     return entries[0] if entries else None
@@ -78,6 +93,8 @@ class ListAgentsTool(Tool):
         self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
     ) -> ToolResult:
         """Return every agent."""
+        if (invalid := _invalid(self, tool_input)) is not None:
+            return invalid
         entry = _runtime(hass)
         if entry is None:
             return ToolResult({"error": "Wactorz is not running"}, error=True)
@@ -110,8 +127,9 @@ class AskAgentTool(Tool):
     )
     integration = DOMAIN
 
-    def __init__(self, agents: list[str]) -> None:
-        """Offer the agents that can answer now."""
+    def __init__(self, agents: list[str], asker: str | None = None) -> None:
+        """Offer `agents` (those that can answer now); `asker` names who asks."""
+        self._asker = asker
         self.parameters = probatio.Schema(
             {
                 probatio.Required("agent"): probatio.In(agents),
@@ -126,6 +144,8 @@ class AskAgentTool(Tool):
         self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
     ) -> ToolResult:
         """Ask and return the (scrubbed) answer."""
+        if (invalid := _invalid(self, tool_input)) is not None:
+            return invalid
         entry = _runtime(hass)
         if entry is None:
             return ToolResult({"error": "Wactorz is not running"}, error=True)
@@ -133,7 +153,7 @@ class AskAgentTool(Tool):
         agent = tool_input.tool_args["agent"]
         payload = {
             "text": tool_input.tool_args["message"],
-            "from": llm_context.platform,
+            "from": self._asker or llm_context.platform,
         }
         caller = await async_caller(hass, llm_context.context, "llm")
         if not caller.admin and is_mutating(payload, agent):
@@ -175,6 +195,8 @@ class RememberFactTool(Tool):
         self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
     ) -> ToolResult:
         """Ask main to store the fact (it refuses secrets)."""
+        if (invalid := _invalid(self, tool_input)) is not None:
+            return invalid
         entry = _runtime(hass)
         if entry is None:
             return ToolResult({"error": "Wactorz is not running"}, error=True)
@@ -213,6 +235,8 @@ class PlanTaskTool(Tool):
         self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
     ) -> ToolResult:
         """Run task mode through the planner and return its answer."""
+        if (invalid := _invalid(self, tool_input)) is not None:
+            return invalid
         entry = _runtime(hass)
         if entry is None:
             return ToolResult({"error": "Wactorz is not running"}, error=True)
@@ -255,6 +279,8 @@ class CreatePipelineTool(Tool):
         self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
     ) -> ToolResult:
         """Build the rule; an open question is answered by the conversation's next turn."""
+        if (invalid := _invalid(self, tool_input)) is not None:
+            return invalid
         entry = _runtime(hass)
         if entry is None:
             return ToolResult({"error": "Wactorz is not running"}, error=True)
@@ -286,13 +312,18 @@ class CreatePipelineTool(Tool):
         return ToolResult(data)
 
 
-def wactorz_tools(entry: WactorzConfigEntry) -> list[Tool]:
-    """Return the tools Wactorz offers LLM agents (agents that can answer now)."""
-    agents = [
+def _answering_agents(entry: WactorzConfigEntry) -> list[str]:
+    """Return the agents that can answer now."""
+    return [
         cell.name
         for cell in entry.runtime_data.system.actors()
         if cell.state in (ActorState.RUNNING, ActorState.FAILED)
     ]
+
+
+def wactorz_tools(entry: WactorzConfigEntry) -> list[Tool]:
+    """Return the tools Wactorz offers LLM agents (agents that can answer now)."""
+    agents = _answering_agents(entry)
     return [
         ListAgentsTool(),
         AskAgentTool(agents),
@@ -339,6 +370,64 @@ class MainToolsAPI(API):
                 tools.extend(ours)
                 prompts.append(TOOLS_PROMPT)
         return APIInstance(self, "\n\n".join(prompts), llm_context, tools, serializer)
+
+
+_OUR_TOOLS = (
+    ListAgentsTool,
+    AskAgentTool,
+    PlanTaskTool,
+    CreatePipelineTool,
+    RememberFactTool,
+)
+AGENT_TOOLS_PROMPT = "Wactorz: ask the agents you may use with wactorz__ask_agent when their help is needed."
+
+
+def _is_ours(tool: Tool) -> bool:
+    """Whether a tool (possibly namespaced by a merged API) is one of Wactorz's own."""
+    inner = tool.tool if isinstance(tool, NamespacedTool) else tool
+    return isinstance(inner, _OUR_TOOLS)
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentToolsAPI(API):
+    """A user-defined agent's tools in Assist: its HA LLM APIs and its allowed agents.
+
+    Wactorz's own tools that the Assist API carries are taken out (they reach
+    every agent, main's memory and the planner); `wactorz__ask_agent` comes back
+    limited to the agents this one may use that can answer now.
+    """
+
+    agent: str
+    hass_apis: list[str] = field(default_factory=list)
+    allowed_agents: frozenset[str] = frozenset()
+
+    @override
+    async def async_get_api_instance(self, llm_context: LLMContext) -> APIInstance:
+        """Return the chosen APIs' tools (without ours) and the limited ask tool."""
+        tools: list[Tool] = []
+        prompts: list[str] = []
+        serializer = None
+        if self.hass_apis:
+            try:
+                base = await async_get_api(self.hass, self.hass_apis, llm_context)
+            except HomeAssistantError as err:  # e.g. the API's integration was removed
+                _LOGGER.warning("%s's LLM APIs are not available: %s", self.agent, err)
+            else:
+                tools = [tool for tool in base.tools if not _is_ours(tool)]
+                serializer = base.custom_serializer
+                prompts.append(base.api_prompt.replace(TOOLS_PROMPT, "").strip())
+        entry = _runtime(self.hass)
+        agents = [
+            name
+            for name in (_answering_agents(entry) if entry is not None else [])
+            if name in self.allowed_agents and name != self.agent
+        ]
+        if agents:
+            tools.append(AskAgentTool(agents, asker=self.agent))
+            prompts.append(AGENT_TOOLS_PROMPT)
+        return APIInstance(
+            self, "\n\n".join(p for p in prompts if p), llm_context, tools, serializer
+        )
 
 
 @callback

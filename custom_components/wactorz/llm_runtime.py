@@ -2,7 +2,8 @@
 
 Providers are built in the executor (the SDKs do blocking SSL setup) with
 Home Assistant's shared httpx client. Meter totals survive restarts in
-`.storage/wactorz.<entry>.meter` (written behind). A provider whose key stops
+`.storage/wactorz.<entry>.meter` (written behind). The user's price lines
+(options) override the built-in pricing table. A provider whose key stops
 working gets a fixable repair issue (the subentry's reauth); a spent daily
 budget blocks paid calls and raises a repair issue until the day rolls over.
 """
@@ -20,7 +21,15 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.httpx_client import get_async_client
 from homeassistant.helpers.storage import Store
 
-from .ai import CallRecord, LlmGateway, Provider, ProviderBinding, create_provider
+from .ai import (
+    CallRecord,
+    LlmGateway,
+    PricingTable,
+    Provider,
+    ProviderBinding,
+    create_provider,
+)
+from .ai.pricing import parse_overrides
 from .const import (
     CONF_API_KEY,
     CONF_BASE_URL,
@@ -28,6 +37,7 @@ from .const import (
     CONF_FALLBACK_PROVIDERS,
     CONF_MAIN_PROVIDER,
     CONF_MODEL,
+    CONF_PRICING,
     CONF_PROVIDER_KIND,
     DOMAIN,
     ISSUE_BUDGET_EXCEEDED,
@@ -67,7 +77,10 @@ class LlmRuntime:
         self.entry = entry
         self.scrubber = scrubber
         self.bindings: dict[str, ProviderBinding] = {}
-        self.gateway = LlmGateway(on_reauth_needed=self._on_reauth_needed)
+        self.gateway = LlmGateway(
+            on_reauth_needed=self._on_reauth_needed,
+            pricing=PricingTable(self._price_overrides()),
+        )
         self._store: Store[dict[str, Any]] = Store(
             hass,
             1,
@@ -77,6 +90,16 @@ class LlmRuntime:
         )
         self._unsubscribers: list[Callable[[], None]] = []
         self._built: tuple[Any, ...] | None = None
+
+    def _price_overrides(self) -> dict[str, Any]:
+        """Return the user's price overrides (checked by the options flow)."""
+        try:
+            return dict(
+                parse_overrides(str(self.entry.options.get(CONF_PRICING) or ""))
+            )
+        except ValueError as err:  # edited by hand in .storage: built-in prices only
+            _LOGGER.warning("Ignoring the LLM price overrides: %s", err)
+            return {}
 
     async def async_setup(self) -> None:
         """Restore meter totals, apply the budget, build the providers."""

@@ -69,7 +69,7 @@ from .const import (
     SIGNAL_USAGE,
     SUBENTRY_AGENT,
 )
-from .coordinator import AgentCoordinator
+from .coordinator import AgentCoordinator, LlmUsage
 from .core import (
     Actor,
     ActorCell,
@@ -526,12 +526,20 @@ class WactorzRuntime:
         ]
         return "\n".join(lines)
 
-    def _usage_of(self, agent: str) -> tuple[float, int]:
-        """Return (cost in USD, tokens) of one agent's LLM calls (read at every snapshot)."""
-        totals = self.llm.gateway.agent_total(agent)
+    def _usage_of(self, agent: str) -> LlmUsage:
+        """Return one agent's LLM usage and who answered it last (read at every snapshot)."""
+        gateway = self.llm.gateway
+        totals = gateway.agent_total(agent)
         if totals is None:
-            return 0.0, 0
-        return totals.cost_usd, totals.input_tokens + totals.output_tokens
+            return LlmUsage()
+        last = gateway.last_answer(agent)
+        return LlmUsage(
+            cost_usd=totals.cost_usd,
+            tokens=totals.input_tokens + totals.output_tokens,
+            unknown_cost_requests=totals.unknown_cost_requests,
+            last_provider=last.provider if last else None,
+            last_model=last.model if last else None,
+        )
 
     @callback
     def _on_llm_call(self, record: CallRecord) -> None:

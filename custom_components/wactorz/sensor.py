@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -32,6 +33,18 @@ class AgentSensorDescription(SensorEntityDescription):
     """How one agent sensor reads its value from the snapshot."""
 
     value: Callable[[AgentSnapshot], str | int | float]
+    attributes: Callable[[AgentSnapshot], dict[str, Any]] | None = None
+
+
+def _llm_attributes(snapshot: AgentSnapshot) -> dict[str, Any]:
+    """Return the requests of unknown price (not counted as $0) and who answered last."""
+    attributes: dict[str, Any] = {
+        "unknown_cost_requests": snapshot.llm_unknown_cost_requests
+    }
+    if snapshot.llm_last_provider is not None:
+        attributes["last_provider"] = snapshot.llm_last_provider
+        attributes["last_model"] = snapshot.llm_last_model
+    return attributes
 
 
 SENSORS: tuple[AgentSensorDescription, ...] = (
@@ -69,6 +82,7 @@ SENSORS: tuple[AgentSensorDescription, ...] = (
         native_unit_of_measurement="USD",
         suggested_display_precision=4,
         value=lambda snapshot: snapshot.llm_cost_usd,
+        attributes=_llm_attributes,
     ),
     AgentSensorDescription(
         key="llm_tokens",
@@ -121,12 +135,19 @@ class AgentSensor(WactorzAgentEntity, SensorEntity):
         """Return the value from the latest snapshot."""
         return self.entity_description.value(self.coordinator.data)
 
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the description's attributes, if it has any."""
+        attributes = self.entity_description.attributes
+        return attributes(self.coordinator.data) if attributes else None
+
 
 @dataclass(frozen=True, kw_only=True)
 class TotalUsageDescription(SensorEntityDescription):
     """A total over every agent, read from the gateway's meter."""
 
     value: Callable[[MeterTotals, float], float | int]
+    unknown_cost: bool = False  # say how many requests had no known price
 
 
 TOTALS: tuple[TotalUsageDescription, ...] = (
@@ -138,6 +159,7 @@ TOTALS: tuple[TotalUsageDescription, ...] = (
         native_unit_of_measurement="USD",
         suggested_display_precision=4,
         value=lambda totals, _today: round(totals.cost_usd, 6),
+        unknown_cost=True,
     ),
     TotalUsageDescription(
         key="total_llm_tokens",
@@ -189,3 +211,11 @@ class TotalUsageSensor(WactorzAgentEntity, SensorEntity):
         """Return the total."""
         gateway = self._entry.runtime_data.llm.gateway
         return self.entity_description.value(gateway.totals, gateway.spent_today())
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return how many requests had no known price (their cost is not in the total)."""
+        if not self.entity_description.unknown_cost:
+            return None
+        totals = self._entry.runtime_data.llm.gateway.totals
+        return {"unknown_cost_requests": totals.unknown_cost_requests}

@@ -7,7 +7,11 @@ import re
 import pytest
 
 from custom_components.wactorz.ai import PRICING_DATE, ModelPrice, PricingTable, Usage
-from custom_components.wactorz.ai.pricing import DEFAULT_PRICES
+from custom_components.wactorz.ai.pricing import (
+    DEFAULT_PRICES,
+    format_overrides,
+    parse_overrides,
+)
 
 MILLION = Usage(1_000_000, 1_000_000)
 
@@ -161,3 +165,37 @@ def test_round_trip_to_dict() -> None:
     """A price serialises to a dict that builds the same price."""
     price = DEFAULT_PRICES["claude-haiku-5-5"]
     assert ModelPrice.from_value(price.to_dict()) == price
+
+
+def test_user_price_lines_are_parsed_and_win() -> None:
+    """The options' lines: an Ollama tag with `:` works, comments are skipped, prefixes match."""
+    lines = "# mine\n llama3.2:3b: 0.1, 0.2\nGPT-4o-mini: 1, 2, 0.5\n\n"
+    prices = parse_overrides(lines)
+    assert prices == {
+        "llama3.2:3b": ModelPrice(0.1, 0.2),
+        "gpt-4o-mini": ModelPrice(1.0, 2.0, 0.5),
+    }
+    assert parse_overrides(format_overrides(prices)) == prices
+    table = PricingTable(prices)
+    assert table.cost("gpt-4o-mini-2024-07-18", MILLION) == pytest.approx(3.0)
+    assert table.cost("gpt-4o", MILLION) == pytest.approx(12.5)  # built-in still there
+    assert table.cost("llama3.2:3b", MILLION, "ollama") == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("gpt-4o 1, 2", "line 1"),
+        ("gpt-4o: 1", "input and output"),
+        ("gpt-4o: one, two", "numbers"),
+        ("ok: 1, 2\ngpt-4o: -1, 2", "line 2"),
+        ("gpt-4o: 1, inf", "between"),
+        ("gpt-4o: 1, 2\ngpt-4o: 3, 4", "twice"),
+        ("my model: 1, 2", "line 1"),
+        ("\n".join(f"m{i}: 1, 2" for i in range(101)), "at most"),
+    ],
+)
+def test_bad_price_lines_say_what_is_wrong(text: str, problem: str) -> None:
+    """A bad line is refused with its number or the reason (never half applied)."""
+    with pytest.raises(ValueError, match=problem):
+        parse_overrides(text)

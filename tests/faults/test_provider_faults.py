@@ -194,5 +194,12 @@ async def test_garbled_stream_is_a_clear_error_and_leaves_no_half_answer(
     server.add("POST", "/v1/messages", wire.text(["Five."]))
     assert (await _ask(hass, "five"))["reply"]["text"] == "Five."
     history = entry.runtime_data.system.get("main").recall("history")
-    assert [h["text"] for h in history] == ["five"]
-    assert _texts(server.requests[-1].json()) == [("user", "five")]
+    # Answered turns of both paths are main's history; the failed ones are not.
+    assert [h["text"] for h in history] == ["one", "three", "five"]
+    assert _texts(server.requests[-1].json()) == [
+        ("user", "one"),
+        ("assistant", "Fine."),
+        ("user", "three"),
+        ("assistant", "Three."),
+        ("user", "five"),
+    ]

@@ -38,7 +38,7 @@ from tests.ai.scripts import (
     OpenAIWire,
     Wire,
 )
-from tests.ai.wire import FakeServer
+from tests.ai.wire import FakeServer, Reply
 
 from .agents import CrashingActor
 from .conftest import setup_entry
@@ -68,6 +68,31 @@ def _provider(title: str, key: str = ANTHROPIC_KEY) -> ConfigSubentryData:
         subentry_type="provider",
         title=title,
         unique_id=f"anthropic::{title}",
+    )
+
+
+WIRES = pytest.mark.parametrize(
+    "wire",
+    [AnthropicWire(), OpenAIWire(), GeminiWire(), CompatibleWire(), NimWire()],
+    ids=["anthropic", "openai", "gemini", "ollama", "nvidia_nim"],
+)
+
+
+def _wire_provider(
+    wire: Wire, title: str | None = None, key: str | None = None
+) -> ConfigSubentryData:
+    """Return a provider subentry of the wire's kind (its key unless `key` is given)."""
+    title = title or wire.kind.value
+    return ConfigSubentryData(
+        data={
+            "kind": wire.kind.value,
+            "api_key": key if key is not None else wire.key or "",
+            "base_url": "",
+            "model": wire.model,
+        },
+        subentry_type="provider",
+        title=title,
+        unique_id=f"{wire.kind.value}::{title}",
     )
 
 
@@ -142,6 +167,46 @@ async def test_provider_flow_tests_key_and_model(
     assert subentry.data["model"] == "claude-sonnet-4-5"
     # the key is sent in the header, never anywhere else
     assert all(ANTHROPIC_KEY.encode() not in r.body for r in server.requests)
+
+
+async def test_provider_reconfigure_keeps_the_key_and_says_cannot_connect(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """Reconfigure: an unreachable endpoint is a form error; an empty key keeps the stored one."""
+    wire = AnthropicWire()
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    subentry_id = next(iter(entry.subentries))
+    flow = hass.config_entries.subentries
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    assert result["step_id"] == "credentials"
+    server.add("GET", "/v1/models", Reply(connect_error=True))
+    result = await flow.async_configure(result["flow_id"], {"api_key": ""})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert entry.subentries[subentry_id].data["api_key"] == ANTHROPIC_KEY
+
+    models = ["claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001"]
+    server.add("GET", "/v1/models", wire.models(models), wire.models(models))
+    result = await flow.async_configure(result["flow_id"], {"api_key": ""})
+    assert result["step_id"] == "model"
+    result = await flow.async_configure(
+        result["flow_id"], {"model": "claude-haiku-4-5"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    data = entry.subentries[subentry_id].data
+    assert data["api_key"] == ANTHROPIC_KEY and data["model"] == "claude-haiku-4-5"
+    assert entry.subentries[subentry_id].title == "Claude"
+    # every check went out with the stored key
+    assert all(r.headers.get("x-api-key") == ANTHROPIC_KEY for r in server.requests)
+
+    server.add("POST", "/v1/messages", wire.text(["Haiku here."]))
+    result = await _converse(hass, "who is this?")
+    assert result.response.speech["plain"]["speech"] == "Haiku here."
+    assert server.requests[-1].json()["model"] == "claude-haiku-4-5"
 
 
 async def test_assist_turn_streams_reply_and_counts_usage(
@@ -252,16 +317,16 @@ async def test_tool_call_round_trip_through_chat_log(
     unregister()
 
 
+@WIRES
 async def test_rejected_key_raises_fixable_repair(
-    hass: HomeAssistant, server: FakeServer
+    hass: HomeAssistant, server: FakeServer, wire: Wire
 ) -> None:
     """A 401 answers with a clear error and a repair issue; the fix tests and stores a new key."""
     assert await async_setup_component(hass, "repairs", {})
-    wire = AnthropicWire()
-    entry = _entry(_provider("Claude"))
+    entry = _entry(_wire_provider(wire))
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
-    server.add("POST", "/v1/messages", wire.error(401))
+    server.add("POST", wire.chat_path, wire.error(401))
     result = await _converse(hass, "hello?")
     assert result.response.response_type is intent.IntentResponseType.ERROR
     subentry_id = next(iter(entry.subentries))
@@ -271,28 +336,35 @@ async def test_rejected_key_raises_fixable_repair(
 
     manager = repairs_flow_manager(hass)
     flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
-    server.add("GET", "/v1/models", wire.error(401))
+    server.add("GET", wire.models_path, wire.error(401))
     flow = await manager.async_configure(
-        flow["flow_id"], {"api_key": "sk-ant-still-wrong-0000"}
+        flow["flow_id"], {"api_key": "still-wrong-key-0000"}
     )
     assert flow["errors"] == {"base": "invalid_auth"}
-    server.add("GET", "/v1/models", wire.models(["claude-sonnet-4-5-20250929"]))
+    server.add("GET", wire.models_path, wire.models([wire.reported_model]))
     flow = await manager.async_configure(
-        flow["flow_id"], {"api_key": "sk-ant-new-key-0123456789"}
+        flow["flow_id"], {"api_key": "new-key-0123456789abcdef"}
     )
     assert flow["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.subentries[subentry_id].data["api_key"] == "sk-ant-new-key-0123456789"
+    assert entry.subentries[subentry_id].data["api_key"] == "new-key-0123456789abcdef"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    # The new key is used from the next turn on.
+    server.add("POST", wire.chat_path, wire.text(["Back."]))
+    result = await _converse(hass, "hello again?")
+    assert result.response.speech["plain"]["speech"] == "Back."
+    sent = server.requests[-1]
+    assert "new-key-0123456789abcdef" in str(sent.headers) + sent.url
 
 
+@WIRES
 async def test_rate_limit_falls_back_and_says_who_answered(
-    hass: HomeAssistant, server: FakeServer
+    hass: HomeAssistant, server: FakeServer, wire: Wire
 ) -> None:
-    """429s from the first provider fall over to the next; the reply names the one that answered."""
-    wire = AnthropicWire()
+    """429s from the first provider fall over to the next; the reply and main's cost sensor name it."""
     entry = _entry(
-        _provider("Primary"), _provider("Backup", "sk-ant-api03-backupKEY0123456789")
+        _wire_provider(wire, "Primary"),
+        _wire_provider(wire, "Backup", f"{wire.key}-backup" if wire.key else ""),
     )
     entry.add_to_hass(hass)
     ids = list(entry.subentries)
@@ -306,18 +378,35 @@ async def test_rate_limit_falls_back_and_says_who_answered(
     )
     await setup_entry(hass, entry)
     busy = [wire.error(429, retry_after="0") for _ in range(3)]
-    server.add("POST", "/v1/messages", *busy, wire.text(["Backup here."]))
+    server.add("POST", wire.chat_path, *busy, wire.text(["Backup here."]))
     response = await hass.services.async_call(
+        DOMAIN, "chat", {"message": "anyone?"}, blocking=True, return_response=True
+    )
+    assert response["reply"] == "Backup here."
+    assert response["provider"] == "Backup" and response["route"] == "llm"
+    assert len(server.requests) == 4
+    if wire.key:  # the last request went out with the backup's key
+        assert f"{wire.key}-backup" in str(server.requests[-1].headers) + (
+            server.requests[-1].url
+        )
+    await hass.async_block_till_done()
+    cost = hass.states.get("sensor.main_llm_cost")
+    assert cost.attributes["last_provider"] == "Backup"
+    assert cost.attributes["last_model"] == wire.reported_model
+    # The same gateway answers wactorz.ask: the next turn starts at the primary again.
+    server.add("POST", wire.chat_path, wire.text(["Primary again."]))
+    asked = await hass.services.async_call(
         DOMAIN,
         "ask",
-        {"agent": "main", "message": "anyone?"},
+        {"agent": "main", "message": "and now?"},
         blocking=True,
         return_response=True,
     )
-    assert response["reply"]["text"] == "Backup here."
-    assert response["reply"]["provider"] == "Backup"
-    assert response["reply"]["route"] == "llm"
-    assert len(server.requests) == 4
+    assert asked["reply"]["provider"] == "Primary"
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.main_llm_cost").attributes["last_provider"] == (
+        "Primary"
+    )
 
 
 async def test_daily_budget_blocks_paid_calls(
@@ -346,6 +435,62 @@ async def test_daily_budget_blocks_paid_calls(
     )
     assert second["reply"]["error"] == "budget_exceeded"
     assert len(server.requests) == 1
+
+
+async def test_price_overrides_from_options_and_unknown_prices_shown(
+    hass: HomeAssistant, server: FakeServer
+) -> None:
+    """A model without a price is counted as unknown (not $0); a price line in the options prices it."""
+    wire = AnthropicWire()
+    wire.reported_model = "claude-experimental-9"
+    provider = _provider("Claude")
+    provider["data"] = {**provider["data"], "model": "claude-experimental-9"}
+    entry = _entry(provider)
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    server.add("POST", "/v1/messages", wire.text(["Hi."], usage=(1000, 500, 0)))
+    await _converse(hass, "hello")
+    await hass.async_block_till_done()
+    cost = hass.states.get("sensor.main_llm_cost")
+    assert float(cost.state) == 0
+    assert cost.attributes["unknown_cost_requests"] == 1
+    assert cost.attributes["last_provider"] == "Claude"
+    assert cost.attributes["last_model"] == "claude-experimental-9"
+    total = hass.states.get("sensor.main_total_llm_cost")
+    assert total.attributes["unknown_cost_requests"] == 1
+
+    flow = hass.config_entries.options
+    result = await flow.async_init(entry.entry_id)
+    result = await flow.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "assistant"
+    bad = {"pricing": "claude-experimental 1, 2", "prompt": "Be brief."}
+    result = await flow.async_configure(result["flow_id"], bad)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"pricing": "invalid_pricing"}
+    kept = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert kept["pricing"] == bad["pricing"] and kept["prompt"] == "Be brief."
+    result = await flow.async_configure(
+        result["flow_id"],
+        {"pricing": "# my prices\n Claude-Experimental: 1, 2 \n", "prompt": ""},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()  # saving reloads the entry
+    assert entry.options["pricing"] == "claude-experimental: 1, 2"
+
+    server.add("POST", "/v1/messages", wire.text(["Hi again."], usage=(1000, 500, 0)))
+    await _converse(hass, "hello again")
+    await hass.async_block_till_done()
+    # 1000 input tokens at $1/M + 500 output tokens at $2/M
+    assert entry.runtime_data.last_turn.cost_usd == pytest.approx(0.002)
+    cost = hass.states.get("sensor.main_llm_cost")
+    assert float(cost.state) == pytest.approx(0.002)
+    assert (
+        cost.attributes["unknown_cost_requests"] == 1
+    )  # the earlier call stays unknown
 
 
 async def test_meter_totals_survive_reload(
@@ -557,11 +702,7 @@ async def test_user_defined_agent_lifecycle(
     )
 
 
-@pytest.mark.parametrize(
-    "wire",
-    [AnthropicWire(), OpenAIWire(), GeminiWire(), CompatibleWire(), NimWire()],
-    ids=["anthropic", "openai", "gemini", "ollama", "nvidia_nim"],
-)
+@WIRES
 async def test_every_provider_through_assist(
     hass: HomeAssistant, server: FakeServer, wire: Wire
 ) -> None:
@@ -570,18 +711,7 @@ async def test_every_provider_through_assist(
     unregister = llm.async_register_api(
         hass, _TestAPI(hass=hass, id="test-api", name="Test")
     )
-    provider = ConfigSubentryData(
-        data={
-            "kind": wire.kind.value,
-            "api_key": wire.key or "",
-            "base_url": "",
-            "model": wire.model,
-        },
-        subentry_type="provider",
-        title=wire.kind.value,
-        unique_id=wire.kind.value,
-    )
-    entry = _entry(provider, options={"llm_hass_api": ["test-api"]})
+    entry = _entry(_wire_provider(wire), options={"llm_hass_api": ["test-api"]})
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
     server.add(

@@ -210,6 +210,7 @@ async def test_options_flow_saves_and_reloads(
         "main_provider": None,
         "fallback_providers": [],
         "daily_budget": 2.5,
+        "pricing": "",
         "llm_hass_api": [],
         "prompt": "Be terse.",
         "classifier_model": "claude-haiku-4-5",

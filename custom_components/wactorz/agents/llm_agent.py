@@ -3,7 +3,9 @@
 It answers with one LLM turn through the injected `respond` (the metered
 gateway, the agent's own provider chain), keeps a bounded history that
 survives reconfiguration and restarts, and may hand a message to the agents it
-is allowed to use with `@name`.
+is allowed to use with `@name`. A turn of its own Assist entity (run by the
+host with the agent's persona and allowed tools) is recorded into the same
+history with an `exchange` command.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ class LlmAgent(Actor):
 
     async def handle(self, message: Message) -> Any:
         """Answer one message (delegating `@allowed-agent ...`)."""
+        payload = message.payload if isinstance(message.payload, dict) else {}
+        if payload.get("command") == "exchange":
+            return self._exchange(message, payload)
         text = text_of(message.payload).strip()
         if not text:
             return {"text": "Send some text."}
@@ -57,9 +62,25 @@ class LlmAgent(Actor):
         if answer is None:
             answer = {"text": "No language model is configured for this agent."}
         reply = str(answer.get("text", ""))
+        self._remember(text, reply)
+        self.completed(reply)
+        return {**answer, "text": reply, "route": "llm"}
+
+    def _exchange(self, message: Message, payload: dict[str, Any]) -> dict[str, Any]:
+        """Record a turn of the agent's own Assist entity (from the host only)."""
+        if message.sender is not None:  # another agent may not write this history
+            return {"stored": False, "reason": "only the host records exchanges"}
+        text = str(payload.get("text", "")).strip()
+        reply = str(payload.get("reply", "")).strip()
+        if not text or not reply:
+            return {"stored": False, "reason": "an exchange needs a text and a reply"}
+        self._remember(text, reply)
+        return {"stored": True}
+
+    def _remember(self, text: str, reply: str) -> None:
+        """Keep one exchange (scrubbed) in the bounded, persisted history."""
+        history: list[dict[str, Any]] = list(self.recall("history", []))
         history.append(
             {"text": self._scrub(text), "reply": self._scrub(reply), "at": time.time()}
         )
         self.persist("history", history[-HISTORY_LIMIT:])
-        self.completed(reply)
-        return {**answer, "text": reply, "route": "llm"}

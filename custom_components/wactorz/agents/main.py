@@ -9,7 +9,9 @@ Order: slash-commands and explicit `@agent` mentions are answered locally
 (0 LLM calls); everything else goes to the injected `respond` (one LLM turn
 through the metered gateway). Without a configured provider main says so
 instead of pretending. `route_only` requests (Assist, which runs its own LLM
-turn with Home Assistant's tools) get `{"handled": False}` for those.
+turn with Home Assistant's tools) get `{"handled": False}` for those; once
+such a turn has answered, the host tells main the `exchange` and main
+remembers it like its own (history, summary chain, facts).
 
 Task mode (`plan:` / `coordinate:`) never blocks main's mailbox: main defers
 its reply, runs the plan in a task (the planner actor does the work), and the
@@ -105,6 +107,8 @@ class MainActor(Actor):
             return {"stored": refused is None, "reason": refused}
         if command == "context":
             return {"context": self.memory.context()}
+        if command == "exchange":
+            return await self._exchange(message, payload)
         if command == "plan_done":
             return await self._plan_done(payload)
         text = text_of(message.payload).strip()
@@ -154,6 +158,17 @@ class MainActor(Actor):
         if not answer.get("error"):  # a failed turn is not conversation to replay
             await self.memory.remember_exchange(text, reply)
         return {**answer, "text": reply, "handled": True, "route": "llm"}
+
+    async def _exchange(self, message: Message, payload: dict[str, Any]) -> Any:
+        """Remember a turn answered outside main (Assist's LLM turn); host only."""
+        if message.sender is not None:  # another agent may not write main's history
+            return {"stored": False, "reason": "only the host records exchanges"}
+        text = str(payload.get("text", "")).strip()
+        reply = str(payload.get("reply", "")).strip()
+        if not text or not reply:
+            return {"stored": False, "reason": "an exchange needs a text and a reply"}
+        await self.memory.remember_exchange(text, reply)
+        return {"stored": True}
 
     async def _route_locally(
         self, text: str, sender: str | None, caller: Caller

@@ -616,6 +616,17 @@ class LlmGateway:
         """Return the most recent records, oldest first (bounded)."""
         return list(self._recent)
 
+    def last_answer(self, agent: str | None = None) -> CallRecord | None:
+        """Return the latest answered call (of `agent`): which provider and model answered."""
+        for record in reversed(self._recent):
+            if (
+                record.final
+                and record.outcome == "ok"
+                and (agent is None or record.agent == agent)
+            ):
+                return record
+        return None
+
     def snapshot(self) -> dict[str, Any]:
         """Return the totals as JSON-compatible data (for Home Assistant's Store)."""
         self._roll_day()

@@ -298,3 +298,52 @@ class PricingTable:
         if price is not None:
             return not price.is_free
         return provider_kind in PAID_PROVIDER_KINDS
+
+
+MAX_OVERRIDES = 100
+MAX_RATE = 10_000.0  # USD per 1M tokens; anything above is a typo
+
+
+def parse_overrides(text: str) -> dict[str, ModelPrice]:
+    """Parse the user's price lines: `model-prefix: input, output[, cached_input]`.
+
+    Rates are USD per 1M tokens. Blank lines and `#` comments are skipped; the
+    model may contain `:` (Ollama tags): the rates follow the last one.
+    Raises ValueError naming the first bad line.
+    """
+    prices: dict[str, ModelPrice] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        model, sep, rates = line.rpartition(":")
+        model = normalize_model(model)
+        if not sep or not model or any(ch.isspace() for ch in model):
+            raise ValueError(f"line {number}: write `model-prefix: input, output`")
+        try:
+            values = tuple(float(v) for v in rates.split(","))
+        except ValueError:
+            raise ValueError(f"line {number}: rates must be numbers") from None
+        if len(values) not in (2, 3):
+            raise ValueError(
+                f"line {number}: give input and output (and optionally cached input)"
+            )
+        if not all(math.isfinite(v) and 0 <= v <= MAX_RATE for v in values):
+            raise ValueError(f"line {number}: rates must be between 0 and {MAX_RATE:g}")
+        if model in prices:
+            raise ValueError(f"line {number}: {model} is listed twice")
+        prices[model] = ModelPrice.from_value(values)
+        if len(prices) > MAX_OVERRIDES:
+            raise ValueError(f"at most {MAX_OVERRIDES} price lines")
+    return prices
+
+
+def format_overrides(prices: Mapping[str, ModelPrice]) -> str:
+    """Write overrides back as the lines `parse_overrides` reads."""
+    lines = []
+    for model, price in prices.items():
+        rates = [price.input, price.output]
+        if price.cached_input is not None:
+            rates.append(price.cached_input)
+        lines.append(f"{model}: {', '.join(f'{rate:.10g}' for rate in rates)}")
+    return "\n".join(lines)
