@@ -196,10 +196,11 @@ class NodeRecord:
     revision: int = 0
     unsent: bool = False
     error_times: list[float] = field(default_factory=list)
-    # Drift repair (not stored): heartbeats before `drift_after` (monotonic) are
+    # Drift repair (not stored): heartbeats within a grace period after
+    # `settling_since` (monotonic: last publish, or the node coming online) are
     # not compared with the desired set; `repaired` is (revision, when) of the
     # last re-send made because the node ran something else.
-    drift_after: float = 0.0
+    settling_since: float | None = None
     repaired: tuple[int, float] | None = None
     repairing: bool = False
 
@@ -548,7 +549,7 @@ class NodeManager:
         record.beat_ts = None  # a (re)started node may boot with an older clock
         if data["status"] == "online":
             if not record.online:  # it first applies the retained desired_state
-                record.drift_after = time.monotonic() + self._drift_grace(record)
+                record.settling_since = time.monotonic()
             record.online = True
             record.status_reason = None
             self._arm_silence(record)
@@ -605,9 +606,12 @@ class NodeManager:
         self._changed(node)
 
     @staticmethod
-    def _drift_grace(record: NodeRecord) -> float:
-        """Return how long a node may take to apply a desired state."""
-        return max(3 * record.heartbeat_s, MIN_DRIFT_GRACE_S)
+    def _settling(record: NodeRecord) -> bool:
+        """Return True while the node may still be applying a desired state."""
+        if record.settling_since is None:
+            return False
+        grace = max(3 * record.heartbeat_s, MIN_DRIFT_GRACE_S)
+        return time.monotonic() - record.settling_since < grace
 
     @callback
     def _check_drift(self, record: NodeRecord) -> None:
@@ -625,7 +629,7 @@ class NodeManager:
             or record.unsent
             or record.repairing
             or not self.has_secret(record.name)
-            or time.monotonic() < record.drift_after
+            or self._settling(record)
             or not self._drifted(record)
         ):
             return
@@ -648,7 +652,7 @@ class NodeManager:
             async with self._lock(record.name):
                 if not self.started or not self._drifted(record):
                     return
-                if time.monotonic() < record.drift_after:
+                if self._settling(record):
                     return  # something was published meanwhile
                 _LOGGER.info(
                     "Node %s runs %s instead of %s: sending its desired state again",
@@ -897,7 +901,7 @@ class NodeManager:
         else:
             record.revision = revision
             record.unsent = False
-            record.drift_after = time.monotonic() + self._drift_grace(record)
+            record.settling_since = time.monotonic()
         self._republish.discard(record.name)
         self._changed(record.name, persist=True)
         # Written now, not 2 s later: what HA re-sends after a restart or a
