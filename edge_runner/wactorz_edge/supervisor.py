@@ -273,6 +273,12 @@ class AgentSupervisor:
             raise
         except Exception as err:  # noqa: BLE001 - reported, the stop goes on
             self._report("stop", err, "warning")
+        try:
+            await asyncio.wait_for(instance.flush_state(), STOP_TIMEOUT_S)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 - reported, the stop goes on
+            self._report("stop", RuntimeError(f"state not saved: {err}"), "error")
 
     async def _serve(self, instance: Agent) -> None:
         """Run the worker, the ticker and the watcher until one of them fails."""
@@ -360,8 +366,19 @@ class AgentSupervisor:
         if not done:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+            await self._flush(instance)
             raise _TaskOverrunError
+        await self._flush(instance)  # the reply means the task's state is on disk
         return task.result()
+
+    async def _flush(self, instance: Agent) -> None:
+        """Wait for the agent's persisted state to reach the disk; report a failure."""
+        try:
+            await asyncio.wait_for(instance.flush_state(), STOP_TIMEOUT_S)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 - reported; the agent goes on
+            self._report("task", RuntimeError(f"state not saved: {err}"), "error")
 
 
 def _jsonable(value: Any) -> Any:
