@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
+import stat
 import sys
+import threading
 from typing import Any
 
 import aiomqtt
 import pytest
 
-from wactorz_edge import link as link_module, protocol as p
+from wactorz_edge import link as link_module, protocol as p, store as store_module
 from wactorz_edge.agent import Agent
 from wactorz_edge.agents import BUILTINS
 from wactorz_edge.agents.system_stats import read_cpu_times, read_memory
@@ -149,6 +152,101 @@ def test_atomic_writes_and_state(tmp_path: Path) -> None:
     assert AgentState(store, "agent-1").data == {}
     atomic_write_json(tmp_path / "x.json", {"é": 1}, fsync=True)
     assert json.loads((tmp_path / "x.json").read_text(encoding="utf-8")) == {"é": 1}
+
+
+class Recorder:
+    """Wraps `Store.write_state` and `os.fsync`: which thread wrote, what was fsynced."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
+        """Patch the store's writer and the store module's fsync."""
+        self.threads: list[int] = []
+        self.synced: list[str] = []  # "file" or "dir"
+        self.fail = False
+        real_write, real_fsync = store.write_state, store_module.os.fsync
+
+        def write_state(agent: str, raw: bytes) -> None:
+            self.threads.append(threading.get_ident())
+            if self.fail:
+                raise OSError(28, "No space left on device")
+            real_write(agent, raw)
+
+        def fsync(fd: int) -> None:
+            kind = "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+            self.synced.append(kind)
+            real_fsync(fd)
+
+        monkeypatch.setattr(store, "write_state", write_state)
+        monkeypatch.setattr(store_module.os, "fsync", fsync)
+
+
+async def test_persist_writes_durably_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """persist() returns at once; the file is written in a thread, fsynced (file, then dir)."""
+    store = Store(tmp_path / "data")
+    recorder = Recorder(monkeypatch, store)
+    state = AgentState(store, "agent-d")
+    for count in range(1, 6):
+        state.set("count", count)  # coalesced: the newest content wins
+    assert state.get("count") == 5
+    await state.flush()
+    assert recorder.threads and threading.get_ident() not in recorder.threads
+    assert len(recorder.threads) < 5
+    assert recorder.synced[-2:] == ["file", "dir"]
+    assert AgentState(store, "agent-d").get("count") == 5
+    with pytest.raises(ValueError, match="limit"):  # refused at once, in memory too
+        state.set("huge", "x" * (1024 * 1024 + 1))
+    assert "huge" not in state.data
+
+    recorder.fail = True
+    state.set("count", 6)
+    with pytest.raises(OSError, match="No space"):
+        await state.flush()
+    await state.flush()  # reported once
+    recorder.fail = False
+    state.set("count", 7)
+    await state.flush()
+    assert AgentState(store, "agent-d").get("count") == 7
+
+
+class Persisting(Agent):
+    """Counts tasks in its persisted state."""
+
+    async def handle_task(self, payload: Any) -> Any:
+        """Persist and return the new count."""
+        count = self.recall("count", 0) + 1
+        self.persist("count", count)
+        return count
+
+
+async def test_a_task_reply_waits_for_its_state_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reply is sent after the write; a failed write is reported, the reply still sent."""
+    store = Store(tmp_path / "data")
+    recorder = Recorder(monkeypatch, store)
+    services = FakeServices()
+    state = AgentState(store, "keeper")
+    spec = p.validate_spawn({"name": "keeper", "class": "x"})
+    supervisor = AgentSupervisor(
+        spec,
+        agent_id="id-k",
+        factory=lambda: Persisting(
+            name="keeper", agent_id="id-k", config={}, services=services, state=state
+        ),
+        services=services,
+    )
+    supervisor.start()
+    assert await ask(supervisor, "x") == (True, 1, None)
+    assert store.load_state("keeper")[0] == {"count": 1}  # already there
+    recorder.fail = True
+    assert await ask(supervisor, "x") == (True, 2, None)
+    errors = [d for kind, _, d in services.events if kind == "errors"]
+    assert "state not saved" in errors[-1]["error"]
+    recorder.fail = False
+    assert await ask(supervisor, "x") == (True, 3, None)
+    await supervisor.stop()
+    assert store.load_state("keeper")[0] == {"count": 3}
 
 
 # ----------------------------------------------------------------- supervisor

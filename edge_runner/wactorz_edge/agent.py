@@ -130,8 +130,16 @@ class Agent:
         )
 
     def persist(self, key: str, value: Any) -> None:
-        """Store a JSON value under `key` (written atomically to the data dir)."""
+        """Store a JSON value under `key` (written atomically and durably to the data dir).
+
+        Raises ValueError at once for a value that is not JSON or a state over
+        1 MiB; the file is written in a thread, and the task's reply waits for it.
+        """
         self._state.set(key, value)
+
+    async def flush_state(self) -> None:
+        """Wait until every persisted value is on disk (the supervisor calls this)."""
+        await self._state.flush()
 
     def recall(self, key: str, default: Any = None) -> Any:
         """Return the value stored under `key`, or `default`."""

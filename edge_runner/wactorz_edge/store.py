@@ -9,11 +9,19 @@ Layout::
 
 Every write goes to a temporary file in the same directory, is flushed, and
 replaces the target with `os.replace`, so a crash leaves either the old or the
-new file, never a torn one. Files are created with mode 0600.
+new file, never a torn one. Files are created with mode 0600. node.json and
+agent state are durable: the temporary file is fsynced before the rename and
+the directory after it, so a power cut does not lose a write that finished.
+
+Agent state is written off the event loop (`asyncio.to_thread`, coalesced:
+the newest state wins) when `persist` is called from a running loop; the
+supervisor awaits `AgentState.flush()` before it answers a task and when it
+stops an agent, so a task's reply means its state is on disk.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -31,7 +39,11 @@ MAX_STATE_BYTES = 1024 * 1024
 def atomic_write_json(path: Path, data: Any, *, fsync: bool = False) -> int:
     """Write `data` as JSON to `path` atomically; return the size in bytes."""
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    encoded = raw.encode("utf-8")
+    return atomic_write_bytes(path, raw.encode("utf-8"), fsync=fsync)
+
+
+def atomic_write_bytes(path: Path, encoded: bytes, *, fsync: bool = False) -> int:
+    """Replace `path` with `encoded` atomically (durably with `fsync`); return the size."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
@@ -47,7 +59,22 @@ def atomic_write_json(path: Path, data: Any, *, fsync: bool = False) -> int:
         with contextlib.suppress(OSError):
             Path(tmp_name).unlink()
         raise
+    if fsync:
+        _fsync_dir(path.parent)
     return len(encoded)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable (not every filesystem allows it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_json(path: Path, default: Any) -> Any:
@@ -106,15 +133,25 @@ class Store:
         marker = data.get("seeded_from")
         return data["data"], marker if isinstance(marker, str) else None
 
-    def save_state(self, agent: str, state: dict[str, Any], marker: str | None) -> None:
-        """Replace an agent's state; refuse more than MAX_STATE_BYTES."""
+    def encode_state(self, state: dict[str, Any], marker: str | None) -> bytes:
+        """Return an agent's state file content; refuse more than MAX_STATE_BYTES."""
         record = {"v": 1, "data": state, "seeded_from": marker}
-        size = len(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
-        if size > MAX_STATE_BYTES:
+        raw = json.dumps(
+            record, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8")
+        if len(raw) > MAX_STATE_BYTES:
             raise ValueError(
-                f"agent state would be {size} bytes (limit {MAX_STATE_BYTES})"
+                f"agent state would be {len(raw)} bytes (limit {MAX_STATE_BYTES})"
             )
-        atomic_write_json(self._state_path(agent), record)
+        return raw
+
+    def write_state(self, agent: str, raw: bytes) -> None:
+        """Replace an agent's state file with `raw` (from `encode_state`), durably."""
+        atomic_write_bytes(self._state_path(agent), raw, fsync=True)
+
+    def save_state(self, agent: str, state: dict[str, Any], marker: str | None) -> None:
+        """Replace an agent's state now (durably); refuse more than MAX_STATE_BYTES."""
+        self.write_state(agent, self.encode_state(state, marker))
 
     def delete_state(self, agent: str) -> None:
         """Delete an agent's persisted state (if any)."""
@@ -138,6 +175,9 @@ class AgentState:
         self._store = store
         self.agent = agent
         self.data, self.marker = store.load_state(agent)
+        self._latest: bytes | None = None  # newest content not written yet
+        self._writer: asyncio.Task[None] | None = None
+        self._error: OSError | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         """Return a copy of a stored value (JSON round trip: no aliasing)."""
@@ -158,16 +198,48 @@ class AgentState:
         previous = self.data.get(key, _MISSING)
         self.data[key] = copied
         try:
-            self._store.save_state(self.agent, self.data, self.marker)
+            raw = self._store.encode_state(self.data, self.marker)
         except BaseException:
             if previous is _MISSING:
                 self.data.pop(key, None)
             else:
                 self.data[key] = previous
             raise
+        self._write(raw)
+
+    def _write(self, raw: bytes) -> None:
+        """Write now (no event loop) or in a thread (coalesced, in order)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._store.write_state(self.agent, raw)
+            return
+        self._latest = raw
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._latest is not None:
+            raw, self._latest = self._latest, None
+            try:
+                await asyncio.to_thread(self._store.write_state, self.agent, raw)
+            except OSError as err:
+                self._error = err
+                _LOGGER.warning("Cannot save the state of %s: %s", self.agent, err)
+            else:
+                self._error = None
+
+    async def flush(self) -> None:
+        """Wait until every `set` so far is on disk; raise OSError if the last write failed."""
+        writer = self._writer
+        if writer is not None and not writer.done():
+            await asyncio.shield(writer)
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
 
     def replace(self, data: dict[str, Any], marker: str | None) -> None:
-        """Replace the whole state (a migrated or seeded agent)."""
+        """Replace the whole state (a migrated or seeded agent), now."""
         self._store.save_state(self.agent, data, marker)
         self.data, self.marker = dict(data), marker
 

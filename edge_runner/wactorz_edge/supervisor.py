@@ -41,6 +41,10 @@ class AgentCrashedError(Exception):
     """Raised inside the supervisor when an agent must be restarted."""
 
 
+class _TaskOverrunError(Exception):
+    """A task ran past its `task_timeout_s` (not a TimeoutError the agent raised)."""
+
+
 @dataclass
 class TaskItem:
     """One task waiting in (or taken from) an agent's mailbox."""
@@ -269,6 +273,12 @@ class AgentSupervisor:
             raise
         except Exception as err:  # noqa: BLE001 - reported, the stop goes on
             self._report("stop", err, "warning")
+        try:
+            await asyncio.wait_for(instance.flush_state(), STOP_TIMEOUT_S)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 - reported, the stop goes on
+            self._report("stop", RuntimeError(f"state not saved: {err}"), "error")
 
     async def _serve(self, instance: Agent) -> None:
         """Run the worker, the ticker and the watcher until one of them fails."""
@@ -308,18 +318,13 @@ class AgentSupervisor:
             self._current = item
             started = time.monotonic()
             try:
-                result = await asyncio.wait_for(
-                    instance.handle_task(item.payload), self.spec.task_timeout_s
-                )
-                result = _jsonable(result)
-            except asyncio.TimeoutError as err:  # noqa: UP041 - distinct class on 3.10
+                result = _jsonable(await self._bounded(instance, item.payload))
+            except _TaskOverrunError:
                 failures += 1
                 self.tasks_failed += 1
                 message = f"task timed out after {self.spec.task_timeout_s:g} s"
                 item.finish(False, error=message)
-                self._report(
-                    "task", TimeoutError(message) if str(err) == "" else err, "error"
-                )
+                self._report("task", TimeoutError(message), "error")
             except asyncio.CancelledError:
                 item.finish(False, error=f"agent {self.name} was stopped")
                 raise
@@ -344,6 +349,36 @@ class AgentSupervisor:
                 self._current = None
             if failures >= MAX_CONSECUTIVE_TASK_FAILURES:
                 raise AgentCrashedError(f"{failures} consecutive task failures")
+
+    async def _bounded(self, instance: Agent, payload: Any) -> Any:
+        """Run one `handle_task` for at most `task_timeout_s` (then cancel it).
+
+        Not `asyncio.wait_for`: on Python 3.11+ a TimeoutError the agent raises
+        itself (a `send_to` nobody answered) would look like our own timeout.
+        """
+        task = asyncio.ensure_future(instance.handle_task(payload))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.spec.task_timeout_s)
+        except asyncio.CancelledError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise
+        if not done:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await self._flush(instance)
+            raise _TaskOverrunError
+        await self._flush(instance)  # the reply means the task's state is on disk
+        return task.result()
+
+    async def _flush(self, instance: Agent) -> None:
+        """Wait for the agent's persisted state to reach the disk; report a failure."""
+        try:
+            await asyncio.wait_for(instance.flush_state(), STOP_TIMEOUT_S)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 - reported; the agent goes on
+            self._report("task", RuntimeError(f"state not saved: {err}"), "error")
 
 
 def _jsonable(value: Any) -> Any:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
 
 import pytest
 
+from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.nodes.commands import node_command
 from custom_components.wactorz.nodes.manager import SIGNAL_NODE_UPDATED
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from tests.integration.edge import KEEPALIVE_S
 from tests.integration.test_nodes import Env
@@ -136,3 +139,81 @@ async def test_duplicate_and_late_heartbeats_do_not_roll_state_back(env: Env) ->
     assert all(running == ["echo-late"] for running in seen), seen
     state_id = f"{env.entry.entry_id}_remote_echo-late_state"
     assert env.state("sensor", state_id) == "running"
+
+
+async def test_migration_without_an_answer_leaves_the_agent_on_its_source(
+    env: Env,
+) -> None:
+    """The source stalls: no migrate_result in time; the agent stays on the source.
+
+    When the source resumes it hands the agent over (stops and drops it), too
+    late: the agent runs there again with its state, and not on the target.
+    """
+    old, new = env.name("pi-stall"), env.name("pi-wait")
+    old_runner = await env.runner(old)
+    await env.runner(new)
+    await env.pair(old)
+    await env.pair(new)
+    await env.spawn(old, "counter-t", "counter", start=0)
+    await env.until(lambda: "counter-t" in env.running(old), "counter on the source")
+    assert (await env.peer.ask("counter-t", {"op": "increment", "by": 6}))["ok"]
+    await env.until(lambda: bool(env.manager.nodes[new].online), "the target online")
+
+    assert old_runner.process is not None
+    old_runner.process.send_signal(signal.SIGSTOP)  # the migrate waits in its socket
+    try:
+        mark = env.peer.mark()
+        with pytest.raises(HomeAssistantError) as err:
+            await env.hass.services.async_call(
+                DOMAIN,
+                "migrate_agent",
+                {"agent": "counter-t", "node": new, "timeout": 2},
+                blocking=True,
+            )
+        assert err.value.translation_key == "migration_timeout"
+        assert err.value.translation_placeholders["node"] == old
+        # Sent again at once (freshly signed), still with the agent: the source
+        # applies it after the migrate it has not read yet.
+        resent = await env.peer.wait_for(f"nodes/{old}/desired_state", bool, since=mark)
+        assert [a["name"] for a in resent["payload"]["agents"]] == ["counter-t"]
+    finally:
+        old_runner.process.send_signal(signal.SIGCONT)
+    answer = await env.peer.wait_for(f"nodes/{old}/migrate_result", bool, since=mark)
+    assert answer["payload"]["ok"] is True  # it did hand the agent over, too late
+    await env.until(
+        lambda: "counter-t" in env.running(old), "the counter back on the source", 20
+    )
+    assert (await env.peer.ask("counter-t", {"op": "get"}))["result"] == {"count": 6}
+    assert set(env.manager.nodes[old].desired) == {"counter-t"}
+    assert env.manager.nodes[new].desired == {}
+    assert "counter-t" not in env.running(new)
+
+
+async def test_lost_desired_state_is_sent_again_when_a_node_runs_other_agents(
+    env: Env,
+) -> None:
+    """The target's retained desired_state is gone: HA sends it again.
+
+    (A broker restarted without persistence while HA was down.) The node's
+    heartbeats show it does not run what HA wants.
+    """
+    old, new = env.name("pi-have"), env.name("pi-lost")
+    await env.runner(old)
+    new_runner = await env.runner(new, start=False)
+    await env.pair(old)
+    await env.pair(new)
+    await env.spawn(old, "counter-d", "counter", start=0)
+    await env.until(lambda: "counter-d" in env.running(old), "counter on the source")
+    assert (await env.peer.ask("counter-d", {"op": "increment", "by": 2}))["ok"]
+    result = await env.manager.async_migrate("counter-d", new)
+    assert result["status"] == "queued"
+    await env.peer.client.publish(
+        f"nodes/{new}/desired_state", b"", qos=1, retain=True
+    )  # what a broker restart without persistence does to it
+
+    await new_runner.start()
+    await env.until(
+        lambda: "counter-d" in env.running(new), "the counter on the target", 30
+    )
+    assert (await env.peer.ask("counter-d", {"op": "get"}))["result"] == {"count": 2}
+    assert "counter-d" not in env.running(old)

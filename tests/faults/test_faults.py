@@ -246,3 +246,119 @@ async def _until(predicate: Any, what: str, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def _retained(broker: Broker, topic: str, timeout: float = 10.0) -> Any:
+    """Return the payload the broker keeps retained on `topic` (None when none)."""
+    async with aiomqtt.Client(
+        broker.host, broker.port, identifier=f"retained-{secrets.token_hex(3)}"
+    ) as client:
+        await client.subscribe(topic, qos=1)
+
+        async def first() -> Any:
+            async for message in client.messages:
+                if message.retain:
+                    return json.loads(message.payload) if message.payload else None
+            return None
+
+        try:
+            return await asyncio.wait_for(first(), timeout)
+        except TimeoutError:
+            return None
+
+
+@pytest.mark.broker
+async def test_queued_migration_survives_a_broker_restart(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    mock_hass_config: None,
+    own_broker: Broker,
+    tmp_path: Path,
+) -> None:
+    """A migration queued for an offline node survives a broker that forgets retained messages.
+
+    The broker restarts without persistence (Mosquitto's default) after it
+    accepted the target's retained desired_state: HA sends every node's
+    desired state again when it reconnects, so the target, started later, gets
+    the agent with its state, and the old node does not get it back.
+    """
+    mqtt_entry = await setup_real_mqtt(hass, own_broker)
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    manager = entry.runtime_data.nodes
+    assert manager is not None
+    old, new = "pi-from", "pi-to"
+    runners = {}
+    for node in (old, new):
+        secret = secrets.token_bytes(32)
+        secret_file = tmp_path / f"{node}.secret"
+        await hass.async_add_executor_job(secret_file.write_text, secret.hex())
+        runners[node] = Runner(own_broker.port, node, secret_file, tmp_path / node)
+        await manager.async_pair(node, secret.hex())
+    await runners[old].start()
+    try:
+        await _until(lambda: _online(manager, old), "the old node online")
+        await manager.async_spawn(old, {"name": "counter-b", "class": "counter"})
+        await _until(lambda: "counter-b" in _running(manager, old), "the counter")
+        bumped = await manager.async_ask_remote(
+            "counter-b", {"op": "increment", "by": 7}, timeout=10
+        )
+        assert bumped["result"] == {"count": 7}
+
+        moved = await manager.async_migrate("counter-b", new)
+        assert moved["status"] == "queued" and moved["state_carried"] is True
+        await _until(lambda: "counter-b" not in _running(manager, old), "it left")
+        queued = await _retained(own_broker, f"nodes/{new}/desired_state")
+        assert [a["name"] for a in queued["payload"]["agents"]] == ["counter-b"]
+
+        own_broker.stop()  # no persistence: every retained message is gone
+        await _until(lambda: not mqtt.is_connected(hass), "HA sees the broker gone")
+        own_broker.start()
+        await _until(lambda: mqtt.is_connected(hass), "HA reconnected", 40)
+        for node in (old, new):  # HA sent both again, freshly signed
+            await _until_async(
+                lambda node=node: _retained(
+                    own_broker, f"nodes/{node}/desired_state", timeout=1.0
+                ),
+                f"the desired state of {node} back on the broker",
+            )
+        again = await _retained(own_broker, f"nodes/{new}/desired_state")
+        (spec,) = again["payload"]["agents"]
+        assert spec["name"] == "counter-b" and spec["state"] == {"count": 7}
+        assert again["ts"] >= queued["ts"] and again["nonce"] != queued["nonce"]
+
+        await runners[new].start()
+        await _until(
+            lambda: "counter-b" in _running(manager, new), "the counter on the target"
+        )
+        got = await manager.async_ask_remote("counter-b", {"op": "get"}, timeout=10)
+        assert got["result"] == {"count": 7} and got["node"] == new
+
+        # The old node, rebooted after the broker restart, does not run it again.
+        await runners[old].kill()
+        await _until(lambda: not _online(manager, old), "the old node offline")
+        await runners[old].start()
+        await _until(lambda: _online(manager, old), "the old node back")
+        beat = manager.nodes[old].last_heartbeat or 0.0
+        await _until(
+            lambda: (manager.nodes[old].last_heartbeat or 0.0) > beat + 2.0,
+            "heartbeats of the old node for 2 s",
+        )
+        assert "counter-b" not in [a["name"] for a in manager.nodes[old].agents]
+        assert _running(manager, new) == ["counter-b"]
+    finally:
+        for runner in runners.values():
+            await runner.kill()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(mqtt_entry.entry_id)
+
+
+async def _until_async(probe: Any, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await probe():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.2)

@@ -709,3 +709,56 @@ async def test_panel_and_monitor_follow_remote_agents(
                     item["name"] == node and item["online"] is True
                     for item in event.get("nodes", [])
                 )
+
+
+async def test_stop_agent_service_and_chat_command_stop_remote_agents(
+    env: Env,
+) -> None:
+    """`wactorz.stop_agent` and `/agents stop` in main's chat stop agents on a real runner."""
+    node = env.name("pi-stop")
+    await env.runner(node)
+    await env.pair(node)
+    await env.spawn(node, "echo-svc", "echo")
+    await env.spawn(node, "echo-chat", "echo")
+    await env.spawn(node, "echo-stays", "echo")
+    await env.until(
+        lambda: set(env.running(node)) == {"echo-svc", "echo-chat", "echo-stays"},
+        "three agents running",
+    )
+
+    await env.hass.services.async_call(
+        DOMAIN, "stop_agent", {"agent": "echo-svc"}, blocking=True
+    )
+    await env.until(
+        lambda: set(env.running(node)) == {"echo-chat", "echo-stays"},
+        "echo-svc stopped on the node",
+    )
+    assert "echo-svc" not in env.manager.nodes[node].desired
+
+    answer = await env.hass.services.async_call(
+        DOMAIN,
+        "chat",
+        {"message": "/agents stop echo-chat"},
+        blocking=True,
+        return_response=True,
+    )
+    assert answer["reply"] == f"@echo-chat stopped on {node}."
+    assert answer["route"] == "main" and "llm_calls" not in answer
+    await env.until(
+        lambda: env.running(node) == ["echo-stays"], "echo-chat stopped on the node"
+    )
+    assert set(env.manager.nodes[node].desired) == {"echo-stays"}
+    assert (await env.peer.ask("echo-stays", {"still": "here"}))["ok"] is True
+
+    unknown = await env.hass.services.async_call(
+        DOMAIN,
+        "chat",
+        {"message": "/agents stop echo-svc"},  # gone: not a remote agent any more
+        blocking=True,
+        return_response=True,
+    )
+    assert "stopped on" not in unknown["reply"]
+    with pytest.raises(ServiceValidationError):
+        await env.hass.services.async_call(
+            DOMAIN, "stop_agent", {"agent": "echo-svc"}, blocking=True
+        )

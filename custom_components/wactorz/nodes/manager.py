@@ -69,6 +69,10 @@ ERROR_EVENTS_PER_WINDOW: Final = 20
 ERROR_WINDOW_S: Final = 10.0
 MIN_SILENCE_S: Final = 2.0
 RESEND_RETRY_S: Final = 5.0
+MIN_DRIFT_GRACE_S: Final = 5.0  # a node may lag this long behind a publish (or 3 beats)
+DRIFT_REPEAT_S: Final = (
+    600.0  # the same desired state is re-sent for drift at most this often
+)
 AGENT_STATES: Final = (
     "created",
     "installing",
@@ -145,6 +149,7 @@ MESSAGES: Final = {
     "migration_failed": "Moving {agent} off node {node} failed: {error}",
     "migration_source_unknown": "Node {node} is offline and Home Assistant does not know how {agent} was started there.",
     "node_timeout": "Node {node} did not answer within {timeout} s.",
+    "migration_timeout": "Node {node} did not answer the migration of {agent} within {timeout} s: {agent} stays on {node}.",
     "node_publish_failed": "Could not send to node {node}: {error}",
     "node_no_code": "Node {node} does not run code agents: start its runner with --allow-code, or turn on the local node in the Wactorz options.",
 }
@@ -192,6 +197,13 @@ class NodeRecord:
     revision: int = 0
     unsent: bool = False
     error_times: list[float] = field(default_factory=list)
+    # Drift repair (not stored): heartbeats within a grace period after
+    # `settling_since` (monotonic: last publish, or the node coming online) are
+    # not compared with the desired set; `repaired` is (revision, when) of the
+    # last re-send made because the node ran something else.
+    settling_since: float | None = None
+    repaired: tuple[int, float] | None = None
+    repairing: bool = False
 
     def to_store(self) -> dict[str, Any]:
         """Return what is kept across restarts."""
@@ -344,6 +356,9 @@ class NodeManager:
         self.reply_topic = f"wactorz/{runtime.node_name}/reply"
         self._resend: CALLBACK_TYPE | None = None
         self._listeners: list[Callable[[str], None]] = []
+        self._republish: set[str] = (
+            set()
+        )  # managed nodes whose desired state is re-sent
         self.started = False
 
     # ------------------------------------------------------------ lifecycle
@@ -378,7 +393,7 @@ class NodeManager:
             )
         commands.register(self.runtime.system, self)
         self.started = True
-        self._schedule_resend(0)
+        self._republish_all()
 
     async def async_stop(self) -> None:
         """Unsubscribe, cancel timers and waiters, write pending records."""
@@ -547,6 +562,8 @@ class NodeManager:
             return
         record.beat_ts = None  # a (re)started node may boot with an older clock
         if data["status"] == "online":
+            if not record.online:  # it first applies the retained desired_state
+                record.settling_since = time.monotonic()
             record.online = True
             record.status_reason = None
             self._arm_silence(record)
@@ -600,6 +617,7 @@ class NodeManager:
         self._update_remote_agents(record)
         self._beat_remote_agents(record)
         self._check_migrations(record)
+        self._check_drift(record)
         self._changed(node)
 
     # ------------------------------------------- remote agents on the event stream
@@ -645,6 +663,70 @@ class NodeManager:
                     "silence_timeout_s": timeout,
                 },
             )
+
+    @staticmethod
+    def _settling(record: NodeRecord) -> bool:
+        """Return True while the node may still be applying a desired state."""
+        if record.settling_since is None:
+            return False
+        grace = max(3 * record.heartbeat_s, MIN_DRIFT_GRACE_S)
+        return time.monotonic() - record.settling_since < grace
+
+    @callback
+    def _check_drift(self, record: NodeRecord) -> None:
+        """Re-send the desired state when the node runs other agents than HA wants.
+
+        The retained desired_state can be gone (a broker restarted without
+        persistence while HA was down, a migration answer lost after the source
+        dropped the agent): the node then runs its own idea of the set. Names
+        are compared (a failed agent is still there: its restart budget is the
+        node's business). One re-send per desired state every DRIFT_REPEAT_S,
+        so a node that refuses an agent is not flooded.
+        """
+        if (
+            not record.managed
+            or record.unsent
+            or record.repairing
+            or not self.has_secret(record.name)
+            or self._settling(record)
+            or not self._drifted(record)
+        ):
+            return
+        if record.repaired is not None:
+            revision, when = record.repaired
+            if revision == record.revision and time.monotonic() - when < DRIFT_REPEAT_S:
+                return
+        record.repairing = True
+        self.runtime.entry.async_create_background_task(
+            self.hass, self._async_repair(record), f"wactorz node {record.name} drift"
+        )
+
+    @staticmethod
+    def _drifted(record: NodeRecord) -> bool:
+        running = {info["name"] for info in record.agents}
+        return running != set(record.desired)
+
+    async def _async_repair(self, record: NodeRecord) -> None:
+        try:
+            async with self._lock(record.name):
+                if not self.started or not self._drifted(record):
+                    return
+                if self._settling(record):
+                    return  # something was published meanwhile
+                _LOGGER.info(
+                    "Node %s runs %s instead of %s: sending its desired state again",
+                    record.name,
+                    sorted(info["name"] for info in record.agents),
+                    sorted(record.desired),
+                )
+                await self._async_publish_desired(record)
+                record.repaired = (record.revision, time.monotonic())
+        except NodeError as err:
+            _LOGGER.warning(
+                "Cannot re-send the desired state of %s: %s", record.name, err
+            )
+        finally:
+            record.repairing = False
 
     def _agent_info(self, item: dict[str, Any]) -> dict[str, Any]:
         info: dict[str, Any] = {"name": item["name"]}
@@ -892,21 +974,43 @@ class NodeManager:
         else:
             record.revision = revision
             record.unsent = False
+            record.settling_since = time.monotonic()
+        self._republish.discard(record.name)
         self._changed(record.name, persist=True)
+        # Written now, not 2 s later: what HA re-sends after a restart or a
+        # broker restart must be what it sent last.
+        await self._store.async_flush()
 
     @callback
     def _on_connection(self, connected: bool) -> None:
-        """Send what could not be sent while HA's MQTT client was disconnected."""
+        """Re-send every managed node's desired state when HA's MQTT client reconnects.
+
+        Not only what could not be sent while disconnected: a broker that
+        restarted without persistence (Mosquitto's default) lost every retained
+        desired_state, so a node that is offline now (a queued migration's
+        target, say) would find nothing when it comes back.
+        """
         if connected:
             if self._resend is not None:
                 self._resend()
                 self._resend = None
-            self._schedule_resend(0)
+            self._republish_all()
+
+    @callback
+    def _republish_all(self) -> None:
+        """Re-send (freshly signed) the desired state of every managed, paired node."""
+        self._republish = {
+            record.name
+            for record in self.nodes.values()
+            if record.managed and self.has_secret(record.name)
+        }
+        self._schedule_resend(0)
 
     @callback
     def _schedule_resend(self, delay: float) -> None:
         if self._resend is not None or not any(
-            record.unsent for record in self.nodes.values()
+            record.unsent or record.name in self._republish
+            for record in self.nodes.values()
         ):
             return
 
@@ -924,10 +1028,19 @@ class NodeManager:
         if self.runtime.bus.kind == "mqtt" and not mqtt.is_connected(self.hass):
             return  # the connection callback brings us back
         for record in list(self.nodes.values()):
-            if record.unsent and self.has_secret(record.name):
+            due = record.unsent or record.name in self._republish
+            if due and self.has_secret(record.name):
                 async with self._lock(record.name):
-                    if record.unsent:
-                        await self._async_publish_desired(record)
+                    if record.unsent or record.name in self._republish:
+                        try:
+                            await self._async_publish_desired(record)
+                        except NodeError as err:
+                            self._republish.discard(record.name)
+                            _LOGGER.warning(
+                                "Cannot re-send the desired state of node %s: %s",
+                                record.name,
+                                err,
+                            )
 
     def locate(self, agent: str) -> str | None:
         """Return the node that should run (or runs) `agent`, if any."""
@@ -1089,6 +1202,11 @@ class NodeManager:
         Offline source: the spec HA holds (with the last state it carried).
         Then the source's desired_state without the agent, the target's with it;
         both retained, so neither a late source nor a late target gets it wrong.
+        The source's lock is held throughout, so no other desired state of the
+        source is sent in between. When the source does not answer in time (the
+        answer may be lost after it stopped and dropped the agent), its desired
+        state, which still lists the agent, is sent again: the source starts the
+        agent again with the state it kept, and the migration is refused.
         """
         check_agent_name(agent)
         check_node_name(target)
@@ -1104,35 +1222,17 @@ class NodeManager:
         source_record = self.nodes[source]
         request_id = _request_id("mig")
         carried_state = False
-        if source_record.online and self.has_secret(source):
-            result = await self._request(
-                source,
-                "migrate",
-                "migrate_result",
-                {"agent": agent, "request_id": request_id, "target": target},
-                timeout,
-            )
-            if (
-                result.get("ok") is not True
-                or result.get("agent") != agent
-                or not isinstance(result.get("spec"), dict)
-            ):
-                error = self.runtime.scrubber.scrub(str(result.get("error", "")))
-                raise NodeError(
-                    "migration_failed",
-                    validation=False,
-                    agent=agent,
-                    node=source,
-                    error=error[:200] or "refused",
-                )
-            spec = {k: v for k, v in result["spec"].items() if k in _SPEC_FIELDS}
-            carried_state = "state" in spec
-        elif agent in source_record.desired:
-            spec = dict(source_record.desired[agent])
-        else:
-            raise NodeError("migration_source_unknown", agent=agent, node=source)
-        spec.pop("replace", None)
         async with self._lock(source):
+            if source_record.online and self.has_secret(source):
+                spec = await self._async_hand_over(
+                    source_record, agent, target, request_id, timeout
+                )
+                carried_state = "state" in spec
+            elif agent in source_record.desired:
+                spec = dict(source_record.desired[agent])
+            else:
+                raise NodeError("migration_source_unknown", agent=agent, node=source)
+            spec.pop("replace", None)
             source_record.desired.pop(agent, None)
             if source_record.managed:
                 await self._async_publish_desired(source_record)
@@ -1155,6 +1255,53 @@ class NodeManager:
             "status": status,
             "state_carried": carried_state,
         }
+
+    async def _async_hand_over(
+        self,
+        source: NodeRecord,
+        agent: str,
+        target: str,
+        request_id: str,
+        timeout: float,
+    ) -> dict[str, Any]:
+        """Ask the source for the agent's spec and state (source lock held)."""
+        try:
+            result = await self._request(
+                source.name,
+                "migrate",
+                "migrate_result",
+                {"agent": agent, "request_id": request_id, "target": target},
+                timeout,
+            )
+        except NodeError as err:
+            if err.key != "node_timeout" or not (
+                source.managed and agent in source.desired
+            ):
+                raise
+            # The source may have stopped and dropped the agent already: its
+            # desired state (still with the agent) brings it back there.
+            await self._async_publish_desired(source)
+            raise NodeError(
+                "migration_timeout",
+                validation=False,
+                agent=agent,
+                node=source.name,
+                timeout=f"{timeout:g}",
+            ) from None
+        if (
+            result.get("ok") is not True
+            or result.get("agent") != agent
+            or not isinstance(result.get("spec"), dict)
+        ):
+            error = self.runtime.scrubber.scrub(str(result.get("error", "")))
+            raise NodeError(
+                "migration_failed",
+                validation=False,
+                agent=agent,
+                node=source.name,
+                error=error[:200] or "refused",
+            )
+        return {k: v for k, v in result["spec"].items() if k in _SPEC_FIELDS}
 
     def _check_migrations(self, record: NodeRecord) -> None:
         for info in record.agents:
