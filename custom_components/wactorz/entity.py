@@ -34,7 +34,9 @@ class WactorzAgentEntity(CoordinatorEntity[AgentCoordinator]):
     def __init__(self, coordinator: AgentCoordinator, key: str) -> None:
         """Attach to the agent's coordinator and device."""
         super().__init__(coordinator)
-        entry_id = coordinator.config_entry.entry_id
+        entry = coordinator.config_entry
+        assert entry is not None  # (agent coordinators are made with their entry)
+        entry_id = entry.entry_id
         agent = coordinator.agent_name
         self._attr_unique_id = f"{entry_id}_{agent}_{key}"
         self._attr_device_info = DeviceInfo(

@@ -35,6 +35,7 @@ from homeassistant.helpers.llm import (
     ToolResult,
     async_get_api,
 )
+from homeassistant.util.json import JsonValueType
 
 from .agents.access import NOT_ADMIN_REPLY, is_mutating, with_caller
 from .const import DOMAIN
@@ -302,7 +303,7 @@ class CreatePipelineTool(Tool):
             )
         if "error" in result:
             return ToolResult({"error": result["error"]}, error=True)
-        data = {
+        data: dict[str, JsonValueType] = {
             key: result[key]
             for key in ("rule", "question", "reply", "awaiting_answer")
             if key in result

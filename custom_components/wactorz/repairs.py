@@ -10,8 +10,11 @@ from typing import Any
 
 import probatio
 
-from homeassistant import data_entry_flow
-from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
+from homeassistant.components.repairs import (
+    ConfirmRepairFlow,
+    RepairsFlow,
+    RepairsFlowResult,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.selector import (
@@ -48,7 +51,7 @@ class RestartAgentRepairFlow(ConfirmRepairFlow):
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Restart on confirmation; report when the hub is gone."""
         if user_input is not None:
             entries: list[WactorzConfigEntry] = (
@@ -74,13 +77,13 @@ class ProviderAuthRepairFlow(RepairsFlow):
 
     async def async_step_init(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Start at the key form."""
         return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Show the form; test and save the new key."""
         entries = self.hass.config_entries.async_entries(DOMAIN, include_ignore=False)
         entry = entries[0] if entries else None

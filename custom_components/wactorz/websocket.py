@@ -81,9 +81,8 @@ MAX_TEXT = 2000  # characters of a message/preview in the feed and rings
 MAX_CHAT_CHARS = 20_000
 MAX_TIMEOUT_S = 600
 
-# Not in the core yet: an event per message between two agents (see docs/ARCHITECTURE.md).
-# Handled by name so that the stream picks it up the day the core emits it.
-MESSAGE_KIND: Final = "message"
+# An event per message between two agents (emitted only while someone asks for it).
+MESSAGE_KIND: Final = EventKind.MESSAGE
 
 ERR_NOT_LOADED: Final = "not_loaded"
 ERR_PROTECTED: Final = "protected"
@@ -553,7 +552,7 @@ class PanelHub:
                 self._change(event.actor_id)["metrics"] = dict(event.data)
                 self._arm()
             return
-        if kind == MESSAGE_KIND:
+        if kind is EventKind.MESSAGE:
             if self._message_unsub is None:  # else the dedicated subscription counts it
                 self._on_message(event)
             return
@@ -567,12 +566,12 @@ class PanelHub:
             self._added[key] = event.actor_id
             self._nodes_changed = True
         elif kind is EventKind.REMOVED:
-            key = self._keys.get(event.actor_id)
-            if key is not None:
-                if self._added.pop(key, None) is None:
-                    self._removed.append(key)
-                self._changed.pop(key, None)
-                self._beats.pop(key, None)
+            gone = self._keys.get(event.actor_id)
+            if gone is not None:
+                if self._added.pop(gone, None) is None:
+                    self._removed.append(gone)
+                self._changed.pop(gone, None)
+                self._beats.pop(gone, None)
                 self._forget(event.actor_id)
             self._nodes_changed = True
         elif kind in (EventKind.STATUS, EventKind.ERROR, EventKind.RESTARTED):

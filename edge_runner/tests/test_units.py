@@ -556,10 +556,13 @@ async def test_a_failed_publish_is_retried_and_the_outbox_keeps_draining(
     drain = asyncio.get_running_loop().create_task(link._drain(client))  # type: ignore[arg-type]
     link.publish("nodes/n/agents", b"reply", qos=1)
     link.publish("nodes/n/heartbeat", b"beat", qos=0)
+
+    async def both_published() -> None:
+        while len(client.published) < 2:
+            await asyncio.sleep(0.01)
+
     try:
-        async with asyncio.timeout(5):
-            while len(client.published) < 2:
-                await asyncio.sleep(0.01)
+        await asyncio.wait_for(both_published(), 5)  # (Python 3.10: no asyncio.timeout)
     finally:
         drain.cancel()
         await asyncio.gather(drain, return_exceptions=True)

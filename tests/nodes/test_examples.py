@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.wactorz.ha_agents.map import parse_request
 from custom_components.wactorz.nodes import signing
 from custom_components.wactorz.nodes.manager import EVENT_NODE_ERROR, NodeManager
 from homeassistant.core import HomeAssistant
@@ -71,6 +72,16 @@ def test_signed_examples_verify_with_home_assistants_signing() -> None:
             assert payload == example["message"]["payload"], name
             checked += 1
     assert checked >= 9
+
+
+def test_map_request_example_and_its_schema_agree_with_the_map_agent() -> None:
+    """The documented map request is accepted; what its schema refuses, the agent refuses."""
+    example = EXAMPLES["map-request"]["message"]
+    assert parse_request(json.dumps(example)) == (example, None)
+    for bad in ({"request_id": ""}, {"request_id": "x" * 65}, {"other": 1}, []):
+        assert check.validate(bad, "map-request.json", SCHEMAS) != []
+        request, error = parse_request(json.dumps(bad))
+        assert request is None and error
 
 
 @pytest.fixture

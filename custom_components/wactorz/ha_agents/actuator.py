@@ -110,14 +110,14 @@ def _filter(value: Any) -> dict[str, Any]:
         raise probatio.Invalid(f"op '{data['op']}' needs a number")
     if data["op"] != "exists" and "value" not in data:
         raise probatio.Invalid(f"op '{data['op']}' needs a value")
-    return data
+    return dict(data)
 
 
 def _condition(value: Any) -> dict[str, Any]:
     data = CONDITION_SCHEMA(value)
     if not any(key in data for key in ("state", "above", "below")):
         raise probatio.Invalid("a condition needs state, above or below")
-    return data
+    return dict(data)
 
 
 FILTER_SCHEMA = probatio.Schema(

@@ -79,7 +79,7 @@ def list_devices(hass: HomeAssistant) -> dict[str, Any]:
             "manufacturer": device.manufacturer,
             "model": device.model,
         }
-        for device in dr.async_get(hass).devices.values()
+        for device in dr.async_get(hass).devices
         if device.disabled_by is None
     ]
     return _bounded(sorted(items, key=lambda i: str(i["name"] or "").lower()))

@@ -241,7 +241,8 @@ def _items(value: Any, kind: str) -> list[dict[str, Any]]:
 
 def _describe_item(item: dict[str, Any], key: str) -> str:
     head = str(item.get(key) or item.get("platform") or "")
-    target = item.get("target") if isinstance(item.get("target"), dict) else {}
+    raw_target = item.get("target")
+    target: dict[str, Any] = raw_target if isinstance(raw_target, dict) else {}
     details = {
         k: v for k, v in {**item, **target}.items() if k not in (key, "target", "id")
     }
@@ -542,7 +543,7 @@ class HomeAssistantAgent(Actor):
         proposal_id = uuid.uuid4().hex[:8]
         shown = after if after is not None else before or {}
         alias = str(shown.get("alias") or automation_id)
-        proposal = {
+        proposal: dict[str, Any] = {
             "proposal_id": proposal_id,
             "action": action,
             "automation_id": automation_id,

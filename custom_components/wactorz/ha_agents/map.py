@@ -182,7 +182,7 @@ class MapAgent(Actor):
         @callback
         def fire(_now: Any) -> None:
             self._debounce = None
-            self.publish_map(event.event_type)
+            self.publish_map(str(event.event_type))
 
         self._debounce = async_call_later(self._hass, DEBOUNCE_S, fire)
 

@@ -8,7 +8,7 @@ a manager (MQTT absent, nodes not started) the commands say so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 import re
 from typing import Any, Protocol
 import weakref
@@ -59,7 +59,7 @@ def nodes_api(system: object) -> NodesApi | None:
     return _APIS.get(system)
 
 
-def format_nodes(nodes: list[Mapping[str, Any]]) -> str:
+def format_nodes(nodes: Sequence[Mapping[str, Any]]) -> str:
     """Return the /nodes answer: one line per node, then its agents."""
     if not nodes:
         return "No remote nodes yet. Start wactorz-edge on a machine and pair it."

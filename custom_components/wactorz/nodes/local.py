@@ -261,6 +261,11 @@ class LocalNode:
         return self.process is not None and self.process.returncode is None
 
     @property
+    def stopping(self) -> bool:
+        """Return True once async_stop began (the supervisor then restarts nothing)."""
+        return self._stopping
+
+    @property
     def argv(self) -> list[str]:
         """Return the argv the runner is started with (no secrets in it)."""
         return list(self._argv)
@@ -376,7 +381,7 @@ class LocalNode:
         while not self._stopping:
             started = time.monotonic()
             code = await self._run_once()
-            if self._stopping:
+            if self.stopping:  # (set by async_stop while the runner ran)
                 return
             now = time.monotonic()
             if now - started >= STABLE_S:

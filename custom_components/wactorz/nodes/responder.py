@@ -260,7 +260,8 @@ class TaskResponder:
         if isinstance(task, dict):
             reply_to, correlation_id = task.get("reply_to"), task.get("correlation_id")
             if (
-                reply_topic_allowed(reply_to)
+                isinstance(reply_to, str)
+                and reply_topic_allowed(reply_to)
                 and isinstance(correlation_id, str)
                 and REQUEST_ID_RE.match(correlation_id)
             ):

@@ -258,7 +258,7 @@ class CompiledRule:
         trigger = self.rule.trigger
         new = event.data["new_state"]
         old = event.data["old_state"]
-        context = {
+        context: dict[str, Any] = {
             "entity_id": trigger.entity_id,
             "new_state": _state_dict(new),
             "old_state": _state_dict(old),

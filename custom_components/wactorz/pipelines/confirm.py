@@ -14,8 +14,7 @@ from collections.abc import Callable
 import json
 from typing import Any
 
-from homeassistant import data_entry_flow
-from homeassistant.components.repairs import ConfirmRepairFlow
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlowResult
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
@@ -101,7 +100,7 @@ class ConfirmRuleRepairFlow(ConfirmRepairFlow):
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Show the rule; on confirm enable it (this also confirms it) and close the issue."""
         from .registry import get_registry  # noqa: PLC0415 - registry imports us
 

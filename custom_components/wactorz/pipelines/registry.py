@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
 import logging
 import secrets
 import time
@@ -211,9 +212,7 @@ class PipelineRegistry:
 
     async def _async_compile(self, rule: Rule) -> None:
         self._uncompile(rule.id)
-        compiled = CompiledRule(
-            self.hass, rule, lambda context, rid=rule.id: self._on_trigger(rid, context)
-        )
+        compiled = CompiledRule(self.hass, rule, partial(self._on_trigger, rule.id))
         try:
             await compiled.async_start()
         except (RuleError, HomeAssistantError) as err:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from ..agents.access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, caller_of, is_mutating
 from ..agents.text import text_of
-from ..core import Actor, ActorState, Message
+from ..core import Actor, ActorState, Message, Outcome
 from .model import DIRECT, PlanError, Step, batches, cache_key, parse_plan, waves
 
 SKIP_AGENTS = frozenset({"main", "monitor", "io", "qa", "state-bridge", "map"})
@@ -270,7 +270,7 @@ class PlannerActor(Actor):
             *(self._hooks.answer_direct(t) for _, t in direct),
             return_exceptions=True,
         )
-        outcomes = answers[0]
+        outcomes = cast("list[Outcome] | BaseException", answers[0])
         for index, (step, _) in enumerate(delegated):
             if isinstance(outcomes, BaseException):
                 results[step.id] = _result(step, error=str(outcomes))

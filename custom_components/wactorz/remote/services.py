@@ -160,7 +160,9 @@ def _ssh_error(
     return _error(err.key, err.placeholders, validation=err.key not in _NOT_VALIDATION)
 
 
-async def _ask_nautilus(call: ServiceCall, task: dict[str, Any], timeout: float) -> Any:
+async def _ask_nautilus(
+    call: ServiceCall, task: dict[str, Any], timeout: float
+) -> ServiceResponse:
     runtime = _runtime(call.hass)
     if runtime.system.get(NAUTILUS_AGENT_NAME) is None:
         raise _error(
@@ -185,7 +187,10 @@ async def _ask_nautilus(call: ServiceCall, task: dict[str, Any], timeout: float)
             dict(reply.get("placeholders") or {}),
             validation=key not in _NOT_VALIDATION,
         )
-    return {k: v for k, v in reply.items() if k not in ("text", "placeholders")}
+    response: ServiceResponse = {
+        k: v for k, v in reply.items() if k not in ("text", "placeholders")
+    }
+    return response
 
 
 async def _async_add_host(call: ServiceCall) -> ServiceResponse:
@@ -318,7 +323,8 @@ async def _async_deploy_node(call: ServiceCall) -> ServiceResponse:
         raise _error(err.key, err.placeholders, validation=err.validation) from None
     except NodeError as err:
         raise translate_node_error(err) from None
-    return runtime.scrubber.scrub_data(result)
+    response: ServiceResponse = runtime.scrubber.scrub_data(result)
+    return response
 
 
 @callback

@@ -52,7 +52,7 @@ MAX_RECIPE_BYTES = 64 * 1024
 MAX_LIST = 100
 KIND_IMAGE = "nim_image"
 KIND_PPTX = "doc_to_pptx"
-KIND_DEFAULTS: dict[str, dict[str, Any]] = {
+KIND_DEFAULTS: dict[str, dict[Any, Any]] = {
     KIND_IMAGE: {
         probatio.Optional("width"): probatio.All(int, probatio.Range(768, 1344)),
         probatio.Optional("height"): probatio.All(int, probatio.Range(768, 1344)),
@@ -398,7 +398,7 @@ class CatalogAgent(Actor):
                 "error": "unknown_recipe",
                 "text": f"No recipe named {name!r}.",
             }
-        if command == "info":
+        if command == "info" and recipe is not None:
             return {**recipe.info(), "text": recipe.description}
         if command == "spawn":
             await self.catalog.async_ensure(name)

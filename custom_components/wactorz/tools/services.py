@@ -6,7 +6,7 @@ asks the agent, so the work is the agent's (its mailbox bounds concurrency).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import probatio
 
@@ -18,6 +18,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
+from homeassistant.util.json import JsonValueType
 
 from ..const import DOMAIN
 from ..core import ActorError
@@ -118,10 +119,13 @@ async def _async_list_recipes(call: ServiceCall) -> ServiceResponse:
     catalog = get_catalog(call.hass, runtime.entry.entry_id)
     if catalog is None:
         raise _error(ServiceValidationError, "catalog_missing")
-    return {
-        "recipes": catalog.listing(call.data.get(ATTR_QUERY, "")),
+    response: ServiceResponse = {
+        "recipes": cast(
+            "list[JsonValueType]", catalog.listing(call.data.get(ATTR_QUERY, ""))
+        ),
         "errors": list(catalog.errors),
     }
+    return response
 
 
 async def _async_run_recipe(call: ServiceCall) -> ServiceResponse:
