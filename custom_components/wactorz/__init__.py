@@ -146,18 +146,6 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
     ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)
 
 
-async def async_migrate_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> bool:
-    """Migrate old entries; refuse entries from a newer version (downgrade)."""
-    if entry.version > 1:
-        _LOGGER.error(
-            "Wactorz entry version %s.%s is newer than this release understands",
-            entry.version,
-            entry.minor_version,
-        )
-        return False
-    return True
-
-
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: WactorzConfigEntry, device: DeviceEntry
 ) -> bool:
