@@ -65,8 +65,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def _async_bus(hass: HomeAssistant, entry: WactorzConfigEntry) -> Bus:
-    """Use HA's MQTT when it is set up; otherwise an in-memory bus and a repair issue."""
-    if hass.config_entries.async_entries("mqtt"):
+    """Use HA's MQTT when it is set up; otherwise an in-memory bus and a repair issue.
+
+    A disabled (or ignored) MQTT entry counts as not set up: waiting for it
+    would keep the hub in setup retries until the user enables MQTT.
+    """
+    if hass.config_entries.async_entries(
+        "mqtt", include_ignore=False, include_disabled=False
+    ):
         if not await mqtt.async_wait_for_mqtt_client(hass):
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN, translation_key="mqtt_not_ready"
@@ -144,18 +150,6 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
     await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.meter").async_remove()
     await async_remove_ssh_dir(hass)
     ir.async_delete_issue(hass, DOMAIN, ISSUE_MQTT_MISSING)
-
-
-async def async_migrate_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> bool:
-    """Migrate old entries; refuse entries from a newer version (downgrade)."""
-    if entry.version > 1:
-        _LOGGER.error(
-            "Wactorz entry version %s.%s is newer than this release understands",
-            entry.version,
-            entry.minor_version,
-        )
-        return False
-    return True
 
 
 async def async_remove_config_entry_device(

@@ -67,6 +67,7 @@ class Reply:
     chunk_size: int = 37  # stream bodies in small, unaligned chunks
     connect_error: bool = False  # fail like an unreachable host
     stall_after: int | None = None  # stream this many chunks, then never send more
+    reset_after: int | None = None  # stream this many chunks, then drop the connection
 
     def stalled(self, after: int = 0) -> Reply:
         """Return a copy that stops sending after `after` chunks (a hung provider)."""
@@ -149,6 +150,8 @@ class FakeServer:
                 for index, chunk in enumerate(chunks):
                     if index == reply.stall_after:
                         await asyncio.Event().wait()  # until the client gives up
+                    if index == reply.reset_after:
+                        raise httpx.ReadError("[Errno 104] Connection reset by peer")
                     yield chunk
 
             headers = {"content-type": "text/event-stream", **reply.headers}
@@ -179,6 +182,8 @@ class FakeServer:
                 for index, chunk in enumerate(chunks):
                     if index == reply.stall_after:
                         await asyncio.Event().wait()  # until the client gives up
+                    if index == reply.reset_after:
+                        raise httpx2.ReadError("[Errno 104] Connection reset by peer")
                     yield chunk
 
             headers = {"content-type": "text/event-stream", **reply.headers}

@@ -394,12 +394,9 @@ class LlmGateway:
                 break
 
         if last_error is None:
-            if budget_error is not None:
-                raise budget_error
-            raise ProviderUnavailableError(
-                "the LLM call timed out before any provider answered",
-                provider="gateway",
-            )
+            # Every binding was skipped for the budget: one that was tried set last_error.
+            assert budget_error is not None
+            raise budget_error
         last_error.attempts = list(history)
         raise last_error
 

@@ -207,6 +207,8 @@ def destructive_actions(config: Mapping[str, Any]) -> list[str]:
 
 def validate_actuator(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Return a validated config or raise ActuatorConfigError."""
+    if not isinstance(raw, Mapping):
+        raise ActuatorConfigError("actuator_invalid", error="not a mapping")
     try:
         config: dict[str, Any] = ACTUATOR_SCHEMA(dict(raw))
     except probatio.Invalid as err:

@@ -373,7 +373,10 @@ class AnthropicProvider(Provider):
                 or etype in ("api_error", "overloaded_error")
             ):
                 return ProviderUnavailableError(message, provider=name, status=status)
-            return ProviderBadRequestError(message, provider=name, status=status)
+            if status >= 400 or etype == "invalid_request_error":
+                return ProviderBadRequestError(message, provider=name, status=status)
+            # An error event of no known type inside a 200 stream: the server failed.
+            return ProviderUnavailableError(message, provider=name, status=status)
         if isinstance(err, anthropic.APIConnectionError):
             kind = (
                 "timed out"

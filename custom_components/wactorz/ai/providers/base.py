@@ -188,10 +188,8 @@ def parse_arguments(raw: str | None, *, provider: str) -> dict[str, Any]:
     return value
 
 
-def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     """Read `retry-after-ms` / `retry-after` (seconds or an HTTP date)."""
-    if not headers:
-        return None
     lowered = {k.lower(): v for k, v in headers.items()}
     if (ms := lowered.get("retry-after-ms")) is not None:
         try:
@@ -275,11 +273,6 @@ def join_system(request: LlmRequest) -> str | None:
         m.content for m in request.messages if m.role is Role.SYSTEM and m.content
     )
     return "\n\n".join(parts) if parts else None
-
-
-def usage_event(usage: Usage) -> UsageEvent:
-    """Wrap `usage` (kept for symmetry with the other event helpers)."""
-    return UsageEvent(usage)
 
 
 def done(

@@ -308,8 +308,6 @@ class GeminiProvider(Provider):
             finally:
                 if isinstance(response, AsyncGenerator):
                     await response.aclose()
-        except ProviderError:
-            raise
         except Exception as err:
             if (mapped := self.map_error(err)) is None:
                 raise
