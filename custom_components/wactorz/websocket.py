@@ -913,8 +913,8 @@ async def _async_delete(
         coordinator.unbind()
     registry = dr.async_get(hass)
     entry_id = runtime.entry.entry_id
-    device = registry.async_get_device(
-        identifiers={(DOMAIN, f"{entry_id}_{cell.name}")}
+    device = registry.async_get_device_by_identifier(
+        (DOMAIN, f"{entry_id}_{cell.name}"), entry_id
     )
     if device is not None:
         registry.async_update_device(device.id, remove_config_entry_id=entry_id)

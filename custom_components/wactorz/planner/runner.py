@@ -148,11 +148,10 @@ def make_hooks(
     async def decompose(task: str, workers: list[dict[str, str]]) -> Any:
         listing = "\n".join(f"- {w['name']}: {w['description']}" for w in workers)
         text = f"Agents:\n{listing or '(none)'}\n\nTask: {task}"
+        answer = await _complete(runtime, DECOMPOSE_PROMPT, text, PLAN_SCHEMA)
         try:
-            return json.loads(
-                await _complete(runtime, DECOMPOSE_PROMPT, text, PLAN_SCHEMA)
-            )
-        except ValueError:
+            return json.loads(answer)
+        except ValueError:  # not JSON: the planner says the plan was invalid
             return None
 
     async def synthesize(task: str, results: list[dict[str, Any]]) -> str:
