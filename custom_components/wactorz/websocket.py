@@ -917,7 +917,7 @@ async def _async_delete(
         (DOMAIN, f"{entry_id}_{cell.name}"), entry_id
     )
     if device is not None:
-        registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+        registry.async_remove_device(device.id)
 
 
 @websocket_api.websocket_command(
