@@ -3,8 +3,10 @@
 Runs the script of bench/llm_turns_scenario.py in a test Home Assistant with a
 scripted Anthropic server at the HTTP level (the real SDK), counts the provider
 requests of each turn and estimates their input tokens from the request
-bodies. Targets: general turns <= 1.2 calls and <= 2500 input tokens on
-average; locally matched commands (and slash-commands, mentions) 0 calls.
+bodies (characters / 4: the scripted server reports scripted usage, it has no
+tokenizer). 3 of the 11 general turns make a tool call (two LLM calls each).
+Targets: general turns <= 1.2 calls and <= 2500 input tokens on average;
+locally matched commands (and slash-commands, mentions) 0 calls.
 Also compares, in the same run, a cheap classifier call (small model) before
 the turn against the deterministic router + one turn (`classifier_comparison`).
 
@@ -61,6 +63,25 @@ def classifier_table(comparison: dict[str, Any]) -> str:
     )
 
 
+def breakdown_table(breakdown: dict[str, Any]) -> str:
+    """Return the general turns split into plain and tool-call turns, tokens by part."""
+    rows = [
+        f"| {kind} | {b['turns']} | {b['calls_per_turn']} | {b['input_tokens_per_turn']} "
+        f"| {b['system_tokens_per_turn']} | {b['tools_tokens_per_turn']} "
+        f"| {b['messages_tokens_per_turn']} |"
+        for kind, b in sorted(breakdown.items())
+    ]
+    return "\n".join(
+        [
+            "General turns by kind (input tokens per turn, all calls of the turn, by request part):",
+            "",
+            "| kind | turns | LLM calls/turn | input tokens/turn | system | tools | messages |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            *rows,
+        ]
+    )
+
+
 def main() -> int:
     """Run the scenario, print the table, append results.md, write llm_turns.json."""
     data = run_scenario("llm_turns_scenario.py")
@@ -87,6 +108,8 @@ def main() -> int:
         ]
     )
     print(table)
+    kinds = breakdown_table(data["general_breakdown"])
+    print(kinds)
     comparison = classifier_table(data["classifier_comparison"])
     print(comparison)
     record(
@@ -94,7 +117,7 @@ def main() -> int:
         data,
         "LLM turns",
         f"Python {platform.python_version()}; scripted Anthropic server; tokens estimated "
-        f"as {data['token_estimate']}.\n\n{table}\n\n{comparison}",
+        f"as {data['token_estimate']}.\n\n{table}\n\n{kinds}\n\n{comparison}",
     )
     return 0
 
