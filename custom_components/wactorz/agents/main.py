@@ -243,7 +243,7 @@ class MainActor(Actor):
     def _summary_done(self, payload: dict[str, Any]) -> Any:
         """Apply a finished summary (ours only); a failed one is retried later."""
         summary = payload.get("summary")
-        if summary is None or summary is not self._summary:
+        if not isinstance(summary, _Summary) or summary is not self._summary:
             return {"handled": False, "error": "not a pending summary"}
         self._summary = None
         result = payload.get("result")
