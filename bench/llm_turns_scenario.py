@@ -36,6 +36,7 @@ from unittest.mock import patch
 
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.wactorz.agents.memory import SUMMARIZE_THRESHOLD
 from custom_components.wactorz.ai import PRICING_DATE, PricingTable, Usage
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import actor_factory
@@ -80,12 +81,12 @@ TOOL_TURNS: dict[str, tuple[str, dict[str, Any], str]] = {
         "Noted: your cat is called Miso.",
     ),
     "Is the kitchen light still on?": (
-        "GetLiveContext",
+        "homeassistant__GetLiveContext",
         {"name": "Kitchen light"},
         "Yes, the kitchen light is on.",
     ),
     "I'm off to bed, can you make sure the kitchen light is off?": (
-        "HassTurnOff",
+        "intent__HassTurnOff",
         {"name": "Kitchen light"},
         "The kitchen light is off. Good night!",
     ),
@@ -163,6 +164,7 @@ async def test_llm_turns(hass: HomeAssistant, enable_custom_integrations: None) 
         per_route: dict[str, dict[str, float]] = {}
         breakdown: dict[str, dict[str, float]] = {}
         router = await _router_variant(hass, server, wire, per_route, breakdown)
+        summary = await _summary_call(server, wire, entry)
         classifier = await _classifier_variant(hass, server, wire, entry)
         assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -177,6 +179,7 @@ async def test_llm_turns(hass: HomeAssistant, enable_custom_integrations: None) 
         },
         "token_estimate": "request body characters / 4 (system, messages, tools); "
         "the scripted server does not count tokens",
+        "summary": summary,
         "general_breakdown": {
             kind: {
                 "turns": int(b["turns"]),
@@ -222,7 +225,11 @@ class _Meter:
     def stop(self, outputs: list[str]) -> None:
         """Count the turn's requests; `outputs` = the scripted reply of each."""
         new = self.server.requests[self._mark :]
-        assert len(new) == len(outputs), (len(new), outputs)
+        assert len(new) == len(outputs), (
+            len(new),
+            outputs,
+            [json.loads(r.body).get("system", "")[:80] for r in new],
+        )
         self.turns += 1
         for request, output in zip(new, outputs, strict=True):
             model = json.loads(request.body)["model"]
@@ -311,6 +318,42 @@ async def _router_variant(
                 for name, tokens in _part_tokens(request.body).items():
                     part[name] += tokens
     return meter.result()
+
+
+async def _summary_call(
+    server: FakeServer, wire: AnthropicWire, entry: MockConfigEntry
+) -> dict[str, Any]:
+    """Measure main's background summary call, then clear main's memory.
+
+    The script's remembered exchanges (general turns and mentions) stay below
+    the threshold; a few more (told by the host, like Assist does) cross it,
+    so the oldest half of the script's own exchanges is summarized once.
+    """
+    system = entry.runtime_data.system
+    main = system.get("main")
+    await system.ask("main", {"command": "context"})  # the told exchanges are in
+    remembered = len(main.recall("history", []))
+    crossing = SUMMARIZE_THRESHOLD // 2 + 1  # exchanges that start a summary
+    reply = json.dumps({"summary": "Talked about the home.", "facts": {}})
+    server.add("POST", "/v1/messages", wire.text([reply]))
+    before = len(server.requests)
+    for index in range(crossing - remembered):
+        await system.ask(
+            "main",
+            {"command": "exchange", "text": f"more {index}", "reply": REPLY},
+        )
+    if (task := main.instance.pending_summary) is not None:
+        await task
+    await system.ask("main", {"command": "context"})  # applied
+    new = server.requests[before:]
+    assert len(new) == 1 and main.recall("summaries"), new
+    await system.ask("main", "/memory clear")  # both variants start alike
+    return {
+        "remembered_exchanges_in_script": remembered,
+        # steady state: a summary keeps the newer half, the next one starts at `crossing`
+        "exchanges_per_summary": crossing - (crossing - crossing // 2),
+        "input_tokens_per_summary": _tokens(new[0].body),
+    }
 
 
 async def _classifier_variant(
