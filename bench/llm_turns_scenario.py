@@ -306,6 +306,10 @@ async def _router_variant(
         stats["turns"] += 1
         stats["calls"] += len(new)
         stats["tokens"] += sum(_tokens(r.body) for r in new)
+        if message in TOOL_TURNS:  # the tool ran: its result is no error
+            result = new[1].json()["messages"][-1]["content"][-1]
+            assert result["type"] == "tool_result", result
+            assert not result.get("is_error"), result
         if route == "general":
             kind = "tool_call" if message in TOOL_TURNS else "plain"
             part = breakdown.setdefault(
