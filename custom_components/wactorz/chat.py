@@ -35,6 +35,7 @@ from .ai import (
     ProviderAuthError,
     ProviderBinding,
     ProviderError,
+    Role,
     TextDelta,
     ToolCall,
     ToolCallEvent,
@@ -48,6 +49,8 @@ _LOGGER = logging.getLogger(__name__)
 MAX_TOOL_ITERATIONS = 10
 MAX_HISTORY_MESSAGES = 40
 MAX_TOKENS = 1024
+# `native` of a slash-command's reply in the ChatLog: kept there, not sent to the model.
+LOCAL_COMMAND = {"wactorz": "command"}
 
 
 @dataclass(slots=True)
@@ -105,7 +108,8 @@ def chat_log_messages(
     Calls the model did not make (`external`: a command Home Assistant matched
     locally) are left out with their results: the user's words and the spoken
     answer tell the model what happened, and a result without its call is
-    rejected by the providers.
+    rejected by the providers. Slash-commands and their replies (`/agents`,
+    `/cost`, ...) are not conversation and are left out too.
     """
     system: str | None = None
     messages: list[ChatMessage] = []
@@ -118,6 +122,10 @@ def chat_log_messages(
                 ChatMessage.user(content.content, _images(content, files or {}))
             )
         elif isinstance(content, conversation.AssistantContent):
+            if content.native == LOCAL_COMMAND:
+                if messages and messages[-1].role is Role.USER:
+                    messages.pop()  # the command line itself
+                continue
             native = content.native if isinstance(content.native, dict) else {}
             call_data = native.get("tool_calls", {})
             external.update(

@@ -255,9 +255,25 @@ async def test_assist_routes_mentions_without_llm(
     )
     result = await _converse(hass, "@echo ping")
     assert result.response.speech["plain"]["speech"] == "echo ping"
-    result = await _converse(hass, "/agents")
+    conversation_id = result.conversation_id
+    result = await conversation.async_converse(
+        hass, "/agents", conversation_id, Context(), agent_id=AGENT_ID
+    )
     assert "@echo: running" in result.response.speech["plain"]["speech"]
     assert server.requests == []
+
+    # The next LLM turn sees the mention's exchange, not the command and its listing.
+    server.add("POST", "/v1/messages", AnthropicWire().text(["Sure."]))
+    result = await conversation.async_converse(
+        hass, "thanks", conversation_id, Context(), agent_id=AGENT_ID
+    )
+    assert result.response.speech["plain"]["speech"] == "Sure."
+    sent = [
+        block["text"]
+        for message in server.requests[-1].json()["messages"]
+        for block in message["content"]
+    ]
+    assert sent == ["@echo ping", "echo ping", "thanks"]
 
 
 class _WeatherTool(llm.Tool):
