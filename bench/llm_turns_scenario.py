@@ -1,5 +1,16 @@
 """The 20-turn script of bench/llm_turns.py, run inside a real (test) Home Assistant.
 
+General turns are either plain conversation (one LLM call) or, for 3 of the
+11, a tool round trip (the model calls one tool: device control through HA's
+Assist API, a live-state look-up, Wactorz's remember tool; then a second
+call answers with the tool's result), so calls per turn are not 1.0 by
+construction.
+
+Input tokens are estimated as characters / 4 of each request body's
+`system`, `messages` and `tools` (the scripted server cannot count them: it
+reports the usage it was scripted with, not a tokenizer's). The same
+estimate is split by part (`general_breakdown`) to show where tokens go.
+
 Two variants over the same script, in the same run, each in its own
 conversation:
 - `router_plus_one_turn` (what Wactorz does): the deterministic router (HA's
@@ -20,10 +31,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.wactorz.agents.memory import SUMMARIZE_THRESHOLD
 from custom_components.wactorz.ai import PRICING_DATE, PricingTable, Usage
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import actor_factory
@@ -32,7 +45,7 @@ from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from tests.ai.scripts import ANTHROPIC_KEY, AnthropicWire
-from tests.ai.wire import FakeServer
+from tests.ai.wire import FakeServer, Reply
 from tests.integration.agents import CrashingActor
 
 # (route, message); general turns get a scripted LLM answer.
@@ -43,7 +56,7 @@ SCRIPT: list[tuple[str, str]] = [
     ("slash_command", "/agents"),
     ("general", "How do I save energy in winter?"),
     ("mention", "@echo status please"),
-    ("general", "Remind me what we talked about."),
+    ("general", "Remember that my cat is called Miso."),
     ("local_command", "turn off the kitchen light"),
     ("general", "Write a haiku about the garden."),
     ("slash_command", "/memory"),
@@ -51,29 +64,54 @@ SCRIPT: list[tuple[str, str]] = [
     ("mention", "@echo are you there"),
     ("general", "Plan a quiet evening routine."),
     ("local_command", "turn on the kitchen light"),
-    ("general", "What is a good temperature for sleep?"),
+    ("general", "Is the kitchen light still on?"),
     ("slash_command", "/cost"),
-    ("general", "Explain what the monitor agent does."),
+    ("general", "I'm off to bed, can you make sure the kitchen light is off?"),
     ("general", "Give me three dinner ideas."),
     ("mention", "@echo last one"),
     ("general", "Thanks, that is all."),
 ]
 
 
+# General turns where the model makes one tool call: (tool, arguments, final reply).
+TOOL_TURNS: dict[str, tuple[str, dict[str, Any], str]] = {
+    "Remember that my cat is called Miso.": (
+        "wactorz__remember_fact",
+        {"key": "cat name", "value": "Miso"},
+        "Noted: your cat is called Miso.",
+    ),
+    "Is the kitchen light still on?": (
+        "homeassistant__GetLiveContext",
+        {"name": "Kitchen light"},
+        "Yes, the kitchen light is on.",
+    ),
+    "I'm off to bed, can you make sure the kitchen light is off?": (
+        "intent__HassTurnOff",
+        {"name": "Kitchen light"},
+        "The kitchen light is off. Good night!",
+    ),
+}
 # Which general turns a (perfect) classifier sends to the full turn with tools.
-NEEDS_TOOLS = {"Plan a quiet evening routine.", "Explain what the monitor agent does."}
+NEEDS_TOOLS = {*TOOL_TURNS, "Plan a quiet evening routine."}
 TURN_MODEL = "claude-sonnet-4-5"
 CLASSIFIER_MODEL = "claude-haiku-4-5"
 REPLY = "Here is a short answer."
 
 
+PARTS = ("system", "messages", "tools")
+
+
 def _tokens(body: bytes) -> int:
     """Estimate input tokens of a request body (4 characters per token)."""
     data = json.loads(body)
-    text = json.dumps(
-        {k: data.get(k) for k in ("system", "messages", "tools")}, ensure_ascii=False
-    )
+    text = json.dumps({k: data.get(k) for k in PARTS}, ensure_ascii=False)
     return len(text) // 4
+
+
+def _part_tokens(body: bytes) -> dict[str, int]:
+    """Estimate the input tokens of each part of a request body."""
+    data = json.loads(body)
+    return {k: len(json.dumps(data.get(k), ensure_ascii=False)) // 4 for k in PARTS}
 
 
 async def test_llm_turns(hass: HomeAssistant, enable_custom_integrations: None) -> None:
@@ -124,7 +162,9 @@ async def test_llm_turns(hass: HomeAssistant, enable_custom_integrations: None) 
         async_expose_entity(hass, "conversation", "light.kitchen", True)
 
         per_route: dict[str, dict[str, float]] = {}
-        router = await _router_variant(hass, server, wire, per_route)
+        breakdown: dict[str, dict[str, float]] = {}
+        router = await _router_variant(hass, server, wire, per_route, breakdown)
+        summary = await _summary_call(server, wire, entry)
         classifier = await _classifier_variant(hass, server, wire, entry)
         assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -137,7 +177,21 @@ async def test_llm_turns(hass: HomeAssistant, enable_custom_integrations: None) 
             }
             for route, s in per_route.items()
         },
-        "token_estimate": "request body characters / 4 (system, messages, tools)",
+        "token_estimate": "request body characters / 4 (system, messages, tools); "
+        "the scripted server does not count tokens",
+        "summary": summary,
+        "general_breakdown": {
+            kind: {
+                "turns": int(b["turns"]),
+                "calls_per_turn": round(b["calls"] / b["turns"], 3),
+                "input_tokens_per_turn": round(b["tokens"] / b["turns"], 1),
+                **{
+                    f"{name}_tokens_per_turn": round(b[name] / b["turns"], 1)
+                    for name in PARTS
+                },
+            }
+            for kind, b in breakdown.items()
+        },
         "classifier_comparison": {
             "router_plus_one_turn": router,
             "classifier_then_turn": classifier,
@@ -171,7 +225,11 @@ class _Meter:
     def stop(self, outputs: list[str]) -> None:
         """Count the turn's requests; `outputs` = the scripted reply of each."""
         new = self.server.requests[self._mark :]
-        assert len(new) == len(outputs), (len(new), outputs)
+        assert len(new) == len(outputs), (
+            len(new),
+            outputs,
+            [json.loads(r.body).get("system", "")[:80] for r in new],
+        )
         self.turns += 1
         for request, output in zip(new, outputs, strict=True):
             model = json.loads(request.body)["model"]
@@ -211,28 +269,95 @@ async def _chat(hass: HomeAssistant, message: str, conversation_id: str | None) 
     return str(response.get("conversation_id") or conversation_id)
 
 
+def _general_replies(
+    wire: AnthropicWire, message: str, index: int
+) -> tuple[list[Reply], list[str]]:
+    """Return the scripted replies of a general turn and their outputs."""
+    if message not in TOOL_TURNS:
+        return [wire.text([REPLY])], [REPLY]
+    tool, args, final = TOOL_TURNS[message]
+    return (
+        [wire.tool_call(f"toolu_{index:02d}", tool, args), wire.text([final])],
+        [json.dumps(args), final],
+    )
+
+
 async def _router_variant(
     hass: HomeAssistant,
     server: FakeServer,
     wire: AnthropicWire,
     per_route: dict[str, dict[str, float]],
+    breakdown: dict[str, dict[str, float]],
 ) -> dict[str, object]:
     """Run the script as Wactorz does by default: the free router, then one turn."""
     meter = _Meter(server)
     conversation_id = None
-    for route, message in SCRIPT:
+    for index, (route, message) in enumerate(SCRIPT):
+        outputs: list[str] = []
         if route == "general":
-            server.add("POST", "/v1/messages", wire.text([REPLY]))
+            replies, outputs = _general_replies(wire, message, index)
+            server.add("POST", "/v1/messages", *replies)
         before = len(server.requests)
         meter.start()
         conversation_id = await _chat(hass, message, conversation_id)
-        meter.stop([REPLY] if route == "general" else [])
+        meter.stop(outputs)
         new = server.requests[before:]
         stats = per_route.setdefault(route, {"turns": 0, "calls": 0, "tokens": 0})
         stats["turns"] += 1
         stats["calls"] += len(new)
         stats["tokens"] += sum(_tokens(r.body) for r in new)
+        if message in TOOL_TURNS:  # the tool ran: its result is no error
+            result = new[1].json()["messages"][-1]["content"][-1]
+            assert result["type"] == "tool_result", result
+            assert not result.get("is_error"), result
+        if route == "general":
+            kind = "tool_call" if message in TOOL_TURNS else "plain"
+            part = breakdown.setdefault(
+                kind, {"turns": 0, "calls": 0, "tokens": 0} | dict.fromkeys(PARTS, 0)
+            )
+            part["turns"] += 1
+            part["calls"] += len(new)
+            for request in new:
+                part["tokens"] += _tokens(request.body)
+                for name, tokens in _part_tokens(request.body).items():
+                    part[name] += tokens
     return meter.result()
+
+
+async def _summary_call(
+    server: FakeServer, wire: AnthropicWire, entry: MockConfigEntry
+) -> dict[str, Any]:
+    """Measure main's background summary call, then clear main's memory.
+
+    The script's remembered exchanges (general turns and mentions) stay below
+    the threshold; a few more (told by the host, like Assist does) cross it,
+    so the oldest half of the script's own exchanges is summarized once.
+    """
+    system = entry.runtime_data.system
+    main = system.get("main")
+    await system.ask("main", {"command": "context"})  # the told exchanges are in
+    remembered = len(main.recall("history", []))
+    crossing = SUMMARIZE_THRESHOLD // 2 + 1  # exchanges that start a summary
+    reply = json.dumps({"summary": "Talked about the home.", "facts": {}})
+    server.add("POST", "/v1/messages", wire.text([reply]))
+    before = len(server.requests)
+    for index in range(crossing - remembered):
+        await system.ask(
+            "main",
+            {"command": "exchange", "text": f"more {index}", "reply": REPLY},
+        )
+    if (task := main.instance.pending_summary) is not None:
+        await task
+    await system.ask("main", {"command": "context"})  # applied
+    new = server.requests[before:]
+    assert len(new) == 1 and main.recall("summaries"), new
+    await system.ask("main", "/memory clear")  # both variants start alike
+    return {
+        "remembered_exchanges_in_script": remembered,
+        # steady state: a summary keeps the newer half, the next one starts at `crossing`
+        "exchanges_per_summary": crossing - (crossing - crossing // 2),
+        "input_tokens_per_summary": _tokens(new[0].body),
+    }
 
 
 async def _classifier_variant(
@@ -248,12 +373,13 @@ async def _classifier_variant(
     )
     meter = _Meter(server)
     conversation_id = None
-    for route, message in SCRIPT:
+    for index, (route, message) in enumerate(SCRIPT):
         outputs: list[str] = []
         if route == "general":
             label = "TOOLS" if message in NEEDS_TOOLS else "CHAT"
-            outputs = [label, REPLY]
-            server.add("POST", "/v1/messages", *(wire.text([o]) for o in outputs))
+            replies, outputs = _general_replies(wire, message, index)
+            outputs = [label, *outputs]
+            server.add("POST", "/v1/messages", wire.text([label]), *replies)
         meter.start()
         conversation_id = await _chat(hass, message, conversation_id)
         meter.stop(outputs)

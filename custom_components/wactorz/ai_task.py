@@ -1,4 +1,10 @@
-"""AI Task: structured generation through main's provider chain (metered like every call)."""
+"""AI Task: structured generation through main's provider chain (metered like every call).
+
+Replies are screened like every other reply before they reach the ChatLog and
+the caller: plain text by `StreamScreen`, structured replies by `JsonScreen`
+(secret values redacted inside the JSON, which stays valid and is not
+flagged as error bleed).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .agents.qa import JsonScreen, StreamScreen
 from .chat import async_run_turn
 from .const import DOMAIN
 from .coordinator import AgentCoordinator
@@ -65,6 +72,7 @@ class WactorzTaskEntity(WactorzAgentEntity, ai_task.AITaskEntity):
                 openapi_version="3.1.0",
             )
         await runtime.llm.async_sync()
+        screen = JsonScreen if schema is not None else StreamScreen
         turn = await async_run_turn(
             chat_log,
             runtime.llm.gateway,
@@ -72,6 +80,7 @@ class WactorzTaskEntity(WactorzAgentEntity, ai_task.AITaskEntity):
             agent="main",
             agent_id=self.entity_id or DOMAIN,
             response_schema=schema,
+            screen=lambda: screen(runtime.system, runtime.scrubber, "main"),
         )
         runtime.record_turn(chat_log.conversation_id, turn)
         last = chat_log.content[-1]

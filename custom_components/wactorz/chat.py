@@ -35,6 +35,7 @@ from .ai import (
     ProviderAuthError,
     ProviderBinding,
     ProviderError,
+    Role,
     TextDelta,
     ToolCall,
     ToolCallEvent,
@@ -48,6 +49,8 @@ _LOGGER = logging.getLogger(__name__)
 MAX_TOOL_ITERATIONS = 10
 MAX_HISTORY_MESSAGES = 40
 MAX_TOKENS = 1024
+# `native` of a slash-command's reply in the ChatLog: kept there, not sent to the model.
+LOCAL_COMMAND = {"wactorz": "command"}
 
 
 @dataclass(slots=True)
@@ -100,9 +103,17 @@ def chat_log_messages(
     files: dict[Path, bytes] | None = None,
     limit: int = MAX_HISTORY_MESSAGES,
 ) -> tuple[str | None, list[ChatMessage]]:
-    """Return (system prompt, messages) for the gateway; history bounded to `limit`."""
+    """Return (system prompt, messages) for the gateway; history bounded to `limit`.
+
+    Calls the model did not make (`external`: a command Home Assistant matched
+    locally) are left out with their results: the user's words and the spoken
+    answer tell the model what happened, and a result without its call is
+    rejected by the providers. Slash-commands and their replies (`/agents`,
+    `/cost`, ...) are not conversation and are left out too.
+    """
     system: str | None = None
     messages: list[ChatMessage] = []
+    external: set[str] = set()
     for content in chat_log.content:
         if isinstance(content, conversation.SystemContent):
             system = content.content
@@ -111,8 +122,15 @@ def chat_log_messages(
                 ChatMessage.user(content.content, _images(content, files or {}))
             )
         elif isinstance(content, conversation.AssistantContent):
+            if content.native == LOCAL_COMMAND:
+                if messages and messages[-1].role is Role.USER:
+                    messages.pop()  # the command line itself
+                continue
             native = content.native if isinstance(content.native, dict) else {}
             call_data = native.get("tool_calls", {})
+            external.update(
+                call.id for call in content.tool_calls or [] if call.external
+            )
             calls = [
                 ToolCall(
                     id=call.id,
@@ -123,12 +141,16 @@ def chat_log_messages(
                 for call in content.tool_calls or []
                 if not call.external
             ]
+            if not calls and not content.content and not native.get("provider_data"):
+                continue  # nothing the model said (e.g. only a local command's call)
             messages.append(
                 ChatMessage.assistant(
                     content.content or "", calls, native.get("provider_data") or {}
                 )
             )
         elif isinstance(content, conversation.ToolResultContent):
+            if content.tool_call_id in external:
+                continue
             messages.append(
                 ChatMessage.tool_result(
                     content.tool_call_id,

@@ -35,7 +35,7 @@ from .agents.access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, is_mutating
 from .agents.qa import StreamScreen, screen_inbound
 from .ai import Completion, ProviderBinding
 from .ai.classifier import classify_needs_tools
-from .chat import async_run_turn
+from .chat import LOCAL_COMMAND, async_run_turn
 from .const import (
     CONF_ALLOWED_AGENTS,
     CONF_ASSIST,
@@ -219,12 +219,18 @@ class _AssistEntity(
         text: str,
         *,
         continue_conversation: bool = False,
+        command: bool = False,
     ) -> conversation.ConversationResult:
-        """Answer without an LLM; the reply stays in the ChatLog."""
+        """Answer without an LLM; the reply stays in the ChatLog.
+
+        A slash-command's reply is marked (`chat.LOCAL_COMMAND`): it stays in
+        the ChatLog but is not sent to the model as conversation.
+        """
         chat_log.async_add_assistant_content_without_tools(
             conversation.AssistantContent(
                 agent_id=self.entity_id or DOMAIN,
                 content=self._entry.runtime_data.scrubber.scrub(text),
+                native=LOCAL_COMMAND if command else None,
             )
         )
         result = conversation.async_get_result_from_chat_log(user_input, chat_log)
@@ -334,7 +340,12 @@ class WactorzConversationEntity(_AssistEntity):
                 ),
             )
         if isinstance(routed, dict) and routed.get("handled"):
-            return self._local_result(user_input, chat_log, str(routed.get("text", "")))
+            return self._local_result(
+                user_input,
+                chat_log,
+                str(routed.get("text", "")),
+                command=routed.get("route") == "command",
+            )
         options = self._entry.options
         memory = str(routed.get("context") or "") if isinstance(routed, dict) else ""
         extra = "\n\n".join(p for p in (user_input.extra_system_prompt, memory) if p)

@@ -51,12 +51,10 @@ _LOGGER = logging.getLogger(__name__)
 
 ASK_TIMEOUT_S = 60
 MAX_MESSAGE = 4000
-TOOLS_PROMPT = (
-    "Wactorz: ask its agents with wactorz__ask_agent. For 'when X happens, do Y' call "
-    "wactorz__create_pipeline with the user's words and ask back any question it "
-    "returns; for a task that needs several agents call wactorz__plan_task; store "
-    "lasting facts about the user with wactorz__remember_fact."
-)
+# Main's turn and the Assist API get no prompt text of ours: each tool's
+# description says when to use it (a system-prompt paragraph repeating them
+# cost ~80 input tokens on every call), and create_pipeline's result says when
+# to ask the user back.
 
 
 def _invalid(tool: Tool, tool_input: ToolInput) -> ToolResult | None:
@@ -258,9 +256,10 @@ class CreatePipelineTool(Tool):
     name = "wactorz__create_pipeline"
     title = "Create a Wactorz pipeline rule"
     description = (
-        "Create a rule from the user's words, e.g. 'when the door opens, notify me on "
-        "Discord'. Wactorz resolves entity names; returns the rule or a question for "
-        "the user. Rules that unlock, open or disarm stay off until confirmed."
+        "Create a rule from the user's words for any 'when X happens, do Y' request, "
+        "e.g. 'when the door opens, notify me on Discord'. Wactorz resolves entity "
+        "names; returns the rule or a question for the user. Rules that unlock, open "
+        "or disarm stay off until confirmed."
     )
     parameters = probatio.Schema(
         {
@@ -361,15 +360,12 @@ class MainToolsAPI(API):
         entry = _runtime(self.hass)
         if entry is not None:
             names = {tool.name for tool in tools}
-            ours = [
+            tools.extend(
                 tool
                 for tool in wactorz_tools(entry)
                 if tool.name not in names
                 and not any(name.endswith(f"__{tool.name}") for name in names)
-            ]
-            if ours:
-                tools.extend(ours)
-                prompts.append(TOOLS_PROMPT)
+            )
         return APIInstance(self, "\n\n".join(prompts), llm_context, tools, serializer)
 
 
@@ -416,7 +412,7 @@ class AgentToolsAPI(API):
             else:
                 tools = [tool for tool in base.tools if not _is_ours(tool)]
                 serializer = base.custom_serializer
-                prompts.append(base.api_prompt.replace(TOOLS_PROMPT, "").strip())
+                prompts.append(base.api_prompt)
         entry = _runtime(self.hass)
         agents = [
             name
@@ -441,4 +437,4 @@ def async_get_tools(
     entry = _runtime(hass)
     if entry is None:
         return None
-    return LLMTools(tools=wactorz_tools(entry), prompt=TOOLS_PROMPT)
+    return LLMTools(tools=wactorz_tools(entry))

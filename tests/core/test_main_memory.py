@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from custom_components.wactorz.agents.main import MainActor
-from custom_components.wactorz.agents.memory import SUMMARIZE_THRESHOLD, MemoryHooks
+from custom_components.wactorz.agents.main import SUMMARY_RETRY_EXCHANGES, MainActor
+from custom_components.wactorz.agents.memory import (
+    MAX_HISTORY_EXCHANGES,
+    SUMMARIZE_THRESHOLD,
+    MemoryHooks,
+)
 from custom_components.wactorz.core import (
     Actor,
     MemoryStateStore,
@@ -14,7 +19,7 @@ from custom_components.wactorz.core import (
 )
 from custom_components.wactorz.core.redaction import SecretScrubber
 
-from .conftest import SystemFactory
+from .conftest import SystemFactory, WaitUntil
 
 OPENAI_LIKE = "sk-proj-abcdefghijklmnopqrstuvwxyz"
 
@@ -51,14 +56,56 @@ class FakeLlm:
         }
 
 
+class SlowLlm(FakeLlm):
+    """A summarizer that waits until the test releases it (or is cancelled)."""
+
+    def __init__(self) -> None:
+        """Start with the summary held back."""
+        super().__init__()
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.cancelled = False
+
+    async def summarize(self, exchanges: list[dict[str, Any]]) -> dict[str, Any]:
+        """Signal the start, then wait for the release."""
+        self.started.set()
+        try:
+            await self.release.wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        return await super().summarize(exchanges)
+
+
+class FlakyLlm(FakeLlm):
+    """A summarizer that fails while `failing` is set."""
+
+    def __init__(self) -> None:
+        """Start failing."""
+        super().__init__()
+        self.failing = True
+        self.attempts = 0
+
+    async def summarize(self, exchanges: list[dict[str, Any]]) -> dict[str, Any]:
+        """Raise like a provider that is down, or summarize."""
+        self.attempts += 1
+        if self.failing:
+            raise RuntimeError("provider down")
+        return await super().summarize(exchanges)
+
+
 async def _main(
-    system: Any, llm: FakeLlm | None = None, scrubber: SecretScrubber | None = None
+    system: Any,
+    llm: FakeLlm | None = None,
+    scrubber: SecretScrubber | None = None,
+    **hook_options: Any,
 ) -> Any:
     scrubber = scrubber or SecretScrubber()
     hooks = MemoryHooks(
         summarize=llm.summarize if llm else None,
         scrub=scrubber.scrub,
         on_secret=lambda value: scrubber.add([value]),
+        **hook_options,
     )
     return await system.spawn(
         actor_factory(
@@ -66,6 +113,14 @@ async def _main(
         ),
         "main",
     )
+
+
+async def _settle(system: Any, main: Any) -> None:
+    """Wait for main's summary in flight and for its result to be applied."""
+    if (task := main.instance.pending_summary) is not None:
+        async with asyncio.timeout(5):
+            await task
+    await system.ask("main", {"command": "context"})  # after summary_done
 
 
 async def test_commands_and_mentions_cost_no_llm_call(
@@ -110,6 +165,7 @@ async def test_history_is_summarized_past_the_threshold(
     exchanges = SUMMARIZE_THRESHOLD // 2 + 1
     for index in range(exchanges):
         await system.ask("main", f"question {index}")
+    await _settle(system, main)
     assert len(llm.summaries) == 1
     summarized = llm.summaries[0]
     assert summarized[0]["text"] == "question 0"
@@ -177,10 +233,11 @@ async def test_memory_survives_a_system_restart(make_system: SystemFactory) -> N
     store = MemoryStateStore()
     llm = FakeLlm()
     first = make_system(store=store)
-    await _main(first, llm)
+    main = await _main(first, llm)
     await first.ask("main", "/memory remember name: Ada")
     for index in range(SUMMARIZE_THRESHOLD // 2 + 1):
         await first.ask("main", f"q{index}")
+    await _settle(first, main)
     await first.shutdown()
     second = make_system(store=store)
     main = await _main(second, llm)
@@ -212,3 +269,139 @@ async def test_exchanges_from_the_host_are_remembered_not_from_agents(
     assert [h["reply"] for h in main.recall("history")] == ["noted"]
     assert OPENAI_LIKE not in str(main.recall("history"))
     assert llm.calls == []  # recording a turn never calls the LLM again
+
+
+async def test_main_answers_while_a_summary_is_pending(
+    make_system: SystemFactory,
+) -> None:
+    """A slow summary never holds main's mailbox; when it lands it replaces the oldest half and persists."""
+    store = MemoryStateStore()
+    system = make_system(store=store)
+    llm = SlowLlm()
+    main = await _main(system, llm)
+    crossing = SUMMARIZE_THRESHOLD // 2 + 1
+    for index in range(crossing):
+        await system.ask("main", f"question {index}")
+    async with asyncio.timeout(5):
+        await llm.started.wait()
+    # The summary is still running: main answers, routes and records meanwhile.
+    answer = await system.ask("main", "still there?")
+    assert answer["text"] == f"answer {crossing + 1}"
+    routed = await system.ask("main", {"text": "hello", "route_only": True})
+    assert routed["handled"] is False
+    assert (
+        await system.ask(
+            "main", {"command": "exchange", "text": "lights?", "reply": "on"}
+        )
+    )["stored"] is True
+    assert main.recall("summaries", []) == []
+    assert len(main.recall("history")) == crossing + 2  # nothing lost or summarized yet
+    assert len(llm.summaries) == 0 and main.instance.pending_summary is not None
+
+    llm.release.set()
+    await _settle(system, main)
+    assert main.instance.pending_summary is None
+    half = crossing // 2
+    assert [e["text"] for e in llm.summaries[0]] == [
+        f"question {i}" for i in range(half)
+    ]
+    expected = [
+        *(f"question {i}" for i in range(half, crossing)),
+        "still there?",
+        "lights?",
+    ]
+    assert [e["text"] for e in main.recall("history")] == expected
+    assert main.recall("summaries") == [f"{half} exchanges about the house"]
+
+    await system.shutdown()  # persisted: a new system reads it back
+    again = make_system(store=store)
+    restored = await _main(again, FakeLlm())
+    assert restored.recall("summaries") == [f"{half} exchanges about the house"]
+    assert [e["text"] for e in restored.recall("history")] == expected
+    assert restored.recall("facts") == {"name": "Ada"}
+
+
+async def test_a_failed_summary_keeps_the_history_and_is_retried(
+    make_system: SystemFactory,
+) -> None:
+    """A failing summarizer loses nothing but the oldest past the cap; a later attempt succeeds."""
+    system = make_system()
+    llm = FlakyLlm()
+    main = await _main(system, llm)
+    crossing = SUMMARIZE_THRESHOLD // 2 + 1
+    for index in range(crossing):
+        await system.ask("main", f"q{index}")
+        await _settle(system, main)
+    assert llm.attempts == 1
+    assert len(main.recall("history")) == crossing  # kept, not dropped
+    for index in range(crossing, crossing + SUMMARY_RETRY_EXCHANGES):
+        await system.ask("main", f"q{index}")
+        await _settle(system, main)
+    assert llm.attempts == 1  # not on every turn: retried a few exchanges later
+    total = 2 * MAX_HISTORY_EXCHANGES
+    for index in range(crossing + SUMMARY_RETRY_EXCHANGES, total):
+        await system.ask("main", f"q{index}")
+        await _settle(system, main)
+    history = main.recall("history")
+    assert len(history) == MAX_HISTORY_EXCHANGES  # bounded while summaries fail
+    assert history[-1]["text"] == f"q{total - 1}"
+    assert main.recall("summaries", []) == []
+
+    llm.failing = False
+    for index in range(total, total + SUMMARY_RETRY_EXCHANGES + 1):
+        await system.ask("main", f"q{index}")
+        await _settle(system, main)
+    assert len(llm.summaries) == 1
+    assert len(main.recall("summaries")) == 1
+    remaining = main.recall("history")
+    assert remaining[-1]["text"] == f"q{total + SUMMARY_RETRY_EXCHANGES}"
+    assert not {e["text"] for e in llm.summaries[0]} & {e["text"] for e in remaining}
+
+
+async def test_a_summary_that_times_out_keeps_the_history(
+    make_system: SystemFactory,
+) -> None:
+    """A summarizer that never answers is given up after the timeout; main goes on."""
+    system = make_system()
+    llm = SlowLlm()  # never released
+    main = await _main(system, llm, summary_timeout_s=0.05)
+    crossing = SUMMARIZE_THRESHOLD // 2 + 1
+    for index in range(crossing):
+        await system.ask("main", f"q{index}")
+    await _settle(system, main)
+    assert llm.cancelled and llm.summaries == []
+    assert main.instance.pending_summary is None
+    assert len(main.recall("history")) == crossing
+    assert main.recall("summaries", []) == []
+
+
+async def test_stop_and_clear_cancel_a_pending_summary(
+    make_system: SystemFactory, wait_until: WaitUntil
+) -> None:
+    """/memory clear drops a summary in flight (never applied); stopping main cancels one cleanly."""
+    crossing = SUMMARIZE_THRESHOLD // 2 + 1
+    system = make_system()
+    llm = SlowLlm()
+    main = await _main(system, llm)
+    for index in range(crossing):
+        await system.ask("main", f"q{index}")
+    async with asyncio.timeout(5):
+        await llm.started.wait()
+    await system.ask("main", "/memory clear")
+    await wait_until(lambda: llm.cancelled)
+    assert main.instance.pending_summary is None
+    assert main.recall("history") == [] and main.recall("summaries") == []
+
+    store = MemoryStateStore()
+    stopping = make_system(store=store)
+    llm = SlowLlm()
+    await _main(stopping, llm)
+    for index in range(crossing):
+        await stopping.ask("main", f"again {index}")
+    async with asyncio.timeout(5):
+        await llm.started.wait()
+    await stopping.shutdown()
+    assert llm.cancelled
+    restored = await _main(make_system(store=store), FakeLlm())
+    assert len(restored.recall("history")) == crossing  # persisted before the summary
+    assert restored.recall("summaries", []) == []

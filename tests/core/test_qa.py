@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
 
 from custom_components.wactorz.agents.io import IOAgent
 from custom_components.wactorz.agents.main import MainActor
-from custom_components.wactorz.agents.qa import QAAgent, StreamScreen
+from custom_components.wactorz.agents.qa import JsonScreen, QAAgent, StreamScreen
 from custom_components.wactorz.agents.qa_rules import (
     find_error_bleed,
     find_injection,
@@ -248,3 +249,44 @@ async def test_stream_screen_blocks_a_secret_split_into_single_characters(
     assert shown == "Use the header Authorization: Bearer **REDACTED** to call it."
     await system.ask("qa", {"command": "flags"})  # (the report was queued before)
     assert [(f["agent"], f["kind"]) for f in flags] == [("main", "secret")]
+
+
+async def test_json_screen_redacts_inside_structured_replies_without_error_bleed(
+    make_system: SystemFactory,
+) -> None:
+    """A structured reply stays valid JSON with its secret redacted; JSON itself is no flag."""
+    system = make_system()
+    flags: list[dict[str, Any]] = []
+    await system.spawn(actor_factory(QAAgent, SecretScrubber(), flags.append), "qa")
+    key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123"
+    webhook = "https://discord.com/api/webhooks/123456/abcdefTOKENxyz"
+    reply = json.dumps(
+        {"room": "porch", "note": f"use {key}", "hooks": [webhook], "api_key": "plain"}
+    )
+    screen = JsonScreen(system, SecretScrubber(), "main")
+    shown = "".join(screen.feed(reply[i : i + 7]) for i in range(0, len(reply), 7))
+    assert shown == ""  # held whole until the reply ends
+    shown += screen.close()
+    data = json.loads(shown)
+    assert data["room"] == "porch"
+    assert key not in shown and "TOKEN" not in shown and "plain" not in shown
+    assert data["note"] == "use **REDACTED**" and data["api_key"] == "**REDACTED**"
+    await system.ask("qa", {"command": "flags"})
+    assert [(f["agent"], f["kind"]) for f in flags] == [("main", "secret")]
+
+    clean = '{"room": "porch",\n "lights": 2}'
+    screen = JsonScreen(system, SecretScrubber(), "main")
+    assert screen.feed(clean) + screen.close() == clean  # untouched, not re-serialized
+    bleed = json.dumps({"detail": "Traceback (most recent call last): boom"})
+    screen = JsonScreen(system, SecretScrubber(), "main")
+    assert screen.feed(bleed) + screen.close() == bleed
+    await system.ask("qa", {"command": "flags"})
+    assert [f["kind"] for f in flags] == ["secret", "error_bleed"]
+
+    screen = JsonScreen(system, SecretScrubber(), "main")  # not JSON: screened as text
+    assert (
+        screen.feed(f"Sorry, here: {key}") + screen.close()
+        == "Sorry, here: **REDACTED**"
+    )
+    await system.ask("qa", {"command": "flags"})
+    assert [f["kind"] for f in flags] == ["secret", "error_bleed", "secret"]

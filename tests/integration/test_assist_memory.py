@@ -90,7 +90,11 @@ async def test_assist_turns_are_summarized_and_survive_a_restart(
         assert response["reply"] == f"Answer {index}." and response["route"] == "llm"
 
     runtime = entry.runtime_data
-    # Main handles its mailbox in order: the last exchange (and its summary) is done first.
+    # Main records the told exchanges in order, then summarizes beside its
+    # mailbox; the summary's result comes back through the mailbox.
+    await runtime.system.ask("main", {"command": "context"})
+    if (pending := runtime.system.get("main").instance.pending_summary) is not None:
+        await pending
     await runtime.system.ask("main", {"command": "context"})
     assert len(server.requests) == turns + 1  # one extra call: the summary
     assert runtime.llm.gateway.agent_totals()["main"].calls == turns + 1

@@ -112,7 +112,9 @@ async def test_plain_sentence_creates_pipeline_through_tool(
         "wactorz__ask_agent",
         "wactorz__remember_fact",
     } <= set(tools)
-    assert "wactorz__create_pipeline" in json.dumps(first["system"])  # the tools prompt
+    # The tool says when to use it; the system prompt does not repeat it.
+    assert "'when X happens, do Y'" in tools["wactorz__create_pipeline"]["description"]
+    assert "wactorz__" not in json.dumps(first["system"])
     assert draft_call["messages"][0]["content"][0]["text"] == sentence
     stored = _tool_result(last)
     assert stored["rule"]["id"] == rule.id

@@ -255,9 +255,25 @@ async def test_assist_routes_mentions_without_llm(
     )
     result = await _converse(hass, "@echo ping")
     assert result.response.speech["plain"]["speech"] == "echo ping"
-    result = await _converse(hass, "/agents")
+    conversation_id = result.conversation_id
+    result = await conversation.async_converse(
+        hass, "/agents", conversation_id, Context(), agent_id=AGENT_ID
+    )
     assert "@echo: running" in result.response.speech["plain"]["speech"]
     assert server.requests == []
+
+    # The next LLM turn sees the mention's exchange, not the command and its listing.
+    server.add("POST", "/v1/messages", AnthropicWire().text(["Sure."]))
+    result = await conversation.async_converse(
+        hass, "thanks", conversation_id, Context(), agent_id=AGENT_ID
+    )
+    assert result.response.speech["plain"]["speech"] == "Sure."
+    sent = [
+        block["text"]
+        for message in server.requests[-1].json()["messages"]
+        for block in message["content"]
+    ]
+    assert sent == ["@echo ping", "echo ping", "thanks"]
 
 
 class _WeatherTool(llm.Tool):
@@ -535,14 +551,14 @@ async def test_chat_service_answers_local_commands_without_llm(
 
     hass.services.async_register("light", "turn_on", turn_on)
     async_expose_entity(hass, "conversation", "light.kitchen", True)
-    response = await hass.services.async_call(
+    local = await hass.services.async_call(
         DOMAIN,
         "chat",
         {"message": "turn on the kitchen light"},
         blocking=True,
         return_response=True,
     )
-    assert response["route"] == "local" and response["llm_calls"] == 0
+    assert local["route"] == "local" and local["llm_calls"] == 0
     assert server.requests == []
     await hass.async_block_till_done()
     assert turned_on == [
@@ -556,14 +572,28 @@ async def test_chat_service_answers_local_commands_without_llm(
     response = await hass.services.async_call(
         DOMAIN,
         "chat",
-        {"message": "tell me something nice"},
+        {
+            "message": "tell me something nice",
+            "conversation_id": local["conversation_id"],
+        },
         blocking=True,
         return_response=True,
     )
     assert response["reply"] == "Hi! How can I help?"
     assert response["route"] == "llm" and response["provider"] == "Claude"
     assert response["output_tokens"] == 7 and response["cost_usd"] > 0
-    assert response["conversation_id"]
+    assert response["conversation_id"] == local["conversation_id"]
+    # The locally handled command stays in the conversation as words, not as a
+    # tool result without its call (which the provider would reject).
+    messages = server.requests[-1].json()["messages"]
+    blocks = [(m["role"], b) for m in messages for b in m["content"]]
+    assert [(role, b["type"]) for role, b in blocks] == [
+        ("user", "text"),
+        ("assistant", "text"),
+        ("user", "text"),
+    ]
+    assert blocks[0][1]["text"] == "turn on the kitchen light"
+    assert blocks[1][1]["text"] == local["reply"]
 
 
 async def test_tools_for_every_ha_llm_agent(

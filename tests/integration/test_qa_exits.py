@@ -10,8 +10,10 @@ from typing import Any
 
 import aiomqtt
 import pytest
+import voluptuous as vol
 
 from custom_components.wactorz.const import DOMAIN
+from homeassistant.components import ai_task
 from homeassistant.core import HomeAssistant
 from tests.ai.scripts import AnthropicWire
 from tests.ai.wire import FakeServer
@@ -111,3 +113,52 @@ async def test_secret_split_across_streamed_chunks_is_blocked_in_assist(
     )
     assert response["reply"] == "It is sunny today."
     assert (await _flags(hass, entry))["counts"] == {"main": 1}
+
+
+async def test_ai_task_replies_are_screened(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """AI Task: a key in structured data is redacted (still valid data), plain replies too; JSON is no error bleed."""
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    wire = AnthropicWire()
+    structure = vol.Schema({vol.Required("device"): str, vol.Required("note"): str})
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text(['{"device": "router", ', f'"note": "admin key {LEAKED}"}}']),
+        wire.text(['{"device": "porch light", "note": "on since 6 pm"}']),
+        wire.text(["The key is ", LEAKED[:10], LEAKED[10:], "."]),
+    )
+    leaked = await ai_task.async_generate_data(
+        hass,
+        task_name="inventory",
+        entity_id="ai_task.main_ai_task",
+        instructions="Describe the router.",
+        structure=structure,
+    )
+    assert leaked.data == {"device": "router", "note": "admin key **REDACTED**"}
+    flags = await _flags(hass, entry)
+    assert flags["counts"] == {"main": 1}
+    assert [f["kind"] for f in flags["recent"]] == ["secret"]
+
+    clean = await ai_task.async_generate_data(
+        hass,
+        task_name="inventory",
+        entity_id="ai_task.main_ai_task",
+        instructions="Describe the porch light.",
+        structure=structure,
+    )
+    assert clean.data == {"device": "porch light", "note": "on since 6 pm"}
+    assert (await _flags(hass, entry))["counts"] == {"main": 1}  # JSON is not bleed
+
+    plain = await ai_task.async_generate_data(
+        hass,
+        task_name="key",
+        entity_id="ai_task.main_ai_task",
+        instructions="What is the key?",
+    )
+    assert plain.data == "The key is **REDACTED**."
+    assert (await _flags(hass, entry))["counts"] == {"main": 2}

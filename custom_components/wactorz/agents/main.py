@@ -18,12 +18,21 @@ its reply, runs the plan in a task (the planner actor does the work), and the
 result comes back to main as a `plan_done` message that remembers the
 exchange and answers the original ask. Main keeps handling other messages
 meanwhile.
+
+The rolling summary works the same way: past the threshold main starts one
+summary task at a time (bounded by `MemoryHooks.summary_timeout_s`); its
+result comes back as a `summary_done` message that replaces the summarized
+exchanges and persists. A failed or timed-out summary keeps the history
+(capped) and is tried again a few exchanges later; stop and `/memory clear`
+cancel it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+import contextlib
+from dataclasses import dataclass
 from typing import Any
 
 from ..core import Actor, ActorError, ActorStoppedError, DeferredReply, Message
@@ -34,6 +43,17 @@ from .access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, caller_of, is_mutating
 from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
 from .qa import screen_inbound
 from .text import split_mention, text_of
+
+SUMMARY_RETRY_EXCHANGES = 3  # after a failed summary, wait this many exchanges
+
+
+@dataclass(slots=True)
+class _Summary:
+    """One summary in flight; its identity proves a `summary_done` message is ours."""
+
+    exchanges: list[dict[str, Any]]
+    task: asyncio.Task[None] | None = None
+
 
 NO_LLM_REPLY = (
     "No language model is configured yet, so I can only route messages. "
@@ -78,6 +98,8 @@ class MainActor(Actor):
         self._modes = modes
         self._resolve = resolve  # spawns a catalog recipe on first @mention
         self._plans: set[asyncio.Task[None]] = set()
+        self._summary: _Summary | None = None
+        self._summary_wait = 0  # exchanges to wait before retrying a failed summary
         self.memory: Memory
 
     async def on_start(self) -> None:
@@ -86,15 +108,26 @@ class MainActor(Actor):
         self.memory.announce_secrets()
 
     async def on_stop(self) -> None:
-        """Cancel running plans (their askers get ActorStoppedError)."""
-        for task in list(self._plans):
+        """Cancel running plans (their askers get ActorStoppedError) and a pending summary."""
+        tasks = list(self._plans)
+        if (summary := self._cancel_summary()) is not None:
+            tasks.append(summary)
+        for task in tasks:
             task.cancel()
-        if self._plans:
-            await asyncio.gather(*self._plans, return_exceptions=True)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def heartbeat_data(self) -> dict[str, Any]:
-        """Return how many plans are running."""
-        return {"plans_running": len(self._plans)}
+        """Return how many plans are running and whether a summary is."""
+        return {
+            "plans_running": len(self._plans),
+            "summary_pending": self._summary is not None,
+        }
+
+    @property
+    def pending_summary(self) -> asyncio.Task[None] | None:
+        """Return the summary task in flight, if any."""
+        return self._summary.task if self._summary is not None else None
 
     async def handle(self, message: Message) -> Any:
         """Answer one user message (or a memory command from a tool)."""
@@ -108,9 +141,11 @@ class MainActor(Actor):
         if command == "context":
             return {"context": self.memory.context()}
         if command == "exchange":
-            return await self._exchange(message, payload)
+            return self._exchange(message, payload)
         if command == "plan_done":
-            return await self._plan_done(payload)
+            return self._plan_done(payload)
+        if command == "summary_done":
+            return self._summary_done(payload)
         text = text_of(message.payload).strip()
         if not text:
             return {
@@ -141,7 +176,7 @@ class MainActor(Actor):
         if local is not None:
             reply, route = local
             if route != "command":  # commands are not conversation
-                await self.memory.remember_exchange(text, reply)
+                self._remember(text, reply)
             return {"text": reply, "handled": True, "route": route}
         if payload.get("route_only"):
             return {"handled": False, "context": self.memory.context()}
@@ -156,10 +191,10 @@ class MainActor(Actor):
             answer = {"text": NO_LLM_REPLY}
         reply = str(answer.get("text", ""))
         if not answer.get("error"):  # a failed turn is not conversation to replay
-            await self.memory.remember_exchange(text, reply)
+            self._remember(text, reply)
         return {**answer, "text": reply, "handled": True, "route": "llm"}
 
-    async def _exchange(self, message: Message, payload: dict[str, Any]) -> Any:
+    def _exchange(self, message: Message, payload: dict[str, Any]) -> Any:
         """Remember a turn answered outside main (Assist's LLM turn); host only."""
         if message.sender is not None:  # another agent may not write main's history
             return {"stored": False, "reason": "only the host records exchanges"}
@@ -167,8 +202,65 @@ class MainActor(Actor):
         reply = str(payload.get("reply", "")).strip()
         if not text or not reply:
             return {"stored": False, "reason": "an exchange needs a text and a reply"}
-        await self.memory.remember_exchange(text, reply)
+        self._remember(text, reply)
         return {"stored": True}
+
+    def _remember(self, text: str, reply: str) -> None:
+        """Keep one exchange; start a summary in the background when one is due."""
+        self.memory.remember_exchange(text, reply)
+        if self._summary is not None:
+            return
+        if self._summary_wait > 0:
+            self._summary_wait -= 1
+            return
+        exchanges = self.memory.due_for_summary()
+        summarize = self._hooks.summarize
+        if exchanges is None or summarize is None:
+            return
+        summary = _Summary(exchanges)
+        timeout = self._hooks.summary_timeout_s
+
+        async def run() -> None:
+            result: dict[str, Any] | None = None
+            try:
+                async with asyncio.timeout(timeout):
+                    result = await summarize(exchanges)
+            except TimeoutError:
+                self.log("the summary timed out; history kept", timeout_s=timeout)
+            except Exception as err:  # noqa: BLE001 - a failed summary is retried later
+                self.log("the summary failed; history kept", error=type(err).__name__)
+            with contextlib.suppress(ActorError):  # main is gone: its history is kept
+                self.tell(
+                    self.name,
+                    {"command": "summary_done", "summary": summary, "result": result},
+                )
+
+        summary.task = asyncio.get_running_loop().create_task(
+            run(), name=f"wactorz summary for {self.name}"
+        )
+        self._summary = summary
+
+    def _summary_done(self, payload: dict[str, Any]) -> Any:
+        """Apply a finished summary (ours only); a failed one is retried later."""
+        summary = payload.get("summary")
+        if not isinstance(summary, _Summary) or summary is not self._summary:
+            return {"handled": False, "error": "not a pending summary"}
+        self._summary = None
+        result = payload.get("result")
+        if isinstance(result, dict) and self.memory.apply_summary(
+            summary.exchanges, result
+        ):
+            return {"handled": True, "applied": True}
+        self._summary_wait = SUMMARY_RETRY_EXCHANGES
+        return {"handled": True, "applied": False}
+
+    def _cancel_summary(self) -> asyncio.Task[None] | None:
+        """Forget the pending summary and cancel its task; return the task."""
+        summary, self._summary = self._summary, None
+        if summary is None or summary.task is None:
+            return None
+        summary.task.cancel()
+        return summary.task
 
     async def _route_locally(
         self, text: str, sender: str | None, caller: Caller
@@ -243,14 +335,14 @@ class MainActor(Actor):
         self._plans.add(task_)
         task_.add_done_callback(self._plans.discard)
 
-    async def _plan_done(self, payload: dict[str, Any]) -> Any:
+    def _plan_done(self, payload: dict[str, Any]) -> Any:
         """Remember a finished plan's exchange and answer its original ask."""
         deferred = payload.get("reply")
         if not isinstance(deferred, DeferredReply):
             return {"handled": False, "error": "not a plan result"}
         text = str(payload.get("text", ""))
         answer = str(payload.get("answer", ""))
-        await self.memory.remember_exchange(text, answer)
+        self._remember(text, answer)
         deferred.resolve({"text": answer, "handled": True, "route": "task"})
         return {"handled": True}
 
@@ -297,6 +389,8 @@ class MainActor(Actor):
         action = args[0].lower()
         rest = args[1] if len(args) > 1 else ""
         if action == "clear":
+            self._cancel_summary()  # its exchanges are gone: never apply it
+            self._summary_wait = 0
             memory.clear()
             return "Memory cleared: facts, summaries and history."
         if action == "forget" and rest:

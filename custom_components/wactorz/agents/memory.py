@@ -1,7 +1,11 @@
 """Main's memory: bounded history, a rolling summary chain, user facts, webhooks.
 
-All of it lives in main's persisted state (Store, private file). Secrets are
-never stored: text is scrubbed before it is remembered, a fact that looks like
+All of it lives in main's persisted state (Store, private file). The summary
+LLM call never runs in main's handler: `due_for_summary` names the oldest half
+past the threshold, main summarizes it in a background task and hands the
+result back to `apply_summary` through its mailbox. Until then (and after a
+failed summary, which keeps everything) the history is capped at
+`MAX_HISTORY_EXCHANGES`, oldest dropped. Secrets are never stored: text is scrubbed before it is remembered, a fact that looks like
 a secret is refused, and webhook URLs (which carry tokens) are kept apart,
 registered as secrets so they are scrubbed everywhere else, and only shown
 masked.
@@ -19,6 +23,10 @@ from urllib.parse import urlsplit
 from ..core.redaction import is_secret_key
 
 SUMMARIZE_THRESHOLD = 30  # messages (a user line and a reply are two)
+MAX_HISTORY_EXCHANGES = (
+    SUMMARIZE_THRESHOLD  # hard cap while a summary is pending or failing
+)
+SUMMARY_TIMEOUT_S = 180.0
 MAX_SUMMARIES = 10
 MAX_FACTS = 100
 MAX_FACT_CHARS = 300
@@ -46,6 +54,7 @@ class MemoryHooks:
     summarize: Summarize | None = None
     scrub: Callable[[str], str] = field(default=lambda text: text)
     on_secret: Callable[[str], None] | None = None
+    summary_timeout_s: float = SUMMARY_TIMEOUT_S
 
 
 class Memory:
@@ -96,30 +105,47 @@ class Memory:
         return "\n\n".join(parts)
 
     # -- writing ---------------------------------------------------------------
-    async def remember_exchange(self, text: str, reply: str) -> None:
-        """Keep one exchange (scrubbed); summarize the oldest half past the threshold."""
+    def remember_exchange(self, text: str, reply: str) -> None:
+        """Keep one exchange (scrubbed) and persist the history (bounded).
+
+        Without a summarizer the oldest half is dropped past the threshold;
+        with one it stays until `apply_summary` replaces it, and the history
+        never grows past `MAX_HISTORY_EXCHANGES` meanwhile.
+        """
         scrub = self._hooks.scrub
         history = self.history
         history.append({"text": scrub(text), "reply": scrub(reply), "at": time.time()})
-        if 2 * len(history) > SUMMARIZE_THRESHOLD:
-            half = len(history) // 2
-            oldest, history = history[:half], history[half:]
-            await self._summarize(oldest)
-        self._persist("history", history)
+        if self._hooks.summarize is None and 2 * len(history) > SUMMARIZE_THRESHOLD:
+            history = history[len(history) // 2 :]
+        self._persist("history", history[-MAX_HISTORY_EXCHANGES:])
 
-    async def _summarize(self, exchanges: list[dict[str, Any]]) -> None:
+    def due_for_summary(self) -> list[dict[str, Any]] | None:
+        """Return the oldest half to summarize when past the threshold, else None."""
         if self._hooks.summarize is None:
-            return  # no LLM: the oldest exchanges are dropped, bounded
-        result = await self._hooks.summarize(exchanges)
-        if not result:
-            return
+            return None
+        history = self.history
+        if 2 * len(history) <= SUMMARIZE_THRESHOLD:
+            return None
+        return history[: len(history) // 2]
+
+    def apply_summary(
+        self, exchanges: list[dict[str, Any]], result: dict[str, Any]
+    ) -> bool:
+        """Replace summarized exchanges by their summary; learn its facts; persist.
+
+        Exchanges remembered since the summary started stay. Returns False
+        (nothing changed) when the result has no summary text.
+        """
         summary = self._hooks.scrub(str(result.get("summary", "")).strip())
-        if summary:
-            self._persist("summaries", [*self.summaries, summary][-MAX_SUMMARIES:])
+        if not summary:
+            return False
+        self._persist("history", [e for e in self.history if e not in exchanges])
+        self._persist("summaries", [*self.summaries, summary][-MAX_SUMMARIES:])
         facts = result.get("facts")
         if isinstance(facts, dict):
             for key, value in facts.items():
                 self.remember_fact(str(key), str(value))
+        return True
 
     def remember_fact(self, key: str, value: str) -> str | None:
         """Store a fact; return why it was refused, or None."""

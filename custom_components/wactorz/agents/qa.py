@@ -4,7 +4,8 @@ Watches what agents say (chat, completed, log, alert events) for secrets and
 raw error bleed, what users send (`screen_inbound`) for prompt injection, and
 agents that never answer (asks that expired unanswered). Replies made by an
 LLM turn are screened where they are made (`screen_outbound`, `StreamScreen`
-for streamed ones): secrets blocked, findings reported here. Every finding
+for streamed ones, `JsonScreen` for structured ones): secrets blocked,
+findings reported here. Every finding
 becomes a flag: counted per agent (persisted), kept in a bounded ring, and
 handed to `on_flag` (the host publishes it on `system/qa-flag`). Secrets
 themselves are never stored or passed on.
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
+import json
 import time
 from typing import Any
 
@@ -34,6 +36,7 @@ RECENT_FLAGS = 200
 # split across chunks ("Bearer" + token, "api_key = " + value) is seen whole.
 HELD_WORDS = 3
 MAX_HELD = 4096
+MAX_JSON_HELD = 1_000_000  # a structured reply is held whole up to this size
 _OUTPUT_EVENTS = (EventKind.CHAT, EventKind.COMPLETED, EventKind.LOG, EventKind.ALERT)
 _TEXT_FIELDS = ("content", "preview", "message")
 
@@ -133,6 +136,72 @@ class StreamScreen:
         for finding in check_output(text, self._scrubber):
             self._findings.setdefault(finding.kind, finding)
         return self._scrubber.scrub(text)
+
+
+def check_data(data: Any, scrubber: SecretScrubber) -> list[Finding]:
+    """Return what is wrong with a structured (JSON) reply; its being JSON is fine."""
+    found: list[Finding] = []
+    if scrubber.scrub_data(data) != data:
+        found.append(Finding("secret", "a secret-looking value was redacted"))
+    bleed: dict[str, Finding] = {}
+    for text in _strings(data):
+        for finding in find_error_bleed(text, json_ok=True):
+            bleed.setdefault(finding.detail, finding)
+    return [*found, *bleed.values()]
+
+
+def _strings(data: Any) -> list[str]:
+    """Return every string value in JSON-like data."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in _strings(value)]
+    if isinstance(data, list):
+        return [s for value in data for s in _strings(value)]
+    return []
+
+
+class JsonScreen(StreamScreen):
+    """`StreamScreen` for a structured reply: held whole, screened as JSON data.
+
+    Valid JSON is not error bleed here; its strings are scrubbed (and values
+    under secret-looking keys), and the reply is re-serialized only when
+    something was redacted, so it stays valid JSON. A reply that is not JSON
+    (or too large to hold) is screened as text.
+    """
+
+    def __init__(
+        self, system: ActorSystem, scrubber: SecretScrubber, agent: str
+    ) -> None:
+        """Screen one structured reply of `agent`."""
+        super().__init__(system, scrubber, agent)
+        self._as_text = False
+
+    def feed(self, chunk: str) -> str:
+        """Hold the chunk (nothing is shown before the reply is whole)."""
+        if self._as_text:
+            return super().feed(chunk)
+        self._held += chunk
+        if len(self._held) <= MAX_JSON_HELD:
+            return ""
+        self._as_text = True
+        held, self._held = self._held, ""
+        return super().feed(held)
+
+    def close(self) -> str:
+        """End the reply: return it screened; QA flags what was found."""
+        if self._as_text:
+            return super().close()
+        try:
+            data = json.loads(self._held)
+        except ValueError:
+            return super().close()
+        text, self._held = self._held, ""
+        _report(self._system, self._agent, check_data(data, self._scrubber))
+        scrubbed = self._scrubber.scrub_data(data)
+        if scrubbed == data:
+            return text
+        return json.dumps(scrubbed, ensure_ascii=False)
 
 
 def _release_point(text: str) -> int:

@@ -29,8 +29,9 @@ _ERROR_BLEED_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"Traceback \(most recent call last\)"),
     re.compile(r"^\s*File \"[^\"]+\", line \d+", re.MULTILINE),
     re.compile(r"\b[A-Z][A-Za-z]+(Error|Exception): "),
-    re.compile(r"^\s*[\[{]\s*\"[A-Za-z_]+\"\s*:", re.DOTALL),
 )
+# Raw JSON in a reply meant for people (not in a structured reply, which is JSON).
+_JSON_BLEED = re.compile(r"^\s*[\[{]\s*\"[A-Za-z_]+\"\s*:", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +52,17 @@ def find_injection(text: str) -> list[Finding]:
     return found
 
 
-def find_error_bleed(text: str) -> list[Finding]:
-    """Return signs that raw errors, tracebacks or JSON leak into a user-facing reply."""
+def find_error_bleed(text: str, *, json_ok: bool = False) -> list[Finding]:
+    """Return signs that raw errors, tracebacks or JSON leak into a user-facing reply.
+
+    `json_ok`: the text is a value of a structured (JSON) reply, so JSON is expected.
+    """
+    patterns = (
+        _ERROR_BLEED_PATTERNS if json_ok else (*_ERROR_BLEED_PATTERNS, _JSON_BLEED)
+    )
     return [
         Finding("error_bleed", pattern.pattern[:40])
-        for pattern in _ERROR_BLEED_PATTERNS
+        for pattern in patterns
         if pattern.search(text)
     ]
 
