@@ -6,6 +6,7 @@ Run through `python bench/ha_load.py` (it calls pytest on this file).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -39,14 +40,55 @@ class Worker(Actor):
         return message.payload
 
 
-class LagProbe:
-    """Samples event-loop lag: how late a 1 ms sleep wakes up."""
+class GcWatch:
+    """Times the cyclic garbage collector's pauses (they run on whichever thread allocates)."""
 
-    def __init__(self, sampler: StallSampler | None = None) -> None:
+    def __init__(self) -> None:
+        """Start watching."""
+        self.pauses: list[tuple[int, float]] = []  # (generation, seconds)
+        self.collections = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.collections += 1
+            self.pauses.append(
+                (info["generation"], time.perf_counter() - self._started)
+            )
+
+    def take(self) -> list[tuple[int, float]]:
+        """Return the pauses so far and start a new list."""
+        pauses, self.pauses = self.pauses, []
+        return pauses
+
+    def close(self) -> None:
+        """Stop watching."""
+        gc.callbacks.remove(self._callback)
+
+
+class LagProbe:
+    """Samples the event loop every 1 ms: wall lag, and the loop thread's work.
+
+    `lags`: how late a 1 ms sleep wakes up (wall clock: includes time the OS gave
+    to other processes). `work`: CPU time the loop thread spent between two
+    wake-ups (thread CPU clock: the callbacks that held the loop, whatever else
+    the machine was doing). A stall is work the loop did without yielding.
+    """
+
+    def __init__(
+        self, sampler: StallSampler | None = None, gc_watch: GcWatch | None = None
+    ) -> None:
         """Start empty."""
         self.lags: list[float] = []
+        self.work: list[float] = []
+        self.work_without_gc: list[float] = []  # intervals with no collector pause
+        self.last_without_gc: list[float] = []
         self._task: asyncio.Task[None] | None = None
         self._sampler = sampler
+        self._gc = gc_watch
 
     def start(self) -> None:
         """Begin sampling."""
@@ -55,36 +97,46 @@ class LagProbe:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            before = loop.time()
+            before, cpu_before = loop.time(), time.thread_time()
+            collections = self._gc.collections if self._gc is not None else 0
             await asyncio.sleep(0.001)
             self.lags.append(max(0.0, loop.time() - before - 0.001))
+            work = time.thread_time() - cpu_before
+            self.work.append(work)
+            if self._gc is None or self._gc.collections == collections:
+                self.work_without_gc.append(work)
             if self._sampler is not None:
-                self._sampler.beat = time.perf_counter()
+                self._sampler.beat_cpu = time.thread_time()
 
-    async def stop(self) -> list[float]:
-        """Stop; return the samples (seconds)."""
+    async def stop(self) -> tuple[list[float], list[float]]:
+        """Stop; return the samples (seconds): wall lags, loop-thread work."""
         assert self._task is not None
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         lags, self.lags = self.lags, []
-        return lags
+        work, self.work = self.work, []
+        self.last_without_gc, self.work_without_gc = self.work_without_gc, []
+        return lags, work
 
 
 class StallSampler:
-    """Names what the loop was running when it stalled (a thread reads the loop thread's stack).
+    """Names what the loop thread was running when it worked too long without yielding.
 
-    The loop thread stamps `beat` every 1 ms (LagProbe); when the stamp is older than
-    STALL_MS the sampler takes the loop thread's stack once per stall and counts
-    where it was, innermost frames of our package or of Home Assistant first.
+    The loop thread stamps its CPU clock on every probe wake-up (`beat_cpu`); a
+    daemon thread reads that thread's CPU clock and, when it has run more than
+    STALL_MS since the last wake-up, takes its stack once per stall and counts
+    where it was (innermost frame, then our package's or Home Assistant's).
+    Time the OS gave to other processes does not count: only the loop's work.
     """
 
     STALL_MS = 4.0
 
     def __init__(self) -> None:
-        """Start idle."""
-        self.beat = time.perf_counter()
-        self.sources: dict[str, int] = {}
+        """Start idle (created on the loop thread)."""
         self._loop_thread = threading.get_ident()
+        self._clock = time.pthread_getcpuclockid(self._loop_thread)
+        self.beat_cpu = time.clock_gettime(self._clock)
+        self.sources: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -99,28 +151,26 @@ class StallSampler:
         return sorted(self.sources.items(), key=lambda item: -item[1])[:15]
 
     def _run(self) -> None:
-        sampled_for = 0.0
+        sampled_for = -1.0
         while not self._stop.wait(0.001):
-            beat = self.beat
-            if (
-                time.perf_counter() - beat
-            ) * 1000 < self.STALL_MS or beat == sampled_for:
+            beat = self.beat_cpu
+            busy_ms = (time.clock_gettime(self._clock) - beat) * 1000
+            if busy_ms < self.STALL_MS or beat == sampled_for:
                 continue
             sampled_for = beat
             frame = sys._current_frames().get(self._loop_thread)  # noqa: SLF001
             if frame is None:
                 continue
             stack = traceback.extract_stack(frame)
-            if stack and stack[-1].filename.endswith("selectors.py"):
-                key = "loop idle in select(): the OS or another thread held it up"
-            else:
-                ours = [
-                    f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                    for f in stack
-                    if "/wactorz/" in f.filename or "/homeassistant/" in f.filename
-                ][-3:]
-                inner = f"{Path(stack[-1].filename).name}:{stack[-1].lineno}"
-                key = " <- ".join([inner, *reversed(ours)])
+            ours = [
+                f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                for f in stack
+                if "/wactorz/" in f.filename or "/homeassistant/" in f.filename
+            ][-3:]
+            inner = (
+                f"{Path(stack[-1].filename).name}:{stack[-1].lineno}" if stack else "?"
+            )
+            key = " <- ".join([inner, *reversed(ours)])
             self.sources[key] = self.sources.get(key, 0) + 1
 
 
@@ -161,13 +211,14 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
         options={"heartbeat_interval": 10},
     )
     entry.add_to_hass(hass)
+    gc_watch = GcWatch()
     sampler = StallSampler()
     sampler.start()
-    probe = LagProbe(sampler)
+    probe = LagProbe(sampler, gc_watch)
     probe.start()
     started = time.perf_counter()
     assert await hass.config_entries.async_setup(entry.entry_id)
-    entry_lags = list(probe.lags)
+    entry_work = list(probe.work)
     runtime = entry.runtime_data
     for index in range(AGENTS):
         await runtime.async_spawn(
@@ -175,16 +226,20 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
         )
     await hass.async_block_till_done()
     setup_s = time.perf_counter() - started
-    setup_lags = await probe.stop()
+    setup_lags, setup_work = await probe.stop()
+    setup_gc = gc_watch.take()
     setup_sources = sampler.sources
     sampler.sources = {}
 
+    settle_at = time.monotonic()
     probe.start()
     await asyncio.sleep(SETTLE_S)
-    settle_lags = await probe.stop()
+    settle_lags, settle_work = await probe.stop()
+    settle_gc = gc_watch.take()
     settle_sources = sampler.sources
     sampler.sources = {}
 
+    steady_at = time.monotonic()
     probe.start()
     deadline = time.perf_counter() + STEADY_S
     asked = 0
@@ -192,30 +247,64 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
         await runtime.system.ask(f"worker-{asked % AGENTS}", asked)
         asked += 1
         await asyncio.sleep(0.01)
-    steady_lags = await probe.stop()
+    steady_lags, steady_work = await probe.stop()
+    steady_work_without_gc = probe.last_without_gc
+    steady_gc = gc_watch.take()
+    gc_watch.close()
     steady_sources = sampler.stop()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     entities = len(hass.states.async_entity_ids())
     assert await hass.config_entries.async_unload(entry.entry_id)
 
+    def ms(value: float) -> float:
+        return round(value * 1000, 3)
+
     result = {
         "agents": AGENTS,
-        "loop_lag_p99_ms": round(_p99(steady_lags) * 1000, 3),
-        "max_callback_ms": round(max(steady_lags, default=0.0) * 1000, 3),
+        "loop_lag_p99_ms": ms(_p99(steady_lags)),
+        "max_callback_ms": ms(max(steady_work, default=0.0)),
         "setup_s": round(setup_s, 3),
         "rss_mb": round(rss_mb, 1),
-        "setup_loop_lag_p99_ms": round(_p99(setup_lags) * 1000, 3),
-        "setup_max_stall_ms": round(max(setup_lags, default=0.0) * 1000, 3),
-        "entry_setup_max_stall_ms": round(max(entry_lags, default=0.0) * 1000, 3),
+        "steady_max_lag_ms": ms(max(steady_lags, default=0.0)),
+        "steady_max_stall_without_gc_ms": ms(max(steady_work_without_gc, default=0.0)),
+        "setup_loop_lag_p99_ms": ms(_p99(setup_lags)),
+        "setup_max_lag_ms": ms(max(setup_lags, default=0.0)),
+        "setup_max_stall_ms": ms(max(setup_work, default=0.0)),
+        "entry_setup_max_stall_ms": ms(max(entry_work, default=0.0)),
         "settle_s": SETTLE_S,
-        "settle_max_stall_ms": round(max(settle_lags, default=0.0) * 1000, 3),
+        "settle_max_stall_ms": ms(max(settle_work, default=0.0)),
+        "settle_max_lag_ms": ms(max(settle_lags, default=0.0)),
         "steady_s": STEADY_S,
         "asks_in_steady_state": asked,
         "entities": entities,
         "method": (
-            "1 ms sleep probe: lag = wake-up delay; max_callback_ms = the longest stall"
-            " seen in steady state (after setup and its 10 s-delayed registry saves)"
+            "1 ms sleep probe. *_stall_ms / max_callback_ms = the loop thread's CPU time"
+            " between two probe wake-ups (work that held the loop; thread CPU clock, so"
+            " other processes do not count); *_lag_ms = wall-clock wake-up delay (includes"
+            " OS scheduling). Steady state starts after setup and HA's 10 s-delayed"
+            " registry saves (settle)."
         ),
+        "gc_max_pause_ms": {
+            phase: ms(max((p for _, p in pauses), default=0.0))
+            for phase, pauses in (
+                ("setup", setup_gc),
+                ("settle", settle_gc),
+                ("steady", steady_gc),
+            )
+        },
+        "gc_pauses_over_4ms": {
+            phase: sum(1 for _, p in pauses if p > 0.004)
+            for phase, pauses in (
+                ("setup", setup_gc),
+                ("settle", settle_gc),
+                ("steady", steady_gc),
+            )
+        },
+        "phases_monotonic": {
+            "settle": settle_at,
+            "steady": steady_at,
+            "end": time.monotonic(),
+        },
         "stall_sources": {
             "setup": sorted(setup_sources.items(), key=lambda item: -item[1])[:10],
             "settle": sorted(settle_sources.items(), key=lambda item: -item[1])[:10],

@@ -7,6 +7,7 @@ load our integration instead of its own bundled test config.
 from __future__ import annotations
 
 from collections.abc import Iterator
+import logging
 
 import pytest
 
@@ -15,20 +16,34 @@ import custom_components  # noqa: F401
 DEPRECATED_USE = "Detected that custom integration 'wactorz'"
 
 
+class _DeprecationReports(logging.Handler):
+    """Collects Home Assistant's reports of our deprecated API uses."""
+
+    def __init__(self) -> None:
+        """Collect from WARNING up."""
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the reports about this integration."""
+        message = record.getMessage()
+        if DEPRECATED_USE in message:
+            self.reports.append(message)
+
+
 @pytest.fixture(autouse=True)
-def no_deprecated_home_assistant_api(
-    caplog: pytest.LogCaptureFixture,
-) -> Iterator[None]:
+def no_deprecated_home_assistant_api() -> Iterator[None]:
     """Fail a test in which Home Assistant reports our use of a deprecated API.
 
     HA 2026 logs such uses by custom integrations (it raises for core ones);
-    they break in a named release, so they are bugs here.
+    they break in a named release, so they are bugs here. (A handler of its
+    own on the root logger: the test's own log capture stays as it was.)
     """
-    yield
-    reports = [
-        record.getMessage()
-        for phase in ("setup", "call")
-        for record in caplog.get_records(phase)
-        if DEPRECATED_USE in record.getMessage()
-    ]
-    assert reports == []
+    handler = _DeprecationReports()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+    assert handler.reports == []

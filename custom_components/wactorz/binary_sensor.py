@@ -52,6 +52,10 @@ class AgentProblemSensor(WactorzAgentEntity, BinarySensorEntity):
         """Return True while the agent is failed."""
         return self.coordinator.data.state == ActorState.FAILED.value
 
+    def _shown(self) -> object:
+        """Return the state and attributes (written only when they change)."""
+        return (self.is_on, self.extra_state_attributes)
+
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return where and why it failed last, and whether supervision gave up."""

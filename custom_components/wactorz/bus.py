@@ -25,6 +25,7 @@ from .core.topics import TELEMETRY_KINDS, agent_topic
 
 _LOGGER = logging.getLogger(__name__)
 
+DRAIN_BATCH = 16  # messages published per loop step
 OUTBOX_LIMIT = 5000
 type BusCallback = Callable[[str, str], Awaitable[None] | None]
 
@@ -212,7 +213,13 @@ class EventExporter:
             )
 
     async def _drain(self) -> None:
+        """Publish the outbox in order, yielding to the loop every DRAIN_BATCH messages.
+
+        A QoS 0 publish (and the in-memory bus) completes without waiting, so
+        without the yield a full outbox would be published in one long step.
+        """
         try:
+            sent = 0
             while self._outbox:
                 _, topic, payload = self._outbox.popleft()
                 try:
@@ -222,6 +229,9 @@ class EventExporter:
                     _LOGGER.debug("Publishing to %s failed: %s", topic, err)
                 else:
                     self.published += 1
+                sent += 1
+                if sent % DRAIN_BATCH == 0:
+                    await asyncio.sleep(0)
         finally:
             self._task = None
 

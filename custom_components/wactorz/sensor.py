@@ -141,6 +141,10 @@ class AgentSensor(WactorzAgentEntity, SensorEntity):
         attributes = self.entity_description.attributes
         return attributes(self.coordinator.data) if attributes else None
 
+    def _shown(self) -> object:
+        """Return the value and attributes (written only when they change)."""
+        return (self.native_value, self.extra_state_attributes)
+
 
 @dataclass(frozen=True, kw_only=True)
 class TotalUsageDescription(SensorEntityDescription):
@@ -219,3 +223,7 @@ class TotalUsageSensor(WactorzAgentEntity, SensorEntity):
             return None
         totals = self._entry.runtime_data.llm.gateway.totals
         return {"unknown_cost_requests": totals.unknown_cost_requests}
+
+    def _shown(self) -> object:
+        """Return the total (main's beats refresh it: today's spend resets at midnight)."""
+        return (self.native_value, self.extra_state_attributes)

@@ -13,7 +13,7 @@ import voluptuous as vol
 from custom_components.wactorz.agents.qa_rules import find_injection, review_code
 from custom_components.wactorz.chat_service import CHAT_SCHEMA
 from custom_components.wactorz.core import parse_wid
-from custom_components.wactorz.core.redaction import SecretScrubber
+from custom_components.wactorz.core.redaction import _PATTERNS, REDACTED, SecretScrubber
 from custom_components.wactorz.io_gateway import parse_chat
 from custom_components.wactorz.nodes.signing import SignatureError, decode, sign, verify
 from custom_components.wactorz.services import AGENT_SCHEMA, ASK_SCHEMA, SEND_SCHEMA
@@ -143,3 +143,36 @@ def test_parse_wid_refuses_garbage_clearly(text: str) -> None:
     """Random strings parse as ids or raise ValueError."""
     with contextlib.suppress(ValueError):
         parse_wid(text)
+
+
+SECRETISH = st.sampled_from(
+    [
+        "sk-" + "a" * 20,
+        "nvapi-" + "b" * 20,
+        "AIza" + "c" * 32,
+        "ghp_" + "d" * 24,
+        "eyJabcdefgh.ijklmnopq.rstuvwxyz",
+        "Bearer abcdefghijklmn",
+        "https://discord.com/api/webhooks/1/x",
+        "https://hooks.slack.com/services/x",
+        "123456789:" + "e" * 32,
+        "mqtt://user:pw@host",
+        "token=x",
+        'api_key: "v"',
+        "literal-secret-value",
+        "://a:b@",
+    ]
+)
+
+
+@FAST
+@given(st.lists(st.text(max_size=40) | SECRETISH, max_size=6).map("".join))
+def test_scrubber_fast_path_changes_nothing(text: str) -> None:
+    """The one-pass precheck gives exactly what every substitution in turn gives."""
+    scrubber = SecretScrubber(["literal-secret-value"])
+    expected = text
+    if scrubber._literal_re is not None:  # noqa: SLF001 - the reference: no fast path
+        expected = scrubber._literal_re.sub(REDACTED, expected)  # noqa: SLF001
+    for pattern, replacement in _PATTERNS:
+        expected = pattern.sub(replacement, expected)
+    assert scrubber.scrub(text) == expected

@@ -8,6 +8,7 @@ nobody registered them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 import re
 from typing import Any
 
@@ -43,6 +44,21 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+
+def _scoped(pattern: str) -> str:
+    """Return `pattern` with a leading global flag made local, for use in an alternation."""
+    if pattern.startswith("(?i)"):
+        return f"(?i:{pattern[4:]})"
+    return f"(?:{pattern})"
+
+
+# One pass that says whether any pattern could match: most strings that leave the
+# process (names, states, numbers as text) contain no secret, and eleven
+# substitutions per string were most of the cost of exporting a heartbeat.
+_ANY_PATTERN = re.compile("|".join(_scoped(p.pattern) for p, _ in _PATTERNS))
+_SHORTEST = _MIN_LITERAL  # (no pattern matches fewer than 7 characters: `token=x`)
+
+
 # Values under keys like these are secret whatever they look like.
 _SECRET_KEY = re.compile(
     r"(?i)^(?:.*[_-])?(?:pass(?:word|wd|phrase)?|secrets?|token|api[_-]?keys?|"
@@ -53,6 +69,12 @@ _SECRET_KEY = re.compile(
 def is_secret_key(key: str) -> bool:
     """Return True for a field name whose value is secret (password, token, api_key...)."""
     return bool(_SECRET_KEY.search(key.strip().replace(" ", "_")))
+
+
+@lru_cache(maxsize=1024)
+def _secret_field(key: str) -> bool:
+    """Return True for a key whose value is secret (cached: the same keys come by again)."""
+    return _SECRET_KEY.search(key) is not None
 
 
 class SecretScrubber:
@@ -77,8 +99,12 @@ class SecretScrubber:
 
     def scrub(self, text: str) -> str:
         """Return `text` with every secret replaced."""
+        if len(text) < _SHORTEST:
+            return text
         if self._literal_re is not None:
             text = self._literal_re.sub(REDACTED, text)
+        if _ANY_PATTERN.search(text) is None:
+            return text
         for pattern, replacement in _PATTERNS:
             text = pattern.sub(replacement, text)
         return text
@@ -90,7 +116,7 @@ class SecretScrubber:
         if isinstance(data, dict):
             return {
                 key: REDACTED
-                if isinstance(key, str) and _SECRET_KEY.search(key) and value
+                if isinstance(key, str) and _secret_field(key) and value
                 else self.scrub_data(value)
                 for key, value in data.items()
             }
