@@ -44,7 +44,6 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-
 def _scoped(pattern: str) -> str:
     """Return `pattern` with a leading global flag made local, for use in an alternation."""
     if pattern.startswith("(?i)"):
