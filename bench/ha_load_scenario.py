@@ -282,7 +282,7 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
             " between two probe wake-ups (work that held the loop; thread CPU clock, so"
             " other processes do not count); *_lag_ms = wall-clock wake-up delay (includes"
             " OS scheduling). Steady state starts after setup and HA's 10 s-delayed"
-            " registry saves (settle)."
+            " registry saves (settle)"
         ),
         "gc_max_pause_ms": {
             phase: ms(max((p for _, p in pauses), default=0.0))
