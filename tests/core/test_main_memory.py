@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import pytest
 
 from custom_components.wactorz.agents.main import MainActor
 from custom_components.wactorz.agents.memory import SUMMARIZE_THRESHOLD, MemoryHooks
+from custom_components.wactorz.agents.stream import STREAM_KEY, ReplyStream
 from custom_components.wactorz.core import (
     Actor,
+    ActorStoppedError,
     MemoryStateStore,
     Message,
     actor_factory,
@@ -36,7 +41,13 @@ class FakeLlm:
         self.summaries: list[list[dict[str, Any]]] = []
 
     async def respond(
-        self, text: str, history: list[dict[str, Any]], context: str
+        self,
+        text: str,
+        history: list[dict[str, Any]],
+        context: str,
+        /,
+        *,
+        stream: Any = None,
     ) -> dict[str, Any]:
         """Answer every question the same way."""
         self.calls.append((text, history, context))
@@ -212,3 +223,58 @@ async def test_exchanges_from_the_host_are_remembered_not_from_agents(
     assert [h["reply"] for h in main.recall("history")] == ["noted"]
     assert OPENAI_LIKE not in str(main.recall("history"))
     assert llm.calls == []  # recording a turn never calls the LLM again
+
+
+async def test_llm_turns_run_beside_the_mailbox_and_stream(
+    make_system: SystemFactory,
+) -> None:
+    """While an LLM turn waits, main answers commands; the turn's pieces reach its stream."""
+    system = make_system()
+    gate = asyncio.Event()
+
+    class SlowLlm(FakeLlm):
+        async def respond(
+            self,
+            text: str,
+            history: list[dict[str, Any]],
+            context: str,
+            /,
+            *,
+            stream: ReplyStream | None = None,
+        ) -> dict[str, Any]:
+            self.calls.append((text, history, context))
+            if stream is not None:
+                stream.push("Half ")
+            await gate.wait()
+            if stream is not None:
+                stream.push("done.")
+            return {"text": "Half done.", "provider": "fake"}
+
+    main = await _main(system, SlowLlm())
+    pieces: list[str] = []
+    turn = asyncio.create_task(
+        system.ask("main", {"text": "go", STREAM_KEY: ReplyStream(pieces.append)})
+    )
+    async with asyncio.timeout(5):
+        while not pieces:
+            await asyncio.sleep(0.01)
+    assert (await system.ask("main", "/agents"))["route"] == "command"
+    assert not turn.done()
+    gate.set()
+    answer = await turn
+    assert answer["text"] == "Half done." and answer["route"] == "llm"
+    assert pieces == ["Half ", "done."]
+    assert main.instance.memory.history[-1]["reply"] == "Half done."
+    # Only a real ReplyStream is a stream (a payload from MQTT cannot forge one).
+    forged = await system.ask("main", {"text": "again", STREAM_KEY: "callback"})
+    assert forged["text"] == "Half done."
+
+    # Stopping main while a turn runs answers its asker instead of leaving it hanging.
+    gate.clear()
+    waiting = asyncio.create_task(system.ask("main", "one more"))
+    async with asyncio.timeout(5):
+        while main.instance.heartbeat_data()["turns_running"] == 0:
+            await asyncio.sleep(0.01)
+    await system.stop("main")
+    with pytest.raises(ActorStoppedError):
+        await waiting
