@@ -429,11 +429,8 @@ class PanelHub:
                 "events": list(self.events.get(cell.id, ())),
                 "errors": list(self.errors.get(cell.id, ())),
                 "cost": self._cost(cell.name),
-                "actions": [
-                    action
-                    for action in ACTIONS
-                    if not (cell.protected and action in ("stop", "delete"))
-                ],
+                # (a protected agent refuses stop and delete: shown, disabled)
+                "actions": list(ACTIONS),
             }
         )
         return info

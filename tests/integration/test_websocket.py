@@ -601,6 +601,7 @@ async def test_details(
     assert details["cost"] is None
     assert details["metrics"]["errors"] == 1
     assert details["mailbox_capacity"] > 0
+    assert details["actions"] == list(ws.ACTIONS)
     assert len(details["events"]) == ws.EVENT_RING
     kinds = [e["kind"] for e in details["events"]]
     assert "error" in kinds
