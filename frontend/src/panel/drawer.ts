@@ -262,7 +262,12 @@ export class AgentDrawer {
       "div",
       { className: "last-error" },
       h("h3", {}, "Last error"),
-      h("p", { className: "events" }, `${formatTime(error.at)} · ${error.phase}: ${error.type}: ${error.message}`),
+      // (a remote agent's last error comes without a time or a type: the node's heartbeat has none)
+      h(
+        "p",
+        { className: "events" },
+        `${error.at ? `${formatTime(error.at)} · ` : ""}${error.phase}: ${error.type ? `${error.type}: ` : ""}${error.message}`,
+      ),
       error.traceback ? h("details", { className: "trace" }, h("summary", {}, "Traceback"), h("pre", {}, error.traceback)) : null,
     );
   }
