@@ -8,7 +8,7 @@ signal that adds entities for agents spawned later.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 import json
@@ -27,15 +27,20 @@ from .agents.llm_agent import LlmAgent
 from .agents.main import MainActor
 from .agents.memory import MemoryHooks
 from .agents.monitor import MonitorAgent
-from .agents.qa import QAAgent, screen_outbound
+from .agents.qa import QAAgent, StreamScreen, screen_outbound
+from .agents.stream import ReplyStream
 from .ai import (
     BudgetExceededError,
     CallRecord,
     ChatMessage,
+    Completion,
+    LlmEvent,
     LlmRequest,
     ProviderBinding,
     ProviderError,
+    TextDelta,
 )
+from .ai.providers import collect
 from .bus import Bus, EventExporter, encode
 from .chat import TurnResult
 from .const import (
@@ -353,7 +358,13 @@ class WactorzRuntime:
         return None
 
     async def _agent_respond(
-        self, name: str, text: str, history: list[dict[str, Any]]
+        self,
+        name: str,
+        text: str,
+        history: list[dict[str, Any]],
+        /,
+        *,
+        stream: ReplyStream | None = None,
     ) -> dict[str, Any] | None:
         """One LLM turn of a user-defined agent with its persona and provider."""
         config = self.agent_config(name) or {}
@@ -364,7 +375,7 @@ class WactorzRuntime:
         if not chain:
             return None
         prompt = config.get(CONF_PROMPT) or f"You are {name}, an agent in a smart home."
-        return await self._complete(name, chain, prompt, text, history)
+        return await self._complete(name, chain, prompt, text, history, stream)
 
     @callback
     def publish_raw(self, topic: str, payload: str) -> None:
@@ -549,7 +560,13 @@ class WactorzRuntime:
         async_dispatcher_send(self.hass, SIGNAL_USAGE.format(self.entry.entry_id))
 
     async def _respond(
-        self, text: str, history: list[dict[str, Any]], context: str
+        self,
+        text: str,
+        history: list[dict[str, Any]],
+        context: str,
+        /,
+        *,
+        stream: ReplyStream | None = None,
     ) -> dict[str, Any] | None:
         """Run main's LLM turn outside Assist (services, panel, io/chat); scrubbed input."""
         await self.llm.async_sync()
@@ -559,17 +576,23 @@ class WactorzRuntime:
         prompt = self.entry.options.get(CONF_PROMPT) or DEFAULT_MAIN_PROMPT
         if context:
             prompt = f"{prompt}\n\n{self.scrubber.scrub(context)}"
-        return await self._complete("main", chain, prompt, text, history)
+        return await self._complete("main", chain, prompt, text, history, stream)
 
-    async def _complete(
+    async def _complete(  # noqa: PLR0917 - internal, positional like its callers
         self,
         agent: str,
         chain: list[ProviderBinding],
         prompt: str,
         text: str,
         history: list[dict[str, Any]],
+        stream: ReplyStream | None = None,
     ) -> dict[str, Any]:
-        """One metered call with the recent history; errors become a reply that says why."""
+        """One metered call with the recent history; errors become a reply that says why.
+
+        With a `stream`, the reply is streamed: QA's StreamScreen holds back the
+        tail (a secret split across deltas is caught whole) and what it releases
+        goes to the stream; the reply text is what was released, in order.
+        """
         scrub = self.scrubber.scrub
         messages: list[ChatMessage] = []
         for exchange in history:
@@ -579,28 +602,84 @@ class WactorzRuntime:
             )
         messages.append(ChatMessage.user(scrub(text)))
         request = LlmRequest(model=chain[0].model, messages=messages, system=prompt)
+        if stream is not None:
+            return await self._stream_turn(agent, chain, request, stream)
         try:
             completion = await self.llm.gateway.complete(agent, request, chain=chain)
-        except BudgetExceededError as err:
+        except (BudgetExceededError, ProviderError) as err:
+            return self._failed_turn(err)
+        return self._turn_reply(
+            # Screened here, before anything else scrubs it: a leak is blocked
+            # and QA flags it (system/qa-flag), counted for this agent.
+            screen_outbound(self.system, self.scrubber, agent, completion.text),
+            completion,
+        )
+
+    async def _stream_turn(
+        self,
+        agent: str,
+        chain: list[ProviderBinding],
+        request: LlmRequest,
+        stream: ReplyStream,
+    ) -> dict[str, Any]:
+        """`_complete` streamed: screened deltas to `stream`, the released text as the reply."""
+        screen = StreamScreen(self.system, self.scrubber, agent)
+        released: list[str] = []
+        try:
+            completion = await collect(
+                self._screened(
+                    self.llm.gateway.stream(agent, request, chain=chain),
+                    screen,
+                    stream,
+                    released,
+                ),
+                default_model=request.model,
+            )
+        except (BudgetExceededError, ProviderError) as err:
+            screen.close()  # what was made is still screened and flagged, not shown
+            return self._failed_turn(err)
+        if rest := screen.close():
+            released.append(rest)
+            stream.push(rest)
+        return self._turn_reply("".join(released), completion)
+
+    def _failed_turn(self, err: BudgetExceededError | ProviderError) -> dict[str, Any]:
+        """Return the reply of a turn no provider answered (says why)."""
+        if isinstance(err, BudgetExceededError):
             return {
                 "text": f"The daily LLM budget is spent: {err}",
                 "error": "budget_exceeded",
             }
-        except ProviderError as err:
-            return {
-                "text": f"No provider could answer: {scrub(str(err))}",
-                "error": "provider",
-            }
         return {
-            # Screened here, before anything else scrubs it: a leak is blocked
-            # and QA flags it (system/qa-flag), counted for this agent.
-            "text": screen_outbound(self.system, self.scrubber, agent, completion.text),
+            "text": f"No provider could answer: {self.scrubber.scrub(str(err))}",
+            "error": "provider",
+        }
+
+    @staticmethod
+    def _turn_reply(text: str, completion: Completion) -> dict[str, Any]:
+        """Return an answered turn's reply: the (screened) text, who answered, the cost."""
+        return {
+            "text": text,
             "provider": completion.provider,
             "model": completion.model,
             "cost_usd": completion.cost_usd,
             "input_tokens": completion.usage.input_tokens,
             "output_tokens": completion.usage.output_tokens,
         }
+
+    @staticmethod
+    async def _screened(
+        events: AsyncIterator[LlmEvent],
+        screen: StreamScreen,
+        stream: ReplyStream,
+        released: list[str],
+    ) -> AsyncIterator[LlmEvent]:
+        """Pass the events on; text deltas also go through QA's screen to `stream`."""
+        async for event in events:
+            if isinstance(event, TextDelta) and (text := screen.feed(event.text)):
+                released.append(text)
+                stream.push(text)
+            yield event
 
     async def async_spawn(
         self,

@@ -51,6 +51,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .agents.access import CALLER_KEY, NOT_ADMIN_REPLY, is_mutating
 from .agents.qa import screen_inbound
+from .agents.stream import STREAM_KEY, ReplyStream
 from .agents.text import split_mention, text_of
 from .const import DOMAIN
 from .core import (
@@ -67,7 +68,7 @@ from .core import (
     ProtectedActorError,
 )
 from .jsonable import jsonable
-from .nodes.manager import NodeManager, RemoteAgent
+from .nodes.manager import NodeError, NodeManager, RemoteAgent
 from .permissions import user_caller
 from .runtime import WactorzConfigEntry, WactorzRuntime
 
@@ -80,6 +81,9 @@ MAX_FEED_PER_FLUSH = 50  # feed items per delta; the rest is counted in feed_dro
 MAX_TEXT = 2000  # characters of a message/preview in the feed and rings
 MAX_CHAT_CHARS = 20_000
 MAX_TIMEOUT_S = 600
+MAX_CHUNK_EVENTS = 400  # chunk events per streamed reply; the rest comes in one piece
+# Agents whose LLM turns stream their text to the panel (others answer in one piece).
+STREAMING_KINDS: Final = frozenset({"main", "llm_agent"})
 
 # An event per message between two agents (emitted only while someone asks for it).
 MESSAGE_KIND: Final = EventKind.MESSAGE
@@ -91,6 +95,8 @@ ERR_AGENT_FAILED: Final = "agent_failed"
 ERR_MAILBOX_FULL: Final = "mailbox_full"
 
 ACTIONS: Final = ("pause", "resume", "restart", "stop", "delete")
+# What Home Assistant can do to an agent on a node: take it out of the node's set.
+REMOTE_ACTIONS: Final = ("stop",)
 
 _AGENT = probatio.All(str, probatio.Length(min=1, max=128))
 
@@ -327,13 +333,14 @@ class PanelHub:
         record = nodes.nodes.get(node) if nodes is not None else None
         return record is not None and bool(record.online)
 
-    def remote_info(self, agent: RemoteAgent) -> dict[str, Any]:
+    def remote_info(self, agent: RemoteAgent, *, told: bool = True) -> dict[str, Any]:
         """Return what the panel shows of an agent on a node (grouped under its node)."""
         actor_id = NodeManager.remote_id(agent)
         key = self.key(actor_id)
         info = agent.info
         state = _remote_state(info.get("state"))
-        self._told_state[key] = state
+        if told:
+            self._told_state[key] = state
         last_error = info.get("last_error")
         return {
             "k": key,
@@ -421,6 +428,76 @@ class PanelHub:
                 "events": list(self.events.get(cell.id, ())),
                 "errors": list(self.errors.get(cell.id, ())),
                 "cost": self._cost(cell.name),
+                # (a protected agent refuses stop and delete: shown, disabled)
+                "actions": list(ACTIONS),
+            }
+        )
+        return info
+
+    def remote_agent(self, agent: str) -> RemoteAgent | None:
+        """Return the agent on a node named `agent` (or with that event-stream id)."""
+        nodes = self.runtime.nodes
+        if nodes is None:
+            return None
+        known = nodes.remote_agents.get(agent)
+        if known is not None:
+            return known
+        return next(
+            (
+                remote
+                for remote in nodes.remote_agents.values()
+                if NodeManager.remote_id(remote) == agent
+            ),
+            None,
+        )
+
+    def remote_details(self, agent: RemoteAgent) -> dict[str, Any]:
+        """Return what HA knows of an agent on a node: its node, state, heartbeat, errors.
+
+        The node runs it, so there is no mailbox or supervisor here; its recent
+        errors are the ones the monitor and the node manager saw, and the node's
+        last refused or bad message (`nodes/{node}/errors`).
+        """
+        actor_id = NodeManager.remote_id(agent)
+        info = self.remote_info(agent, told=False)
+        manager = self.runtime.nodes
+        record = manager.nodes.get(agent.node) if manager is not None else None
+        errors = list(self.errors.get(actor_id, ()))
+        node: dict[str, Any] = {"name": agent.node, "online": False}
+        if record is not None:
+            node_error = record.last_error
+            node = {
+                "name": record.name,
+                "online": bool(record.online),
+                "status_reason": record.status_reason,
+                "last_heartbeat": record.last_heartbeat,
+                "version": record.version,
+                "errors": record.errors,
+                "last_error": node_error,
+            }
+            if node_error is not None:
+                errors.append(
+                    {
+                        "kind": "error",
+                        "name": record.name,
+                        "t": node_error.get("ts") or 0,
+                        "phase": node_error.get("code"),
+                        "error_type": node_error.get("kind") or "node",
+                        "message": _clip(
+                            self.scrubber.scrub(str(node_error.get("error") or ""))
+                        ),
+                    }
+                )
+        info.update(
+            {
+                "present": agent.present,
+                "mailbox_capacity": None,
+                "supervisor": None,
+                "events": list(self.events.get(actor_id, ())),
+                "errors": errors,
+                "cost": self._cost(agent.name),
+                "remote_node": node,
+                "actions": list(REMOTE_ACTIONS),
             }
         )
         return info
@@ -751,15 +828,18 @@ def _not_loaded(connection: websocket_api.ActiveConnection, msg_id: int) -> None
     connection.send_error(msg_id, ERR_NOT_LOADED, "Wactorz is not loaded")
 
 
-def _resolve(
-    hub: PanelHub, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
-) -> ActorCell | None:
-    cell = hub.system.get(msg["agent"])
-    if cell is None:
-        connection.send_error(
-            msg["id"], websocket_api.ERR_NOT_FOUND, f"Unknown agent {msg['agent']}"
-        )
-    return cell
+def _resolve(hub: PanelHub, agent: str) -> ActorCell | RemoteAgent | None:
+    """Return the local agent (by name or id), else the agent on a node, else None."""
+    cell = hub.system.get(agent)
+    if cell is not None:
+        return cell
+    return hub.remote_agent(agent)
+
+
+def _not_found(connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    connection.send_error(
+        msg["id"], websocket_api.ERR_NOT_FOUND, f"Unknown agent {msg['agent']}"
+    )
 
 
 def _error_code(err: ActorError) -> str:
@@ -820,13 +900,20 @@ def ws_details(
     connection: websocket_api.ActiveConnection,
     msg: dict[str, Any],
 ) -> None:
-    """Return state, metrics, last error, recent events and errors of one agent."""
+    """Return state, metrics, last error, recent events and errors of one agent.
+
+    An agent on a node answers with what HA knows of it (`remote_details`).
+    """
     if (hub := _hub(hass)) is None:
         _not_loaded(connection, msg["id"])
         return
-    if (cell := _resolve(hub, connection, msg)) is None:
-        return
-    connection.send_result(msg["id"], hub.details(cell))
+    agent = _resolve(hub, msg["agent"])
+    if agent is None:
+        _not_found(connection, msg)
+    elif isinstance(agent, RemoteAgent):
+        connection.send_result(msg["id"], hub.remote_details(agent))
+    else:
+        connection.send_result(msg["id"], hub.details(agent))
 
 
 @websocket_api.websocket_command(
@@ -843,13 +930,22 @@ async def ws_control(
     connection: websocket_api.ActiveConnection,
     msg: dict[str, Any],
 ) -> None:
-    """Pause, resume, restart, stop or delete an agent (admins only)."""
+    """Pause, resume, restart, stop or delete an agent (admins only).
+
+    An agent on a node can only be stopped (taken out of its node's set, by
+    the node manager); the other actions are refused as not supported.
+    """
     if (hub := _hub(hass)) is None:
         _not_loaded(connection, msg["id"])
         return
-    if (cell := _resolve(hub, connection, msg)) is None:
+    cell = _resolve(hub, msg["agent"])
+    if cell is None:
+        _not_found(connection, msg)
         return
     action = msg["action"]
+    if isinstance(cell, RemoteAgent):
+        await _async_control_remote(hub, connection, msg, cell)
+        return
     system = hub.system
     if cell.protected and action in ("stop", "delete"):
         connection.send_error(
@@ -898,6 +994,39 @@ async def ws_control(
     )
 
 
+async def _async_control_remote(
+    hub: PanelHub,
+    connection: websocket_api.ActiveConnection,
+    msg: dict[str, Any],
+    agent: RemoteAgent,
+) -> None:
+    """Stop an agent on a node through the node manager; refuse what does not apply."""
+    action = msg["action"]
+    manager = hub.runtime.nodes
+    if action not in REMOTE_ACTIONS or manager is None:
+        connection.send_error(
+            msg["id"],
+            websocket_api.ERR_NOT_SUPPORTED,
+            f"Agent {agent.name} runs on node {agent.node}: "
+            "Home Assistant can only stop it there",
+        )
+        return
+    _LOGGER.debug(
+        "Panel: stop agent %s on node %s (user %s)",
+        agent.name,
+        agent.node,
+        connection.user,
+    )
+    try:
+        node = await manager.async_stop_agent(agent.name)
+    except NodeError as err:
+        connection.send_error(msg["id"], err.key, str(err))
+        return
+    connection.send_result(
+        msg["id"], {"agent": agent.name, "state": "stopped", "node": node}
+    )
+
+
 async def _async_delete(
     hass: HomeAssistant, runtime: WactorzRuntime, cell: ActorCell
 ) -> None:
@@ -941,9 +1070,15 @@ def ws_chat(
     """Send a line to main, or to `@agent` directly; stream the reply as events.
 
     The result acknowledges the request (agent, correlation id); then come events
-    `start`, `chunk` (one per piece of text; one piece until providers stream),
-    and `end` with the whole reply, or `error` with a code and a message. The
-    client unsubscribes after `end`/`error`; unsubscribing earlier cancels the wait.
+    `start`, `chunk`s and `end` with the whole reply, or `error` with a code and
+    a message. A reply made by an LLM turn (main's, a user-defined agent's)
+    arrives as it is made: the screened text deltas (QA holds back the tail, so
+    a secret split across deltas never shows) one chunk each, at most
+    `MAX_CHUNK_EVENTS`, the rest in one chunk; answers made without an LLM
+    (commands, mentions, other agents) come as one chunk. `end.text` is the
+    reply: the chunks add up to it unless the turn failed after it had begun
+    (then `end.text` says why and replaces what was shown). The client
+    unsubscribes after `end`/`error`; unsubscribing earlier cancels the wait.
     The user goes with the line: a non-admin's line that would change the system
     (`access.is_mutating`) is refused as unauthorized and reaches no agent.
     """
@@ -990,15 +1125,37 @@ def ws_chat(
     correlation_id = system.ids.next()
     msg_id = msg["id"]
 
+    streams = str(cell.meta.get("kind")) in STREAMING_KINDS
+    streamed: list[str] = []  # sent as chunk events
+    held: list[str] = []  # past MAX_CHUNK_EVENTS: sent in one chunk at the end
+
+    @callback
+    def _on_piece(piece: str) -> None:
+        if len(streamed) >= MAX_CHUNK_EVENTS:
+            held.append(piece)
+            return
+        piece = scrubber.scrub(piece)
+        streamed.append(piece)
+        connection.send_event(msg_id, {"type": "chunk", "text": piece})
+
     async def _run() -> None:
         connection.send_event(
             msg_id,
             {"type": "start", "agent": cell.name, "correlation_id": correlation_id},
         )
+        stream = ReplyStream(_on_piece)
+        payload: dict[str, Any] = {
+            "text": text,
+            "from": "user",
+            "source": "panel",
+            CALLER_KEY: caller,
+        }
+        if streams:
+            payload[STREAM_KEY] = stream
         try:
             reply = await system.request(
                 cell.id,
-                {"text": text, "from": "user", "source": "panel", CALLER_KEY: caller},
+                payload,
                 timeout=msg.get("timeout"),
                 correlation_id=correlation_id,
             )
@@ -1013,11 +1170,18 @@ def ws_chat(
                 },
             )
             return
+        finally:
+            stream.close()  # (a turn that goes on after a timeout sends nothing more)
         value = scrubber.scrub_data(jsonable(reply.value))
         reply_text = text_of(value) or (
             value if isinstance(value, str) else json_bytes(value).decode()
         )
-        connection.send_event(msg_id, {"type": "chunk", "text": reply_text})
+        if not streamed:
+            connection.send_event(msg_id, {"type": "chunk", "text": reply_text})
+        elif held:
+            connection.send_event(
+                msg_id, {"type": "chunk", "text": scrubber.scrub("".join(held))}
+            )
         connection.send_event(
             msg_id,
             {

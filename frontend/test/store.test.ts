@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AgentStore, type Effect } from "../src/lib/store";
+import { AgentStore, agentActions, type Effect } from "../src/lib/store";
 import { BUILTINS, agent, delta, snapshot } from "./fixtures";
 
 function effects(store: AgentStore): Effect[] {
@@ -158,5 +158,82 @@ describe("AgentStore", () => {
     expect(store.nodes.size).toBe(3);
     const positions = new Set(store.list().map((a) => a.position.map((v) => v.toFixed(3)).join(",")));
     expect(positions.size).toBe(200);
+  });
+
+  it("lists remote agents under their node and shows an offline node's agents offline", () => {
+    const store = new AgentStore();
+    const remote = [
+      agent(11, "yolo", { node: "pi1", remote: true, online: true }),
+      agent(10, "camera", { node: "pi1", remote: true, online: true }),
+    ];
+    const home = { name: "home", local: true, online: true, agents: 3 };
+    const pi1 = { name: "pi1", local: false, online: true, agents: 2 };
+    const pi2 = { name: "pi2", local: false, online: false, agents: 0 };
+    store.applySnapshot(snapshot([...remote, ...BUILTINS], { nodes: [pi2, pi1, home] }), 0);
+    expect(store.get(10)).toMatchObject({ remote: true, online: true, node: "pi1" });
+    // Local agents (no `remote` field) are local and online.
+    expect(store.get(0)).toMatchObject({ remote: false, online: true });
+    expect(store.list().map((a) => `${a.node}/${a.name}`)).toEqual([
+      "home/io",
+      "home/main",
+      "home/monitor",
+      "pi1/camera",
+      "pi1/yolo",
+    ]);
+    // A known node without agents is still listed (the 2D view shows it, offline).
+    expect(store.nodeList().map((n) => [n.name, n.online, n.agents])).toEqual([
+      ["home", true, 3],
+      ["pi1", true, 2],
+      ["pi2", false, 0],
+    ]);
+    expect(store.counts()).toMatchObject({ running: 5, offline: 0, total: 5 });
+
+    // The node goes offline: its entry and its agents' `online` arrive in one delta.
+    const change = store.applyDelta(
+      delta(1, { nodes: [home, { ...pi1, online: false }, pi2], agents: { "10": { online: false } } }),
+      100,
+    );
+    expect([...change.changed].sort((a, b) => a - b)).toEqual([10, 11]);
+    for (const k of [10, 11]) expect(store.isOffline(store.get(k)!)).toBe(true);
+    expect(store.isOffline(store.get(0)!)).toBe(false);
+    // Its agents keep the state the node reported last; they are counted offline.
+    expect(store.get(11)?.state).toBe("running");
+    expect(store.counts()).toMatchObject({ running: 5, offline: 2 });
+    // The node's layout place stays: nothing jumps when it goes offline.
+    expect(store.nodes.get("pi1")?.agents).toBe(2);
+
+    // Back online: the node entry comes back; an agent still reported offline stays offline.
+    const back = store.applyDelta(delta(2, { nodes: [home, pi1, pi2], beats: [11] }), 200);
+    expect([...back.changed].sort((a, b) => a - b)).toEqual([10, 11]);
+    expect(store.isOffline(store.get(11)!)).toBe(false);
+    expect(store.isOffline(store.get(10)!)).toBe(true);
+    const heard = store.applyDelta(delta(3, { agents: { "10": { online: true } } }), 300);
+    expect([...heard.changed]).toEqual([10]);
+    expect(store.counts().offline).toBe(0);
+  });
+
+  it("adds a remote agent of a node it has not seen yet with that node's state", () => {
+    const store = new AgentStore();
+    store.applySnapshot(snapshot(BUILTINS), 0);
+    store.applyDelta(delta(1, { added: [agent(20, "relay", { node: "pi9", remote: true, online: false })] }), 10);
+    expect(store.nodes.get("pi9")).toMatchObject({ local: false, online: false, agents: 1 });
+    expect(store.isOffline(store.byName("relay")!)).toBe(true);
+    // The server's node list then replaces the guess.
+    store.applyDelta(
+      delta(2, {
+        nodes: [
+          { name: "home", local: true, online: true, agents: 3 },
+          { name: "pi9", local: false, online: true, agents: 1 },
+        ],
+        agents: { "20": { online: true } },
+      }),
+      20,
+    );
+    expect(store.isOffline(store.byName("relay")!)).toBe(false);
+  });
+
+  it("offers only stop for remote agents (what the server accepts)", () => {
+    expect(agentActions({ remote: true })).toEqual(["stop"]);
+    expect(agentActions({ remote: false })).toEqual(["pause", "resume", "restart", "stop", "delete"]);
   });
 });

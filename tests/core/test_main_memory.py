@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from custom_components.wactorz.agents.main import SUMMARY_RETRY_EXCHANGES, MainActor
 from custom_components.wactorz.agents.memory import (
     MAX_HISTORY_EXCHANGES,
     SUMMARIZE_THRESHOLD,
     MemoryHooks,
 )
+from custom_components.wactorz.agents.stream import STREAM_KEY, ReplyStream
 from custom_components.wactorz.core import (
     Actor,
+    ActorStoppedError,
     MemoryStateStore,
     Message,
     actor_factory,
@@ -41,7 +45,13 @@ class FakeLlm:
         self.summaries: list[list[dict[str, Any]]] = []
 
     async def respond(
-        self, text: str, history: list[dict[str, Any]], context: str
+        self,
+        text: str,
+        history: list[dict[str, Any]],
+        context: str,
+        /,
+        *,
+        stream: Any = None,
     ) -> dict[str, Any]:
         """Answer every question the same way."""
         self.calls.append((text, history, context))
@@ -405,3 +415,58 @@ async def test_stop_and_clear_cancel_a_pending_summary(
     restored = await _main(make_system(store=store), FakeLlm())
     assert len(restored.recall("history")) == crossing  # persisted before the summary
     assert restored.recall("summaries", []) == []
+
+
+async def test_llm_turns_run_beside_the_mailbox_and_stream(
+    make_system: SystemFactory,
+) -> None:
+    """While an LLM turn waits, main answers commands; the turn's pieces reach its stream."""
+    system = make_system()
+    gate = asyncio.Event()
+
+    class SlowLlm(FakeLlm):
+        async def respond(
+            self,
+            text: str,
+            history: list[dict[str, Any]],
+            context: str,
+            /,
+            *,
+            stream: ReplyStream | None = None,
+        ) -> dict[str, Any]:
+            self.calls.append((text, history, context))
+            if stream is not None:
+                stream.push("Half ")
+            await gate.wait()
+            if stream is not None:
+                stream.push("done.")
+            return {"text": "Half done.", "provider": "fake"}
+
+    main = await _main(system, SlowLlm())
+    pieces: list[str] = []
+    turn = asyncio.create_task(
+        system.ask("main", {"text": "go", STREAM_KEY: ReplyStream(pieces.append)})
+    )
+    async with asyncio.timeout(5):
+        while not pieces:
+            await asyncio.sleep(0.01)
+    assert (await system.ask("main", "/agents"))["route"] == "command"
+    assert not turn.done()
+    gate.set()
+    answer = await turn
+    assert answer["text"] == "Half done." and answer["route"] == "llm"
+    assert pieces == ["Half ", "done."]
+    assert main.instance.memory.history[-1]["reply"] == "Half done."
+    # Only a real ReplyStream is a stream (a payload from MQTT cannot forge one).
+    forged = await system.ask("main", {"text": "again", STREAM_KEY: "callback"})
+    assert forged["text"] == "Half done."
+
+    # Stopping main while a turn runs answers its asker instead of leaving it hanging.
+    gate.clear()
+    waiting = asyncio.create_task(system.ask("main", "one more"))
+    async with asyncio.timeout(5):
+        while main.instance.heartbeat_data()["turns_running"] == 0:
+            await asyncio.sleep(0.01)
+    await system.stop("main")
+    with pytest.raises(ActorStoppedError):
+        await waiting

@@ -40,7 +40,8 @@ async def test_diagnostics_show_agents_and_redact(
     assert diagnostics["entry"]["data"]["node_name"] == "**REDACTED**"
     agents = {a["name"]: a for a in diagnostics["agents"]}
     assert set(agents) == BUILTIN_NAMES | {"code-agent", "catalog", "echo"}
-    assert agents["main"]["messages_processed"] == 1
+    # The line, then its LLM turn's result (main runs turns beside its mailbox: turn_done)
+    assert agents["main"]["messages_processed"] == 2
     assert agents["main"]["persisted_keys"] == ["history"]
     assert agents["echo"]["state"] == "failed"
     assert agents["echo"]["last_error"]["phase"] == "handle"

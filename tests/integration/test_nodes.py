@@ -622,6 +622,15 @@ async def test_forged_control_is_refused_and_reported(env: Env) -> None:
     await env.until(lambda: env.manager.refused_replies == before + 1, "refused reply")
 
 
+async def _result(client: Any) -> dict[str, Any]:
+    """Return the next result message (subscription events before it are skipped)."""
+    async with asyncio.timeout(10):
+        while True:
+            message = await client.receive_json()
+            if message["type"] == "result":
+                return message
+
+
 async def test_panel_and_monitor_follow_remote_agents(
     env: Env, hass_ws_client: Any
 ) -> None:
@@ -657,6 +666,27 @@ async def test_panel_and_monitor_follow_remote_agents(
         health = await system.ask("monitor", {"command": "errors", "agent": "echo-p1"})
         assert health["remote"] is True and health["degraded"] == []
 
+        # Details answer with what HA knows of it; only stop applies to it from here.
+        await client.send_json_auto_id(
+            {"type": "wactorz/agent/details", "agent": "echo-p1"}
+        )
+        details = await _result(client)
+        assert details["success"], details
+        info = details["result"]
+        assert info["k"] == echo["k"] and info["remote"] is True
+        assert info["node"] == node and info["state"] == "running"
+        assert info["remote_node"]["name"] == node
+        assert info["remote_node"]["online"] is True
+        assert info["remote_node"]["last_heartbeat"] > 0
+        assert info["mailbox_capacity"] is None and info["actions"] == ["stop"]
+        await client.send_json_auto_id(
+            {"type": "wactorz/agents/control", "agent": "echo-p1", "action": "pause"}
+        )
+        refused = await _result(client)
+        assert refused["error"]["code"] == "not_supported"
+        assert node in refused["error"]["message"]
+        assert "echo-p1" in env.running(node)
+
         await runner.kill()  # the broker sends the runner's last will: offline
         offline = None
         flagged = False
@@ -679,6 +709,13 @@ async def test_panel_and_monitor_follow_remote_agents(
         assert offline == {"name": node, "local": False, "online": False, "agents": 1}
         health = await system.ask("monitor", {"command": "errors", "agent": "echo-p1"})
         assert health["degraded"] == ["silent"] and health["node"] == node
+        await client.send_json_auto_id(
+            {"type": "wactorz/agent/details", "agent": echo["id"]}
+        )
+        details = await _result(client)
+        assert details["result"]["online"] is False
+        assert details["result"]["remote_node"]["online"] is False
+        assert details["result"]["remote_node"]["status_reason"]
 
         # Silence past the budget: a repair issue names the agent and its node.
         issues = ir.async_get(env.hass)
@@ -709,6 +746,21 @@ async def test_panel_and_monitor_follow_remote_agents(
                     item["name"] == node and item["online"] is True
                     for item in event.get("nodes", [])
                 )
+        await env.until(lambda: "echo-p1" in env.running(node), "echo back")
+
+        # Stopping it from the panel takes it off its node.
+        await client.send_json_auto_id(
+            {"type": "wactorz/agents/control", "agent": "echo-p1", "action": "stop"}
+        )
+        stopped = await _result(client)
+        assert stopped["success"], stopped
+        assert stopped["result"] == {
+            "agent": "echo-p1",
+            "state": "stopped",
+            "node": node,
+        }
+        await env.until(lambda: "echo-p1" not in env.running(node), "echo stopped")
+        assert "echo-p1" not in manager.nodes[node].desired
 
 
 async def test_stop_agent_service_and_chat_command_stop_remote_agents(

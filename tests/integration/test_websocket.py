@@ -15,12 +15,16 @@ from custom_components.wactorz.ai.gateway import MeterTotals
 from custom_components.wactorz.const import CONF_HEARTBEAT_INTERVAL, DOMAIN
 from custom_components.wactorz.core import ActorEvent, ActorState, actor_factory
 from custom_components.wactorz.runtime import BUILTIN_AGENTS
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
+from tests.ai.scripts import AnthropicWire
+from tests.ai.wire import FakeServer
 
 from .agents import CrashingActor, SlowActor
 from .conftest import make_entry, setup_entry
+from .test_assistant import _entry, _provider, server  # noqa: F401
 
 type WsClient = Any
 # main, monitor, io, ... then the code agent and the catalog the runtime starts beside them
@@ -597,6 +601,7 @@ async def test_details(
     assert details["cost"] is None
     assert details["metrics"]["errors"] == 1
     assert details["mailbox_capacity"] > 0
+    assert details["actions"] == list(ws.ACTIONS)
     assert len(details["events"]) == ws.EVENT_RING
     kinds = [e["kind"] for e in details["events"]]
     assert "error" in kinds
@@ -720,3 +725,141 @@ async def test_non_admin_chat_watches_but_changes_nothing(
     _, events = await _chat(admin, text="/memory clear")
     assert events[-1]["text"].startswith("Memory cleared")
     assert main.memory.facts == {}
+
+
+# Token-shaped, registered nowhere: only QA's patterns know it is a secret.
+LEAKED = "sk-proj-LEAKEDkey0123456789abcdefXYZ"
+
+
+def _chunks(events: list[dict[str, Any]]) -> list[str]:
+    return [event["text"] for event in events if event["type"] == "chunk"]
+
+
+async def test_chat_streams_mains_llm_reply_in_pieces(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+    hass_ws_client,
+) -> None:
+    """Main's LLM answer arrives as several chunks; a key split across deltas never shows."""
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    wire = AnthropicWire()
+    head, tail = LEAKED[:12], LEAKED[12:]
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text(
+            ["The key you asked for ", "is ", head, tail, " and ", "that is ", "all."]
+        ),
+    )
+    client = await hass_ws_client(hass)
+    ack, events = await _chat(client, text="what is the api key?")
+    assert ack["result"]["agent"] == "main"
+    assert events[0]["type"] == "start" and events[-1]["type"] == "end"
+    chunks = _chunks(events)
+    assert len(chunks) >= 2, chunks
+    expected = "The key you asked for is **REDACTED** and that is all."
+    assert "".join(chunks) == expected
+    assert events[-1]["text"] == expected
+    assert events[-1]["reply"]["provider"] == "Claude"
+    for event in events:
+        assert head not in str(event) and tail not in str(event), event
+    # Metered, flagged by QA, remembered by main (the blocked reply, not the key).
+    assert runtime.llm.gateway.agent_totals()["main"].calls == 1
+    await hass.async_block_till_done()
+    flags = await runtime.system.ask("qa", {"command": "flags"})
+    assert flags["counts"] == {"main": 1}
+    history = runtime.system.get("main").instance.memory.history
+    assert history[-1]["text"] == "what is the api key?"
+    assert history[-1]["reply"] == expected
+
+    # Local answers still come in one piece, with no provider call.
+    requests = len(server.requests)
+    _, events = await _chat(client, text="/agents")
+    assert [e["type"] for e in events] == ["start", "chunk", "end"]
+    assert len(server.requests) == requests
+
+    # A provider error is mapped as before: the reply says why, nothing remembered.
+    server.add("POST", "/v1/messages", wire.error(401))
+    _, events = await _chat(client, text="and now?")
+    assert events[-1]["type"] == "end"
+    assert events[-1]["text"].startswith("No provider could answer")
+    assert _chunks(events) == [events[-1]["text"]]
+    history = runtime.system.get("main").instance.memory.history
+    assert history[-1]["text"] == "what is the api key?"
+
+
+async def test_chat_streams_a_user_agents_llm_reply(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+    hass_ws_client,
+) -> None:
+    """'@agent' to a user-defined LLM agent streams its answer and keeps it in its history."""
+    agent = ConfigSubentryData(
+        data={"name": "garden", "prompt": "You are a gardener.", "assist": False},
+        subentry_type="agent",
+        title="Garden",
+        unique_id="garden",
+    )
+    entry = _entry(_provider("Claude"), agent)
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    wire = AnthropicWire()
+    parts = ["Water ", "the ", "roses ", "early ", "in ", "the ", "morning."]
+    server.add("POST", "/v1/messages", wire.text(parts))
+    client = await hass_ws_client(hass)
+    ack, events = await _chat(client, text="@garden when should I water?")
+    assert ack["result"]["agent"] == "garden"
+    chunks = _chunks(events)
+    assert len(chunks) >= 2, chunks
+    assert "".join(chunks) == "".join(parts) == events[-1]["text"]
+    assert server.requests[-1].json()["system"] == "You are a gardener."
+    assert runtime.llm.gateway.agent_totals()["garden"].calls == 1
+    history = runtime.system.get("garden").recall("history")
+    assert history[-1]["text"] == "when should I water?"
+    assert history[-1]["reply"] == "".join(parts)
+
+
+async def test_mains_mailbox_moves_while_a_reply_streams(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+    hass_ws_client,
+) -> None:
+    """While main's LLM reply is still streaming, main answers other messages."""
+    entry = _entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    wire = AnthropicWire()
+    reply = wire.text(["One ", "two ", "three ", "four ", "five ", "six ", "never."])
+    assert reply.body is not None
+    # The provider sends up to the start of "six" and then hangs.
+    server.add(
+        "POST",
+        "/v1/messages",
+        reply.stalled(reply.body.index(b"six") // reply.chunk_size + 1),
+    )
+    client = await hass_ws_client(hass)
+    ack = await _command(client, {"type": "wactorz/chat", "text": "count for me"})
+    assert ack["success"]
+    events = await _events_until(client, lambda e: e["type"] == "chunk", timeout=10)
+    assert [e["type"] for e in events] == ["start", "chunk"]
+    assert events[-1]["text"] == "One "
+
+    answer = await asyncio.wait_for(runtime.system.ask("main", "/agents"), 5)
+    assert "@main: running" in answer["text"]
+
+    # Leaving stops the stream (pieces already sent may still arrive before the result).
+    await client.send_json_auto_id(
+        {"type": "unsubscribe_events", "subscription": ack["id"]}
+    )
+    async with asyncio.timeout(5):
+        while (message := await client.receive_json())["type"] != "result":
+            assert message["event"]["type"] == "chunk", message
+    assert message["success"]
+    assert await _quiet(client, 0.1) == []
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

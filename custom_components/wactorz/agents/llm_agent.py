@@ -12,18 +12,32 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from ..core import Actor, ActorError, Message
+from .stream import ReplyStream, stream_of
 from .text import split_mention, text_of
 
 HISTORY_LIMIT = 20
 RECENT_EXCHANGES = 8
 
-# (agent name, text, recent history) -> {"text", "provider", ...} or None (no provider)
-type AgentRespond = Callable[
-    [str, str, list[dict[str, Any]]], Awaitable[dict[str, Any] | None]
-]
+
+class AgentRespond(Protocol):
+    """(agent name, text, recent history) -> {"text", "provider", ...} or None (no provider).
+
+    `stream` gets the reply's screened text while it arrives.
+    """
+
+    def __call__(
+        self,
+        name: str,
+        text: str,
+        history: list[dict[str, Any]],
+        /,
+        *,
+        stream: ReplyStream | None = None,
+    ) -> Awaitable[dict[str, Any] | None]:
+        """Run the turn."""
 
 
 class LlmAgent(Actor):
@@ -58,7 +72,9 @@ class LlmAgent(Actor):
                 return {"text": f"@{target}: {err}", "route": "mention"}
             return {"text": text_of(answer) or str(answer), "route": "mention"}
         history: list[dict[str, Any]] = list(self.recall("history", []))
-        answer = await self._respond(self.name, text, history[-RECENT_EXCHANGES:])
+        answer = await self._respond(
+            self.name, text, history[-RECENT_EXCHANGES:], stream=stream_of(payload)
+        )
         if answer is None:
             answer = {"text": "No language model is configured for this agent."}
         reply = str(answer.get("text", ""))

@@ -25,6 +25,11 @@ result comes back as a `summary_done` message that replaces the summarized
 exchanges and persists. A failed or timed-out summary keeps the history
 (capped) and is tried again a few exchanges later; stop and `/memory clear`
 cancel it.
+
+An LLM turn runs beside the mailbox too (`turn_done`); a payload with a
+`ReplyStream` (the panel) gets the turn's screened text deltas as they arrive.
+At most `MAX_TURNS` turns run beside the mailbox; past that the handler waits
+for its turn, so the mailbox pushes back instead of tasks piling up.
 """
 
 from __future__ import annotations
@@ -33,15 +38,23 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from ..core import Actor, ActorError, ActorStoppedError, DeferredReply, Message
+from ..core import (
+    Actor,
+    ActorError,
+    ActorFailedError,
+    ActorStoppedError,
+    DeferredReply,
+    Message,
+)
 from ..nodes.commands import NODE_HELP, node_command
 from ..planner.routing import RULES_HELP, ModeHooks, split_mode
 from ..remote.commands import DEPLOY_HELP, deploy_command
 from .access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, caller_of, is_mutating
 from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
 from .qa import screen_inbound
+from .stream import ReplyStream, stream_of
 from .text import split_mention, text_of
 
 SUMMARY_RETRY_EXCHANGES = 3  # after a failed summary, wait this many exchanges
@@ -61,10 +74,26 @@ NO_LLM_REPLY = (
 )
 
 
-# (text, recent history, memory context) -> {"text", "provider", ...}, or None without a provider.
-type Respond = Callable[
-    [str, list[dict[str, Any]], str], Awaitable[dict[str, Any] | None]
-]
+MAX_TURNS = 8  # LLM turns running beside main's mailbox
+
+
+class Respond(Protocol):
+    """One LLM turn: (text, recent history, memory context) -> {"text", "provider", ...}.
+
+    None without a provider. `stream` gets the reply's screened text while it arrives.
+    """
+
+    def __call__(
+        self,
+        text: str,
+        history: list[dict[str, Any]],
+        context: str,
+        /,
+        *,
+        stream: ReplyStream | None = None,
+    ) -> Awaitable[dict[str, Any] | None]:
+        """Run the turn."""
+
 
 HELP = (
     "Commands:\n"
@@ -98,6 +127,7 @@ class MainActor(Actor):
         self._modes = modes
         self._resolve = resolve  # spawns a catalog recipe on first @mention
         self._plans: set[asyncio.Task[None]] = set()
+        self._turns: set[asyncio.Task[None]] = set()
         self._summary: _Summary | None = None
         self._summary_wait = 0  # exchanges to wait before retrying a failed summary
         self.memory: Memory
@@ -108,8 +138,8 @@ class MainActor(Actor):
         self.memory.announce_secrets()
 
     async def on_stop(self) -> None:
-        """Cancel running plans (their askers get ActorStoppedError) and a pending summary."""
-        tasks = list(self._plans)
+        """Cancel running plans and LLM turns (askers get ActorStoppedError) and a summary."""
+        tasks = [*self._plans, *self._turns]
         if (summary := self._cancel_summary()) is not None:
             tasks.append(summary)
         for task in tasks:
@@ -121,6 +151,7 @@ class MainActor(Actor):
         """Return how many plans are running and whether a summary is."""
         return {
             "plans_running": len(self._plans),
+            "turns_running": len(self._turns),
             "summary_pending": self._summary is not None,
         }
 
@@ -146,6 +177,8 @@ class MainActor(Actor):
             return self._plan_done(payload)
         if command == "summary_done":
             return self._summary_done(payload)
+        if command == "turn_done":
+            return self._turn_done(message, payload)
         text = text_of(message.payload).strip()
         if not text:
             return {
@@ -180,19 +213,73 @@ class MainActor(Actor):
             return {"text": reply, "handled": True, "route": route}
         if payload.get("route_only"):
             return {"handled": False, "context": self.memory.context()}
-        answer = None
-        if self._respond is not None:
-            answer = await self._respond(
-                text,
-                self.memory.history[-RECENT_EXCHANGES:],
-                self.memory.context(),
-            )
+        if self._respond is None:
+            return self._answered(text, None)
+        await self._start_turn(message, text, self._respond, stream_of(payload))
+        return None  # answered by turn_done
+
+    def _answered(self, text: str, answer: dict[str, Any] | None) -> Any:
+        """Remember an LLM turn's exchange (not a failed one); return main's reply."""
         if answer is None:
             answer = {"text": NO_LLM_REPLY}
         reply = str(answer.get("text", ""))
         if not answer.get("error"):  # a failed turn is not conversation to replay
             self._remember(text, reply)
         return {**answer, "text": reply, "handled": True, "route": "llm"}
+
+    async def _start_turn(
+        self,
+        message: Message,
+        text: str,
+        respond: Respond,
+        stream: ReplyStream | None,
+    ) -> None:
+        """Run an LLM turn beside the mailbox; its answer comes back as turn_done."""
+        deferred = self.defer_reply(message)
+        history = self.memory.history[-RECENT_EXCHANGES:]
+        context = self.memory.context()
+
+        async def run_turn() -> None:
+            try:
+                answer = await respond(text, history, context, stream=stream)
+            except asyncio.CancelledError:
+                deferred.fail(ActorStoppedError(self.name))
+                raise
+            except Exception as err:  # noqa: BLE001 - the asker gets the reason
+                self.log("the LLM turn failed", error=str(err))
+                deferred.fail(ActorFailedError(self.name, "handle", str(err)))
+                return
+            done = {
+                "command": "turn_done",
+                "reply": deferred,
+                "text": text,
+                "answer": answer,
+            }
+            try:
+                self.tell(self.name, done)
+            except ActorError:  # main is gone or full: answer without remembering
+                reply = answer or {"text": NO_LLM_REPLY}
+                deferred.resolve({**reply, "handled": True, "route": "llm"})
+
+        task = asyncio.get_running_loop().create_task(
+            run_turn(), name=f"wactorz LLM turn for {self.name}"
+        )
+        self._turns.add(task)
+        task.add_done_callback(self._turns.discard)
+        if len(self._turns) > MAX_TURNS:
+            await asyncio.wait({task})  # back-pressure: the mailbox waits
+
+    def _turn_done(self, message: Message, payload: dict[str, Any]) -> Any:
+        """Remember a finished LLM turn's exchange and answer its original ask."""
+        deferred = payload.get("reply")
+        if message.sender != self.id or not isinstance(deferred, DeferredReply):
+            return {"handled": False, "error": "not a turn result"}
+        answer = payload.get("answer")
+        reply = self._answered(
+            str(payload.get("text", "")), answer if isinstance(answer, dict) else None
+        )
+        deferred.resolve(reply)
+        return {"handled": True}
 
     def _exchange(self, message: Message, payload: dict[str, Any]) -> Any:
         """Remember a turn answered outside main (Assist's LLM turn); host only."""

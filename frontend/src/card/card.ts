@@ -3,7 +3,7 @@
 // no Babylon.js, shared code only.
 
 import { WactorzClient } from "../lib/client";
-import { STATE_COLORS, STATE_LABELS } from "../lib/colors";
+import { OFFLINE_COLOR, STATE_COLORS, STATE_LABELS } from "../lib/colors";
 import { errorMessage, type Hass } from "../lib/hass";
 import { LiveModel } from "../lib/live";
 import type { AgentState, ChatEvent } from "../lib/protocol";
@@ -27,6 +27,7 @@ ha-card { display: block; height: 100%; overflow: hidden; }
 ul { list-style: none; margin: 0; padding: 0; }
 li.agent { display: flex; align-items: center; gap: 8px; padding: 4px 0; border-bottom: 1px solid var(--divider-color, rgba(0,0,0,.08)); }
 li.agent:last-child { border-bottom: none; }
+li.agent.offline { opacity: .6; }
 .card-dot { width: 10px; height: 10px; border-radius: 50%; flex: none; }
 .name { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .state { color: var(--secondary-text-color); font-size: 12px; }
@@ -161,17 +162,24 @@ export class WactorzCard extends HTMLElement {
     const max = this.config.max_agents ?? 8;
     const counts = store.counts();
     this.summaryEl.textContent = store.available
-      ? `${counts.running} of ${counts.total} running${counts.failed ? `, ${counts.failed} failed` : ""}`
+      ? `${counts.running} of ${counts.total} running${counts.failed ? `, ${counts.failed} failed` : ""}${counts.offline ? `, ${counts.offline} offline` : ""}`
       : "";
     const rows: HTMLElement[] = agents.slice(0, max).map((agent) => {
+      const offline = store.isOffline(agent);
       const dot = h("span", { className: "card-dot" });
-      dot.style.background = STATE_COLORS[agent.state as AgentState] ?? "#9e9e9e";
+      dot.style.background = offline ? OFFLINE_COLOR : (STATE_COLORS[agent.state as AgentState] ?? "#9e9e9e");
+      const label = STATE_LABELS[agent.state as AgentState] ?? agent.state;
       return h(
         "li",
-        { className: "agent", "data-agent": agent.name, "data-state": agent.state },
+        {
+          className: `agent${offline ? " offline" : ""}`,
+          "data-agent": agent.name,
+          "data-state": agent.state,
+          "data-online": String(!offline),
+        },
         dot,
-        h("span", { className: "name" }, agent.name),
-        h("span", { className: "state" }, STATE_LABELS[agent.state as AgentState] ?? agent.state),
+        h("span", { className: "name" }, agent.remote ? `${agent.name} @${agent.node}` : agent.name),
+        h("span", { className: "state" }, offline ? `${label} · offline` : label),
       );
     });
     if (agents.length > max) rows.push(h("li", { className: "more" }, `+${agents.length - max} more`));

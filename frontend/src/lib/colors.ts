@@ -21,6 +21,12 @@ export const STATE_LABELS: Record<AgentState, string> = {
   created: "Created",
 };
 
+/** An agent whose node is offline: its state is what the node said last, shown greyed. */
+export const OFFLINE_COLOR = "#616161";
+
+/** How far an offline agent's state colour is pulled towards grey in the 3D view. */
+export const OFFLINE_DIM = 0.7;
+
 export function stateColor(state: string): string {
   return STATE_COLORS[state as AgentState] ?? "#9e9e9e";
 }

@@ -32,6 +32,10 @@ export interface AgentInfo {
   protected: boolean;
   metrics: AgentMetrics;
   last_error: LastError | null;
+  /** An agent an edge node runs (reported by its heartbeats), listed under its `node`. */
+  remote?: boolean;
+  /** For remote agents: whether its node is reachable (false when the node went offline). */
+  online?: boolean;
 }
 
 export interface NodeInfo {
@@ -67,6 +71,8 @@ export interface AgentChange {
   metrics?: AgentMetrics;
   queue_depth?: number;
   last_error?: LastError | null;
+  /** Remote agents: their node went offline (false) or reports again (true). */
+  online?: boolean;
 }
 
 /** [from key, to key, number of messages in the window] */
@@ -103,9 +109,29 @@ export interface ChatAck {
   correlation_id: string;
 }
 
+/** What Home Assistant knows of the node a remote agent runs on. */
+export interface RemoteNodeDetails {
+  name: string;
+  online: boolean;
+  status_reason?: string | null;
+  /** Unix seconds of the node's last heartbeat; null before the first. */
+  last_heartbeat?: number | null;
+  version?: string | null;
+  /** Messages the node refused or could not read (nodes/{node}/errors), counted. */
+  errors?: number;
+  last_error?: { code: string; kind: string; topic: string; error: string; ts: number | null } | null;
+}
+
 export interface AgentDetails extends AgentInfo {
-  mailbox_capacity: number;
+  /** Null for remote agents: their mailbox is on the node. */
+  mailbox_capacity: number | null;
   supervisor: string | null;
+  /** The control actions the server accepts for this agent. */
+  actions?: ControlAction[];
+  /** Remote agents only: their node. */
+  remote_node?: RemoteNodeDetails;
+  /** Remote agents only: whether the node still lists it. */
+  present?: boolean;
   events: FeedItem[];
   errors: (FeedItem & { traceback?: string })[];
   /** LLM usage of the agent; null while nothing was metered for it. */
@@ -124,4 +150,6 @@ export type ControlAction = "pause" | "resume" | "restart" | "stop" | "delete";
 export interface ControlResult {
   agent: string;
   state: AgentState | "removed";
+  /** Remote agents: the node it was stopped on. */
+  node?: string;
 }

@@ -8,6 +8,7 @@ import type {
   AgentChange,
   AgentInfo,
   AgentState,
+  ControlAction,
   DeltaEvent,
   FeedItem,
   NodeInfo,
@@ -15,6 +16,10 @@ import type {
 } from "./protocol";
 
 export interface SceneAgent extends AgentInfo {
+  /** Runs on an edge node (Home Assistant only sees its heartbeats). */
+  remote: boolean;
+  /** What the server last said of its reachability (local agents: always true). */
+  online: boolean;
   /** Where the layout puts the agent (the scene moves it there smoothly). */
   position: Vec3;
   /** Time (ms, the caller's clock) of the last heartbeat; -Infinity before the first. */
@@ -60,7 +65,17 @@ export interface StoreChange {
   reset: boolean;
 }
 
-export type StateCounts = Record<AgentState, number> & { total: number };
+/** Agents per state; `offline` counts agents whose node is unreachable (whatever their state). */
+export type StateCounts = Record<AgentState, number> & { total: number; offline: number };
+
+/**
+ * The controls that apply to an agent (the server refuses the others): a remote agent can
+ * only be stopped (Home Assistant takes it out of its node's set); a local one has them all
+ * (a protected agent refuses stop and delete, shown disabled).
+ */
+export function agentActions(agent: Pick<SceneAgent, "remote">): ControlAction[] {
+  return agent.remote ? ["stop"] : ["pause", "resume", "restart", "stop", "delete"];
+}
 
 export const MAX_FEED = 200;
 export const MAX_PENDING_EFFECTS = 4000;
@@ -115,11 +130,25 @@ export class AgentStore {
     return [...this.names.keys()].sort();
   }
 
+  /** Nodes, the local one first, then by name (nodes without agents included). */
+  nodeList(): SceneNode[] {
+    const local = this.localNode;
+    return [...this.nodes.values()].sort((a, b) =>
+      a.name === local ? -1 : b.name === local ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+  }
+
+  /** Whether an agent cannot be reached: it says so, or its node is offline. */
+  isOffline(agent: SceneAgent): boolean {
+    return !agent.online || this.nodes.get(agent.node)?.online === false;
+  }
+
   counts(): StateCounts {
-    const counts: StateCounts = { running: 0, paused: 0, failed: 0, stopped: 0, created: 0, total: 0 };
+    const counts: StateCounts = { running: 0, paused: 0, failed: 0, stopped: 0, created: 0, total: 0, offline: 0 };
     for (const agent of this.agents.values()) {
       counts[agent.state] = (counts[agent.state] ?? 0) + 1;
       counts.total += 1;
+      if (this.isOffline(agent)) counts.offline += 1;
     }
     return counts;
   }
@@ -191,10 +220,14 @@ export class AgentStore {
     if (delta.nodes) {
       const known = new Map(this.nodes);
       this.nodes.clear();
+      const flipped = new Set<string>();
       for (const node of delta.nodes) {
         const old = known.get(node.name);
+        if (old && old.online !== node.online) flipped.add(node.name);
         this.nodes.set(node.name, { ...node, center: old?.center ?? [0, 0, 0], radius: old?.radius ?? 1 });
       }
+      // A node that went offline (or came back) changes how each of its agents looks.
+      if (flipped.size) for (const agent of this.agents.values()) if (flipped.has(agent.node)) change.changed.add(agent.k);
       change.structural = true;
     }
     if (change.structural) this.relayout();
@@ -249,6 +282,8 @@ export class AgentStore {
   private insert(info: AgentInfo, now: number): SceneAgent {
     const agent: SceneAgent = {
       ...info,
+      remote: info.remote === true,
+      online: info.online !== false,
       metrics: { ...info.metrics },
       position: [0, 0, 0],
       lastBeat: -Infinity,
@@ -260,7 +295,8 @@ export class AgentStore {
     this.agents.set(info.k, agent);
     this.names.set(info.name, info.k);
     if (!this.nodes.has(info.node)) {
-      this.nodes.set(info.node, { name: info.node, local: info.node === this.localNode, online: true, agents: 0, center: [0, 0, 0], radius: 1 });
+      const local = info.node === this.localNode;
+      this.nodes.set(info.node, { name: info.node, local, online: local || info.online !== false, agents: 0, center: [0, 0, 0], radius: 1 });
     }
     return agent;
   }
@@ -283,6 +319,10 @@ export class AgentStore {
     }
     if (change.last_error !== undefined) {
       agent.last_error = change.last_error;
+      changed = true;
+    }
+    if (change.online !== undefined && change.online !== agent.online) {
+      agent.online = change.online;
       changed = true;
     }
     return changed;

@@ -44,3 +44,11 @@ export const CONTROL_TEXT: Record<ControlAction, { title: string; text: string; 
     danger: true,
   },
 };
+
+/** Stopping an agent on an edge node: Home Assistant takes it out of the node's set. */
+export const REMOTE_STOP_TEXT = {
+  title: "Stop {name} on {node}?",
+  text: "Home Assistant takes it out of the agents {node} should run; the node stops it. Start it again with spawn_on_node.",
+  confirm: "Stop",
+  danger: true,
+};

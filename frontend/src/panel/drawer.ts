@@ -5,7 +5,7 @@ import { STATE_LABELS, stateColor } from "../lib/colors";
 import { describeFeedItem } from "../lib/feedtext";
 import { errorMessage } from "../lib/hass";
 import type { AgentDetails, AgentState, ControlAction } from "../lib/protocol";
-import type { SceneAgent, StoreChange } from "../lib/store";
+import { agentActions, type SceneAgent, type StoreChange } from "../lib/store";
 import type { PanelContext } from "./context";
 import { formatDuration, formatTime, h, icon } from "./dom";
 
@@ -102,20 +102,25 @@ export class AgentDrawer {
     close.addEventListener("click", () => this.ctx.select(null));
     const stateBadge = h("span", { className: "badge state", "data-state": state }, STATE_LABELS[state] ?? state);
     stateBadge.style.background = stateColor(state);
+    const offline = this.ctx.store.isOffline(agent);
     const parts: (Node | null)[] = [
       h("div", { className: "drawer-head" }, h("h2", { "data-agent": agent.name }, agent.name), close),
       h(
         "div",
         { className: "badges" },
         stateBadge,
+        offline
+          ? h("span", { className: "badge offline", "data-field": "offline", title: "Its node does not answer: the state is what it reported last" }, "offline")
+          : null,
         h("span", { className: "badge" }, agent.kind),
-        h("span", { className: "badge" }, `node ${agent.node}`),
+        h("span", { className: "badge", "data-field": "node" }, agent.remote ? `on node ${agent.node} (remote)` : `node ${agent.node}`),
         agent.protected ? h("span", { className: "badge", title: "A system agent: it cannot be stopped or deleted" }, "protected") : null,
       ),
       agent.description ? h("p", {}, agent.description) : null,
       h("p", { className: "muted" }, agent.id),
-      this.controls(agent),
+      this.controls(agent, details),
       this.manualUpload(agent),
+      agent.remote ? this.remoteNode(agent, details) : null,
       h("h3", {}, "Metrics"),
       this.metrics(agent, details),
       h("h3", {}, "Cost"),
@@ -170,11 +175,14 @@ export class AgentDrawer {
     );
   }
 
-  private controls(agent: SceneAgent): HTMLElement {
+  private controls(agent: SceneAgent, details: AgentDetails | null): HTMLElement {
     if (!this.ctx.isAdmin()) {
       return h("p", { className: "muted", "data-field": "no-controls" }, "Only administrators can control agents.");
     }
+    // What applies to this agent; the server's own list (with details) has the last word.
+    const allowed = new Set(agentActions(agent).filter((action) => !details?.actions || details.actions.includes(action)));
     const button = (action: ControlAction, label: string, iconName: string, disabled = false, title = "") => {
+      if (!allowed.has(action)) return null;
       const el = h(
         "button",
         {
@@ -190,6 +198,14 @@ export class AgentDrawer {
       el.addEventListener("click", () => void this.ctx.control(agent.name, action, true));
       return el;
     };
+    if (agent.remote) {
+      return h(
+        "div",
+        { className: "controls" },
+        button("stop", `Stop on ${agent.node}`, "mdi:stop", false, `Home Assistant takes it out of ${agent.node}'s agents; the node stops it`),
+        h("p", { className: "muted", "data-field": "remote-controls" }, `It runs on ${agent.node}: pause, resume and restart happen there, not here.`),
+      );
+    }
     const protectedTitle = "A system agent: it cannot be stopped or deleted";
     return h(
       "div",
@@ -203,13 +219,33 @@ export class AgentDrawer {
     );
   }
 
+  /** A remote agent's node: reachable or not, its last heartbeat, what it refused lately. */
+  private remoteNode(agent: SceneAgent, details: AgentDetails | null): HTMLElement {
+    const node = details?.remote_node;
+    const online = node ? node.online : this.ctx.store.nodes.get(agent.node)?.online !== false;
+    const rows: [string, string][] = [
+      ["Node", agent.node],
+      ["Node state", online ? "online" : `offline${node?.status_reason ? ` (${node.status_reason})` : ""}`],
+      ["Node heartbeat", node?.last_heartbeat ? formatTime(node.last_heartbeat) : "–"],
+    ];
+    if (node?.version) rows.push(["Runner", node.version]);
+    if (node?.errors) rows.push(["Refused messages", String(node.errors)]);
+    if (details && details.present === false) rows.push(["Listed by the node", "no (stopped or gone)"]);
+    return h(
+      "div",
+      { className: "remote-node", "data-field": "remote-node", "data-online": String(online) },
+      h("h3", {}, "Node"),
+      h("dl", { className: "metrics" }, rows.flatMap(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])),
+    );
+  }
+
   private metrics(agent: SceneAgent, details: AgentDetails | null): HTMLElement {
     const m = agent.metrics;
     const rows: [string, string][] = [
       ["Messages processed", String(m.messages_processed)],
       ["Errors", String(m.errors)],
       ["Restarts", String(m.restarts)],
-      ["Queue", details ? `${m.queue_depth} / ${details.mailbox_capacity}` : String(m.queue_depth)],
+      ["Queue", details?.mailbox_capacity ? `${m.queue_depth} / ${details.mailbox_capacity}` : String(m.queue_depth)],
       ["Dropped", String(m.dropped)],
       ["Expired asks", String(m.expired)],
       ["Uptime", formatDuration(details?.metrics.uptime_s ?? m.uptime_s)],
@@ -226,7 +262,12 @@ export class AgentDrawer {
       "div",
       { className: "last-error" },
       h("h3", {}, "Last error"),
-      h("p", { className: "events" }, `${formatTime(error.at)} · ${error.phase}: ${error.type}: ${error.message}`),
+      // (a remote agent's last error comes without a time or a type: the node's heartbeat has none)
+      h(
+        "p",
+        { className: "events" },
+        `${error.at ? `${formatTime(error.at)} · ` : ""}${error.phase}: ${error.type ? `${error.type}: ` : ""}${error.message}`,
+      ),
       error.traceback ? h("details", { className: "trace" }, h("summary", {}, "Traceback"), h("pre", {}, error.traceback)) : null,
     );
   }

@@ -1,6 +1,6 @@
 // The 2D view: agents as a list grouped by node. Used when WebGL is missing, or by choice.
 
-import { STATE_LABELS, stateColor } from "../lib/colors";
+import { OFFLINE_COLOR, STATE_LABELS, stateColor } from "../lib/colors";
 import type { AgentState } from "../lib/protocol";
 import type { AgentStore, StoreChange } from "../lib/store";
 import { h } from "./dom";
@@ -77,6 +77,7 @@ export class ListStage implements Stage {
     this.dirty = false;
     this.rows.clear();
     const groups = new Map<string, HTMLElement[]>();
+    for (const node of this.store.nodeList()) groups.set(node.name, []);
     for (const agent of this.store.list()) {
       const row = h(
         "button",
@@ -89,7 +90,7 @@ export class ListStage implements Stage {
         },
         h("span", { className: "dot" }),
         h("span", { className: "agent-name" }, agent.name),
-        h("span", { className: "agent-kind" }, agent.kind),
+        h("span", { className: "agent-kind" }, agent.remote ? `${agent.kind} · remote` : agent.kind),
         h("span", { className: "agent-state" }),
         h("span", { className: "agent-queue" }),
       );
@@ -99,14 +100,23 @@ export class ListStage implements Stage {
       if (!group) groups.set(agent.node, (group = []));
       group.push(row);
     }
-    const sections = [...groups.entries()].map(([node, rows]) =>
-      h(
+    const sections = [...groups.entries()].map(([name, rows]) => {
+      const node = this.store.nodes.get(name);
+      const local = name === this.store.localNode;
+      const offline = node?.online === false;
+      return h(
         "section",
-        { className: "node-group" },
-        h("h3", {}, node, node === this.store.localNode ? " (this Home Assistant)" : ""),
-        rows,
-      ),
-    );
+        { className: `node-group${offline ? " offline" : ""}`, "data-node": name, "data-online": String(!offline) },
+        h(
+          "h3",
+          {},
+          name,
+          local ? " (this Home Assistant)" : " (edge node)",
+          offline ? h("span", { className: "node-offline" }, " · offline") : null,
+        ),
+        rows.length ? rows : h("p", { className: "muted" }, offline ? "Offline: no agents reported." : "No agents."),
+      );
+    });
     const notes = this.reason ? [h("p", { className: "note" }, this.reason)] : [];
     this.root.replaceChildren(...notes, ...sections);
     if (this.selected !== null) this.select(this.selected);
@@ -120,10 +130,14 @@ export class ListStage implements Stage {
   private fill(row: HTMLElement, k: number): void {
     const agent = this.store.get(k);
     if (!agent) return;
-    (row.querySelector(".dot") as HTMLElement).style.background = stateColor(agent.state);
-    row.querySelector(".agent-state")!.textContent = STATE_LABELS[agent.state as AgentState] ?? agent.state;
+    const offline = this.store.isOffline(agent);
+    (row.querySelector(".dot") as HTMLElement).style.background = offline ? OFFLINE_COLOR : stateColor(agent.state);
+    const label = STATE_LABELS[agent.state as AgentState] ?? agent.state;
+    row.querySelector(".agent-state")!.textContent = offline ? `${label} · offline` : label;
     row.querySelector(".agent-queue")!.textContent = agent.metrics.queue_depth ? `${agent.metrics.queue_depth} queued` : "";
     row.dataset.state = agent.state;
+    row.dataset.online = String(!offline);
+    row.classList.toggle("offline", offline);
   }
 
   private beat(k: number): void {

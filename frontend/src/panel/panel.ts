@@ -3,12 +3,12 @@
 // new `hass`: the live model follows the websocket stream, the views follow the model.
 
 import { WactorzClient } from "../lib/client";
-import { STATE_COLORS, STATE_LABELS, luminance, parseColor, type RGB } from "../lib/colors";
+import { OFFLINE_COLOR, STATE_COLORS, STATE_LABELS, luminance, parseColor, type RGB } from "../lib/colors";
 import { errorMessage, type Hass, type HassPanelInfo } from "../lib/hass";
 import { LiveModel, type LiveStatus } from "../lib/live";
 import type { AgentState, ControlAction } from "../lib/protocol";
 import type { StoreChange } from "../lib/store";
-import { CONTROL_TEXT, type ConfirmOptions, type PanelContext } from "./context";
+import { CONTROL_TEXT, REMOTE_STOP_TEXT, type ConfirmOptions, type PanelContext } from "./context";
 import { confirmDialog, showToast } from "./dialog";
 import { h, icon, iconOr } from "./dom";
 import { AgentDrawer } from "./drawer";
@@ -310,6 +310,13 @@ export class WactorzPanel extends HTMLElement implements PanelContext {
         h("span", { className: "count", "data-state": state }, dot, String(counts[state]), h("span", { className: "label" }, ` ${STATE_LABELS[state].toLowerCase()}`)),
       );
     }
+    if (counts.offline) {
+      const dot = h("span", { className: "dot" });
+      dot.style.background = OFFLINE_COLOR;
+      parts.push(
+        h("span", { className: "count", "data-state": "offline" }, dot, String(counts.offline), h("span", { className: "label" }, " offline")),
+      );
+    }
     this.countsEl.replaceChildren(...parts);
     this.countsEl.dataset.total = String(counts.total);
   }
@@ -368,8 +375,14 @@ export class WactorzPanel extends HTMLElement implements PanelContext {
     const client = this.wsClient;
     if (!client) return false;
     if (ask) {
-      const text = CONTROL_TEXT[action];
-      const ok = await this.confirm({ ...text, title: text.title.replace("{name}", agent) });
+      const remote = this.store.byName(agent);
+      const node = remote?.remote ? remote.node : null;
+      const text = node !== null && action === "stop" ? REMOTE_STOP_TEXT : CONTROL_TEXT[action];
+      const ok = await this.confirm({
+        ...text,
+        title: text.title.replace("{name}", agent).replaceAll("{node}", node ?? ""),
+        text: text.text.replaceAll("{node}", node ?? ""),
+      });
       if (!ok) return false;
     }
     try {

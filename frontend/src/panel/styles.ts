@@ -88,6 +88,10 @@ header h1 { font-size: 20px; font-weight: 400; margin: 0 8px 0 0; white-space: n
 .agent-row.selected { border-color: var(--wz-primary); box-shadow: 0 0 0 1px var(--wz-primary) inset; }
 .agent-row .agent-name { font-weight: 500; overflow: hidden; text-overflow: ellipsis; }
 .agent-row .agent-kind, .agent-row .agent-queue { color: var(--wz-secondary); font-size: 12px; overflow: hidden; text-overflow: ellipsis; }
+.agent-row.offline { opacity: .6; border-style: dashed; }
+.node-group .node-offline { color: var(--wz-error); }
+.node-group > p.muted { color: var(--wz-secondary); font-size: 12.5px; margin: 0 0 8px; }
+.badge.offline { color: #fff; background: var(--wz-error); border: none; }
 .dot.beat { animation: beat .45s ease-out; }
 @keyframes beat { 0% { transform: scale(1.7); } 100% { transform: scale(1); } }
 

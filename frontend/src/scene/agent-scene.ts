@@ -26,7 +26,7 @@ import "@babylonjs/core/Culling/ray";
 import { PointerEventTypes } from "@babylonjs/core/Events/pointerEvents";
 
 import { mix, parseColor, type RGB } from "../lib/colors";
-import { STATE_COLORS } from "../lib/colors";
+import { OFFLINE_COLOR, OFFLINE_DIM, STATE_COLORS } from "../lib/colors";
 import { FrameTimes } from "../lib/frametimes";
 import { arcPoint, type Vec3 } from "../lib/layout";
 import type { AgentStore, CometRequest, Effect, StoreChange } from "../lib/store";
@@ -45,6 +45,11 @@ const RIM_SEGMENTS = 96;
 
 const STATE_RGB: Record<string, RGB> = Object.fromEntries(
   Object.entries(STATE_COLORS).map(([state, hex]) => [state, parseColor(hex)!]),
+);
+const OFFLINE_RGB = parseColor(OFFLINE_COLOR)!;
+/** State colours pulled towards grey: agents whose node is offline. */
+const OFFLINE_STATE_RGB: Record<string, RGB> = Object.fromEntries(
+  Object.entries(STATE_RGB).map(([state, rgb]) => [state, mix(rgb, OFFLINE_RGB, OFFLINE_DIM)]),
 );
 
 interface NodeView {
@@ -127,6 +132,7 @@ export class AgentScene implements Stage {
   private readonly agentMaterial: StandardMaterial;
   private readonly nodeMaterial: StandardMaterial;
   private readonly nodeRimMaterial: StandardMaterial;
+  private readonly nodeRimOfflineMaterial: StandardMaterial;
   private readonly selectionMaterial: StandardMaterial;
   private readonly nodeViews = new Map<string, NodeView>();
   private resizeObserver: ResizeObserver | null = null;
@@ -296,6 +302,7 @@ export class AgentScene implements Stage {
     this.nodeMaterial = new StandardMaterial("nodes", scene);
     this.nodeMaterial.specularColor = new Color3(0, 0, 0);
     this.nodeRimMaterial = flat("node-rims");
+    this.nodeRimOfflineMaterial = flat("node-rims-offline");
 
     scene.onPointerObservable.add((info) => {
       if (info.type === PointerEventTypes.POINTERTAP) {
@@ -369,6 +376,7 @@ export class AgentScene implements Stage {
     this.nodeMaterial.diffuseColor = new Color3(...disc);
     this.nodeMaterial.emissiveColor = new Color3(...mix(disc, [0, 0, 0], 0.4));
     this.nodeRimMaterial.emissiveColor = new Color3(...mix(theme.background, theme.primary, 0.6));
+    this.nodeRimOfflineMaterial.emissiveColor = new Color3(...mix(theme.background, OFFLINE_RGB, 0.45));
     this.selectionMaterial.emissiveColor = new Color3(...theme.primary);
     this.agentMaterial.emissiveColor = theme.dark ? new Color3(0.22, 0.22, 0.22) : new Color3(0.12, 0.12, 0.12);
     this.root.classList.toggle("dark", theme.dark);
@@ -462,7 +470,7 @@ export class AgentScene implements Stage {
       this.beatAt[slot] = oldBeat.get(agent.k) ?? agent.lastBeat;
       this.spawnAt[slot] = agent.spawnedAt;
       this.failAt[slot] = agent.failedAt;
-      this.setBaseColor(slot, agent.state);
+      this.setBaseColor(slot, agent.state, this.store.isOffline(agent));
     });
     this.writeAgentBuffers(this.clock());
     this.agentMesh.thinInstanceSetBuffer("matrix", this.matrices.subarray(0, this.count * 16), 16, false);
@@ -499,16 +507,20 @@ export class AgentScene implements Stage {
       if (!rim || view.radius !== node.radius) {
         rim?.dispose();
         rim = view.rim = createRim(`rim-${node.name}`, node.radius, this.scene);
-        rim.material = this.nodeRimMaterial;
         rim.isPickable = false;
         view.radius = node.radius;
       }
+      rim.material = node.online ? this.nodeRimMaterial : this.nodeRimOfflineMaterial;
+      view.disc.visibility = node.online ? 1 : 0.45;
       rim.position.set(node.center[0], 0.02, node.center[2]);
       view.disc.scaling.set(node.radius * 2, 1, node.radius * 2);
       view.disc.position.set(node.center[0], -0.06, node.center[2]);
       const label = view.pin.el;
-      label.textContent = node.local ? `${node.name} · this Home Assistant` : node.name;
+      label.textContent = node.local
+        ? `${node.name} · this Home Assistant`
+        : `${node.name} · edge node${node.online ? "" : " · offline"}`;
       label.classList.toggle("offline", !node.online);
+      label.dataset.online = String(node.online);
     }
   }
 
@@ -533,8 +545,9 @@ export class AgentScene implements Stage {
     this.fitted = true;
   }
 
-  private setBaseColor(slot: number, state: string): void {
-    const rgb = STATE_RGB[state] ?? STATE_RGB.stopped;
+  private setBaseColor(slot: number, state: string, offline: boolean): void {
+    const table = offline ? OFFLINE_STATE_RGB : STATE_RGB;
+    const rgb = table[state] ?? table.stopped;
     this.baseColor[slot * 3] = rgb[0];
     this.baseColor[slot * 3 + 1] = rgb[1];
     this.baseColor[slot * 3 + 2] = rgb[2];
@@ -545,7 +558,7 @@ export class AgentScene implements Stage {
     const slot = this.slotOf.get(k);
     const agent = this.store.get(k);
     if (slot === undefined || !agent) return;
-    this.setBaseColor(slot, agent.state);
+    this.setBaseColor(slot, agent.state, this.store.isOffline(agent));
     this.failAt[slot] = agent.failedAt;
   }
 
