@@ -2,19 +2,51 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_mock_service,
+)
 
+from custom_components.wactorz.const import DOMAIN
+from custom_components.wactorz.followup import async_create_pipeline
+from custom_components.wactorz.pipelines.confirm import ConfirmRuleRepairFlow, issue_id
 from custom_components.wactorz.pipelines.model import (
+    MAX_RULES,
     Cron,
     RuleError,
     compare,
     parse_time,
     rule_from_dict,
 )
+from custom_components.wactorz.pipelines.registry import (
+    async_stop_pipelines,
+    get_registry,
+    store_key,
+)
+from custom_components.wactorz.pipelines.services import (
+    async_create_from_draft,
+    async_pipeline_request,
+    async_rules_command,
+    format_result,
+)
+from custom_components.wactorz.planner.wiring import make_mode_hooks
+from custom_components.wactorz.repairs import async_create_fix_flow
+from homeassistant.components.repairs import ConfirmRepairFlow, repairs_flow_manager
+from homeassistant.config_entries import ConfigEntryDisabler
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 
-LIGHT_ON = {"type": "service", "service": "light.turn_on", "entity_ids": ["light.lamp"]}
+from .conftest import make_entry
+from .test_pipelines import LIGHT_ON, _rule, running
+
 OK: dict[str, Any] = {
     "id": "r-abc123",
     "name": "Morning light",
@@ -264,3 +296,347 @@ def test_compare_contains_and_exists_fail_closed() -> None:
     assert not compare("x", "exists", False)
     assert compare("on", "ne", "off") and not compare(None, "ne", "off")
     assert compare(3, "in", [1, 2, 3]) and not compare(3, "in", "123")
+
+
+# -- restore: what the Store holds decides what runs -----------------------------------
+def _stored(entry_id: str, *rules: Any, stats: Any = None) -> dict[str, Any]:
+    key = store_key(entry_id)
+    return {
+        key: {
+            "version": 1,
+            "minor_version": 1,
+            "key": key,
+            "data": {"rules": list(rules), "stats": stats or {}},
+        }
+    }
+
+
+def _stored_rule(rule_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "name": f"Rule {rule_id}",
+        "trigger": {"type": "time", "at": "06:00"},
+        "actions": [LIGHT_ON],
+        **extra,
+    }
+
+
+async def test_restore_skips_invalid_rules_and_says_why_mqtt_rules_wait(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A stored rule that is no longer valid is skipped (logged); an MQTT rule without MQTT reports it."""
+    hass_storage.update(
+        _stored(
+            "pipes1",
+            _stored_rule("r-valid1"),
+            _stored_rule("r-off001", enabled=False),
+            _stored_rule("r-bad001", actions=[{"type": "service", "service": "x"}]),
+            _stored_rule("r-mqtt01", trigger={"type": "mqtt", "topics": ["home/t"]}),
+            stats={"r-valid1": {"fired": 3}, "r-gone01": "junk"},
+        )
+    )
+    async with running(hass, make_entry(entry_id="pipes1")) as (_, registry):
+        assert list(registry.rules) == ["r-valid1", "r-off001", "r-mqtt01"]
+        assert "Skipping a stored rule that is no longer valid" in caplog.text
+        assert "actions[0].service must look like light.turn_on" in caplog.text
+        described = {r: registry.describe(registry.rules[r]) for r in registry.rules}
+        assert described["r-valid1"]["status"] == "enabled"
+        assert described["r-valid1"]["stats"] == {"fired": 3}
+        assert described["r-off001"]["status"] == "disabled"
+        assert described["r-mqtt01"]["status"] == "error"
+        assert described["r-mqtt01"]["error"] == "MQTT is not set up"
+        assert "r-gone01" not in registry.stats  # junk counters are dropped
+        reply = await async_rules_command(None, registry, ["list"])
+        assert "r-mqtt01 [error] Rule r-mqtt01: when mqtt home/t" in reply
+        assert "(fired 3, skipped 0, errors 0)" in reply
+
+
+async def test_mqtt_entry_that_is_disabled_is_not_waited_for(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An MQTT entry turned off by the user: the rules start at once, MQTT rules say they wait."""
+    MockConfigEntry(
+        domain="mqtt",
+        data={"broker": "127.0.0.1"},
+        disabled_by=ConfigEntryDisabler.USER,
+    ).add_to_hass(hass)
+    hass_storage.update(
+        _stored(
+            "pipes2",
+            _stored_rule("r-detect", trigger={"type": "detection", "detector": "cam"}),
+        )
+    )
+    async with running(hass, make_entry(entry_id="pipes2")) as (_, registry):
+        assert "MQTT is not available yet" in caplog.text
+        assert registry.describe(registry.rules["r-detect"])["status"] == "error"
+
+
+async def test_rule_limit_duplicate_ids_and_rules_added_off(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """At most 200 rules; an id cannot be taken twice; a rule can be added switched off."""
+    rules = [_stored_rule(f"r-{i:06d}", enabled=False) for i in range(MAX_RULES)]
+    hass_storage.update(_stored("pipes3", *rules))
+    async with running(hass, make_entry(entry_id="pipes3")) as (_, registry):
+        assert len(registry.rules) == MAX_RULES
+        with pytest.raises(RuleError, match="at most 200 rules; delete one first"):
+            await registry.async_add(_rule({"type": "time", "at": "07:00"}))
+        await registry.async_remove("r-000000")
+        with pytest.raises(RuleError, match="a rule r-000001 already exists"):
+            await registry.async_add(
+                {"id": "r-000001", **_rule({"type": "time", "at": "07:00"})}
+            )
+        added = await registry.async_add(
+            _rule({"type": "time", "at": "07:00"}, enabled=False)
+        )
+        assert registry.describe(added)["status"] == "disabled"
+        assert len(registry.rules) == MAX_RULES
+
+
+# -- services and chat entry points: refusals are translated, nothing is lost ----------
+async def test_services_refuse_with_translated_errors(hass: HomeAssistant) -> None:
+    """No LLM, an unknown rule, no stored webhook, stopped rules: each a clear error."""
+    async with running(hass) as (entry, registry):
+        runtime = entry.runtime_data
+        with pytest.raises(HomeAssistantError) as err:
+            await hass.services.async_call(
+                DOMAIN,
+                "create_pipeline",
+                {"text": "when the door opens turn on the light"},
+                blocking=True,
+                return_response=True,
+            )
+        assert err.value.translation_key == "pipeline_invalid"
+        assert err.value.translation_placeholders == {
+            "error": "no LLM provider is set up"
+        }
+        assert str(err.value) == "Could not make a rule: no LLM provider is set up"
+        assert await async_pipeline_request(runtime, registry, "if x then y") == (
+            "I could not make a rule: no LLM provider is set up"
+        )
+        with pytest.raises(RuleError, match="no LLM provider is set up"):
+            await async_create_pipeline(runtime, "if x then y", "conv-1")
+        assert registry.rules == {}
+
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                DOMAIN, "export_pipeline", {"rule_id": "r-nope00"}, blocking=True
+            )
+        assert err.value.translation_key == "pipeline_not_found"
+        assert (
+            str(err.value) == "There is no pipeline rule r-nope00"
+        )  # HA drops the dot
+
+        with pytest.raises(HomeAssistantError) as err:
+            await hass.services.async_call(
+                DOMAIN,
+                "send_webhook_notification",
+                {"webhook": "telegram", "message": "hello"},
+                blocking=True,
+            )
+        assert err.value.translation_key == "webhook_failed"
+        assert str(err.value) == (
+            "The telegram notification was not sent: no telegram webhook is stored "
+            "(/webhook telegram <url>)"
+        )
+
+        # the rules are stopped while the entry still runs
+        await async_stop_pipelines(hass, entry.entry_id)
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                DOMAIN, "list_pipelines", {}, blocking=True, return_response=True
+            )
+        assert err.value.translation_key == "pipelines_not_running"
+        hooks = make_mode_hooks(runtime)
+        assert await hooks.pipeline("if x then y") == "Pipelines are not running."
+        assert await hooks.rules(["list"]) == "Pipelines are not running."
+        created = await async_create_pipeline(runtime, "if x then y", "conv-1")
+        assert created == {
+            "error": "Pipelines are not running.",
+            "reply": "Pipelines are not running.",
+            "awaiting_answer": False,
+        }
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """Run Home Assistant from a temporary config dir (real automations.yaml)."""
+    Path(hass_tmp_config_dir, "configuration.yaml").write_text(
+        "automation: !include automations.yaml\n"
+    )
+    Path(hass_tmp_config_dir, "automations.yaml").write_text("[]\n")
+    return hass_tmp_config_dir
+
+
+async def test_rules_command_answers_every_form(
+    hass: HomeAssistant, hass_config_dir: str
+) -> None:
+    """/rules: empty list, usage, unknown id, off/on, export; an exported rule stays off."""
+    async with running(hass) as (entry, registry):
+        hooks = make_mode_hooks(entry.runtime_data)
+        assert await hooks.rules([]) == (
+            "No rules yet. Try: pipeline: if the door opens, notify me on Discord."
+        )
+        rule = await registry.async_add(
+            _rule(
+                {"type": "state", "entity_id": "binary_sensor.bed", "to": "off"},
+                LIGHT_ON,
+                name="Wake up",
+            )
+        )
+        usage = (
+            "Use /rules, /rules delete <id>, /rules enable <id>, /rules disable <id> "
+            "or /rules export <id>."
+        )
+        assert await hooks.rules(["rename", rule.id]) == usage
+        assert await hooks.rules(["delete"]) == usage
+        assert await hooks.rules(["enable", "r-nope00"]) == "No rule r-nope00."
+        assert await hooks.rules(["disable", rule.id]) == f"Rule {rule.id} is off."
+        assert registry.describe(registry.rules[rule.id])["status"] == "disabled"
+        assert await hooks.rules(["ENABLE", rule.id]) == f"Rule {rule.id} is on."
+        assert registry.rules[rule.id].enabled
+
+        assert await async_setup_component(hass, "automation", {})
+        await hass.async_block_till_done()
+        key = f"wactorz_{rule.id.replace('-', '_')}"
+        assert await hooks.rules(["export", rule.id]) == (
+            f"Rule {rule.id} is now the automation \u201cWake up\u201d (id {key}); "
+            "edit it in Home Assistant's automation editor. The rule itself is off."
+        )
+        assert registry.describe(registry.rules[rule.id])["status"] == "exported"
+        assert await hooks.rules(["enable", rule.id]) == (
+            f"Rule {rule.id}: rule {rule.id} runs as the automation {key}; turn that "
+            "on or off in Home Assistant's automation editor."
+        )
+        assert not registry.rules[rule.id].enabled
+
+
+async def test_drafts_that_ask_or_cannot_listen_say_so(hass: HomeAssistant) -> None:
+    """The model's own question comes back as is; a rule that cannot listen says why."""
+    async with running(hass) as (entry, registry):
+        runtime = entry.runtime_data
+        asked = await async_create_from_draft(
+            runtime, registry, {"question": "Which room do you mean?"}, "lights on"
+        )
+        assert asked == {"question": "Which room do you mean?"}  # no entity to fill
+        assert format_result(asked) == "Which room do you mean?"
+        async_mock_service(hass, "light", "turn_on")
+        made = await async_create_from_draft(
+            runtime,
+            registry,
+            {
+                "name": "Hot room",
+                "trigger": {"type": "mqtt", "topics": ["home/temp"]},
+                "conditions": [],
+                "actions": [
+                    {"type": "service", "service": "light.turn_on", "entities": []}
+                ],
+            },
+            "when home/temp reports, turn on the light",
+        )
+        assert made["rule"]["status"] == "error"
+        assert format_result(made) == (
+            f"Rule {made['rule']['id']} (Hot room): when mqtt home/temp: "
+            "light.turn_on. It cannot listen yet: MQTT is not set up."
+        )
+
+
+# -- the confirm flow shows everything a waiting rule will do --------------------------
+async def test_confirm_issue_names_every_action_and_aborts_when_not_running(
+    hass: HomeAssistant,
+) -> None:
+    """Targets, notifications and long data are shown; conditions are counted; no rules -> abort."""
+    assert await async_setup_component(hass, "repairs", {})
+    async with running(hass) as (entry, registry):
+        rule = await registry.async_add(
+            _rule(
+                {"type": "state", "entity_id": "binary_sensor.smoke", "to": "on"},
+                {
+                    "type": "service",
+                    "service": "siren.turn_on",
+                    "data": {"tone": "fire" * 60},
+                },
+                {
+                    "type": "service",
+                    "service": "cover.open_cover",
+                    "entity_ids": ["cover.hall"],
+                },
+                {"type": "notify", "channel": "slack", "message": "Smoke: {name}"},
+                name="Smoke alarm",
+                conditions=[
+                    {"type": "state", "entity_id": "person.ada", "state": "home"},
+                    {"type": "time", "after": "22:00"},
+                ],
+            )
+        )
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(rule.id))
+        assert issue is not None
+        shown = issue.translation_placeholders
+        assert shown["trigger"] == (
+            "when binary_sensor.smoke -> on (if 2 conditions hold)"
+        )
+        siren, cover, slack = shown["actions"].split("\n")
+        assert siren.startswith('- siren.turn_on with {"tone": "firefire')
+        assert siren.endswith("…") and len(siren) == len("- siren.turn_on with ") + 200
+        assert cover == "- cover.open_cover on cover.hall"
+        assert slack == "- send a slack notification: Smoke: {name}"
+
+        # an issue whose data is not a rule's gets HA's plain confirm flow
+        assert isinstance(
+            await async_create_fix_flow(hass, issue_id(rule.id), {"rule_id": 5}),
+            ConfirmRepairFlow,
+        )
+        assert not isinstance(
+            await async_create_fix_flow(hass, issue_id(rule.id), None),
+            ConfirmRuleRepairFlow,
+        )
+
+        manager = repairs_flow_manager(hass)
+        await async_stop_pipelines(hass, entry.entry_id)
+        result = await manager.async_init(DOMAIN, data={"issue_id": issue_id(rule.id)})
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "not_loaded"
+
+
+# -- running actions ---------------------------------------------------------------------
+async def test_stopping_cancels_a_running_action_and_untargeted_actions_run(
+    hass: HomeAssistant,
+) -> None:
+    """A service without targets is called without entity_id; stopping does not wait for a slow one."""
+    pinged: list[dict[str, Any]] = []
+    started = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def ping(call: ServiceCall) -> None:
+        pinged.append(dict(call.data))
+
+    async def slow(call: ServiceCall) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    hass.services.async_register("test", "ping", ping)
+    hass.services.async_register("test", "slow", slow)
+    hass.states.async_set("input_boolean.go", "off")
+    async with running(hass) as (entry, registry):
+        await registry.async_add(
+            _rule(
+                {"type": "state", "entity_id": "input_boolean.go", "to": "on"},
+                {"type": "service", "service": "test.ping", "data": {"n": 1}},
+                {"type": "service", "service": "test.slow"},
+            )
+        )
+        hass.states.async_set("input_boolean.go", "on")
+        async with asyncio.timeout(5):
+            await started.wait()
+        assert pinged == [{"n": 1}]  # no entity_id key when there are no targets
+        await async_stop_pipelines(hass, entry.entry_id)
+        assert cancelled.is_set()
+        assert get_registry(hass, entry.entry_id) is None
