@@ -14,6 +14,11 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.followup import async_create_pipeline
+from custom_components.wactorz.pipelines.builder import (
+    EntityResolver,
+    NeedsAnswer,
+    draft_to_rule,
+)
 from custom_components.wactorz.pipelines.confirm import ConfirmRuleRepairFlow, issue_id
 from custom_components.wactorz.pipelines.model import (
     MAX_RULES,
@@ -41,7 +46,11 @@ from homeassistant.config_entries import ConfigEntryDisabler
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.setup import async_setup_component
 
 from .conftest import make_entry
@@ -640,3 +649,102 @@ async def test_stopping_cancels_a_running_action_and_untargeted_actions_run(
         await async_stop_pipelines(hass, entry.entry_id)
         assert cancelled.is_set()
         assert get_registry(hass, entry.entry_id) is None
+
+
+# -- names -> entities: asked, never guessed ---------------------------------------------
+def _question(hass: HomeAssistant, draft: dict[str, Any]) -> str:
+    with pytest.raises(NeedsAnswer) as asked:
+        draft_to_rule(hass, draft, "request")
+    return asked.value.question
+
+
+async def test_builder_asks_instead_of_guessing(hass: HomeAssistant) -> None:
+    """Empty, ambiguous, wrong-domain and unknown names, unknown actions: each a question."""
+    hass.states.async_set("light.hall", "off", {"friendly_name": "Hall"})
+    hass.states.async_set("switch.hall", "off", {"friendly_name": "Hall"})
+    hass.states.async_set("sensor.hall_temp", "20", {"friendly_name": "Hall temp"})
+    hass.states.async_set("fan.attic", "off", {"friendly_name": "Attic fan"})
+    async_mock_service(hass, "light", "turn_on")
+    state = {"type": "state", "entity": "hall temp"}
+    light = {"type": "service", "service": "light.turn_on", "entities": ["hall"]}
+    assert _question(hass, {"question": "Which door?"}) == "Which door?"
+    assert _question(hass, {"trigger": {"type": "state", "entity": " "}}) == (
+        "Which entity should this rule watch?"
+    )
+    assert _question(hass, {"trigger": {"type": "state", "entity": "the"}}) == (
+        "I could not find an entity called “the”. "
+        "Which entity do you mean (its name or entity id)?"
+    )
+    assert _question(hass, {"trigger": {"type": "state", "entity": "Hall"}}) == (
+        "“Hall” matches several entities: light.hall, switch.hall. Which one?"
+    )
+    assert _question(
+        hass,
+        {
+            "trigger": state,
+            "conditions": [{"type": "numeric", "entity": "cellar", "above": 3}],
+        },
+    ).startswith("I could not find an entity called “cellar”")
+    assert _question(
+        hass, {"trigger": state, "actions": [{"type": "service", "service": "on"}]}
+    ) == ("Which action should the rule take (e.g. turn on a light)?")
+    # the fan has no light.turn_on and HA has no fan.turn_on here: asked, not switched
+    assert (
+        _question(
+            hass,
+            {
+                "trigger": state,
+                "actions": [{**light, "entities": ["attic fan"]}],
+            },
+        )
+        == "“attic fan” is fan.attic, which light.turn_on cannot control. "
+        "Which entity do you mean?"
+    )
+    assert _question(
+        hass, {"trigger": state, "actions": [{**light, "entities": ["garden"]}]}
+    ).startswith("I could not find an entity called “garden”")
+    assert (
+        _question(
+            hass,
+            {"trigger": state, "actions": [{**light, "service": "light.dance"}]},
+        )
+        == "Home Assistant has no action light.dance. What should happen?"
+    )
+
+    # an entity id in another domain is searched for by name within the wanted one
+    data = draft_to_rule(
+        hass,
+        {
+            "trigger": {"type": "state", "entity": "sensor.hall_temp", "to": "on"},
+            "conditions": [{"type": "state", "entity": "switch.hall", "state": "on"}],
+            "actions": [light],
+        },
+        "when the hall temp is on, light the hall",
+    )
+    assert data["trigger"] == {
+        "type": "state",
+        "entity_id": "sensor.hall_temp",
+        "to": ["on"],
+    }
+    assert data["conditions"][0]["entity_id"] == "switch.hall"
+    assert data["actions"][0]["entity_ids"] == ["light.hall"]
+    assert data["name"] == "when the hall temp is on, light the hall"
+
+
+async def test_device_entities_without_their_own_name_are_found_by_device(
+    hass: HomeAssistant,
+) -> None:
+    """An entity named only by its device is found by the device's name."""
+    config = MockConfigEntry(domain="test")
+    config.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=config.entry_id,
+        identifiers={("test", "plug1")},
+        name="Coffee plug",
+    )
+    entity = er.async_get(hass).async_get_or_create(
+        "switch", "test", "plug1", device_id=device.id, has_entity_name=True
+    )
+    hass.states.async_set(entity.entity_id, "off")
+    resolver = EntityResolver(hass)
+    assert resolver.resolve("coffee plug") == (entity.entity_id, [])
