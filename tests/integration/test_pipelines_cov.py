@@ -52,8 +52,11 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.setup import async_setup_component
+from tests.ai.scripts import AnthropicWire
+from tests.ai.wire import FakeServer
 
-from .conftest import make_entry
+from .conftest import make_entry, setup_entry
+from .test_assistant import _entry as llm_entry, _provider, server  # noqa: F401
 from .test_pipelines import LIGHT_ON, _rule, running
 
 OK: dict[str, Any] = {
@@ -748,3 +751,49 @@ async def test_device_entities_without_their_own_name_are_found_by_device(
     hass.states.async_set(entity.entity_id, "off")
     resolver = EntityResolver(hass)
     assert resolver.resolve("coffee plug") == (entity.entity_id, [])
+
+
+async def test_a_draft_that_is_not_the_schema_is_refused(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """The model answers prose or a list: a translated error, no rule."""
+    entry = llm_entry(_provider("Claude"))
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    wire = AnthropicWire()
+    server.add(
+        "POST",
+        "/v1/messages",
+        wire.text(["Sure, I will turn on the light."]),
+        wire.text(['["light.turn_on"]']),
+    )
+    for _ in range(2):
+        with pytest.raises(HomeAssistantError) as err:
+            await hass.services.async_call(
+                DOMAIN,
+                "create_pipeline",
+                {"text": "turn on the light at dusk"},
+                blocking=True,
+                return_response=True,
+            )
+        assert str(err.value) == (
+            "Could not make a rule: the LLM did not return the rule schema"
+        )
+    assert get_registry(hass, entry.entry_id).rules == {}
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_removing_the_entry_deletes_its_rules_file(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """The rules are kept across unload; removing the entry deletes them."""
+    entry = make_entry(entry_id="pipes4")
+    async with running(hass, entry) as (_, registry):
+        await registry.async_add(_rule({"type": "time", "at": "07:00"}))
+    assert [r["name"] for r in hass_storage[store_key("pipes4")]["data"]["rules"]] == [
+        "Test rule"
+    ]
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert store_key("pipes4") not in hass_storage
