@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.followup import async_create_pipeline
+from custom_components.wactorz.pipelines import registry as registry_module
 from custom_components.wactorz.pipelines.builder import (
     EntityResolver,
     NeedsAnswer,
@@ -31,6 +32,7 @@ from custom_components.wactorz.pipelines.model import (
 from custom_components.wactorz.pipelines.registry import (
     async_stop_pipelines,
     get_registry,
+    new_rule_id,
     store_key,
 )
 from custom_components.wactorz.pipelines.services import (
@@ -797,3 +799,10 @@ async def test_removing_the_entry_deletes_its_rules_file(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert store_key("pipes4") not in hass_storage
+
+
+def test_new_rule_ids_never_reuse_a_taken_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A random id that is already taken is drawn again."""
+    drawn = iter(["abc123", "abc123", "def456"])
+    monkeypatch.setattr(registry_module.secrets, "token_hex", lambda _: next(drawn))
+    assert new_rule_id({"r-abc123": None}) == "r-def456"

@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from custom_components.wactorz.agents.access import CALLER_KEY, NOT_ADMIN_REPLY, Caller
 from custom_components.wactorz.core import Actor, ActorSystem, Message, actor_factory
 from custom_components.wactorz.planner.actor import PlannerActor, PlannerHooks
-from custom_components.wactorz.planner.model import DIRECT, cache_key
+from custom_components.wactorz.planner.model import (
+    DIRECT,
+    PlanError,
+    cache_key,
+    parse_plan,
+)
 from custom_components.wactorz.planner.runner import (
     CACHE_TTL_S,
     MAX_CACHED_PLANS,
@@ -292,3 +299,12 @@ async def test_llm_failures_reach_the_user(
     assert "Answer the task concisely." in json.dumps(direct_call["system"])
     assert direct_call["messages"][0]["content"][0]["text"] == "name three colours"
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_plan_steps_that_are_not_objects_or_lists_are_refused() -> None:
+    """A step that is not an object, or whose depends_on is not a list, is named."""
+    with pytest.raises(PlanError, match="^each step is an object$"):
+        parse_plan({"steps": ["look it up"]})
+    with pytest.raises(PlanError, match="^step a: depends_on must be a list$"):
+        parse_plan({"steps": [{**_step("a", "x", "t"), "depends_on": "b"}]})
+    assert parse_plan({"steps": [_step("a", "@writer", "t")]})[0].agent == "writer"
