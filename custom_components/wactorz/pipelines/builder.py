@@ -367,7 +367,11 @@ def _targets(
                     domain = other_domain
                     entity_id = other
                 else:
-                    found = [other]
+                    raise NeedsAnswer(
+                        f"“{reference}” is {other}, which {service} cannot "
+                        "control. Which entity do you mean?",
+                        str(reference),
+                    )
         if entity_id is None:
             raise _unknown(str(reference), found)
         entity_ids.append(entity_id)

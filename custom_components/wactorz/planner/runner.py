@@ -22,7 +22,7 @@ from homeassistant.util.hass_dict import HassKey
 from ..agents.access import CALLER_KEY, INTERNAL, Caller
 from ..ai import BudgetExceededError, ChatMessage, LlmRequest, ProviderError
 from ..const import DOMAIN
-from ..core import ActorError, actor_factory
+from ..core import ActorError, ActorFailedError, actor_factory
 from ..tools.catalog import async_ensure_recipe_agent, get_catalog
 from .actor import PLANNER_PREFIX, PlannerActor, PlannerHooks
 from .model import DIRECT, PLAN_SCHEMA, PlanError
@@ -219,9 +219,12 @@ async def async_run_task(
         result: dict[str, Any] = await system.ask(
             name, {"text": text, CALLER_KEY: caller}, timeout=timeout
         )
-    except (ActorError, PlanError) as err:
+    except ActorError as err:
+        # A failure inside the planner (an LLM error) is told without the
+        # wrapper naming the internal planner actor.
+        reason = err.error if isinstance(err, ActorFailedError) else str(err)
         return {
-            "text": runtime.scrubber.scrub(f"The task failed: {err}"),
+            "text": runtime.scrubber.scrub(f"The task failed: {reason}"),
             "error": "task",
         }
     finally:
