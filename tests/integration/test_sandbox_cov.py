@@ -7,16 +7,18 @@ at the end, so later tests see the real sandbox again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 import json
+import os
 from pathlib import Path
 import re
 import sys
+from typing import Any
 
 import pytest
 
 from custom_components.wactorz.const import DOMAIN
-from custom_components.wactorz.tools import sandbox
+from custom_components.wactorz.tools import sandbox, sandbox_child
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
@@ -147,3 +149,92 @@ def test_only_the_last_protocol_line_is_trusted() -> None:
     assert sandbox._last_json_line("\n".join(lines).encode()) == reply
     assert sandbox._last_json_line(b'{"ok": tru\n{"stdout": ""}') is None
     assert sandbox._last_json_line(b"") is None
+
+
+# The child's own decisions, checked in this process WITHOUT installing anything:
+# `_make_hook` returns the audit hook as a plain function (the child installs it
+# with sys.addaudithook), so no hook and no rlimit touches the test process.
+
+
+@pytest.fixture
+def hook(tmp_path: Path) -> Callable[[str, tuple[Any, ...]], None]:
+    """Return the child's audit hook for a scratch dir under tmp_path."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    return sandbox_child._make_hook(os.path.realpath(scratch), (os.path.realpath(lib),))
+
+
+@pytest.mark.parametrize(
+    ("event", "args"),
+    [
+        ("socket.connect", (None, ("1.1.1.1", 80))),
+        ("socket.getaddrinfo", ("example.com", 80, 0, 0, 0)),
+        ("subprocess.Popen", ("sh", ["sh"], None, None)),
+        ("os.system", (b"id",)),
+        ("os.kill", (1, 9)),
+        ("ctypes.dlopen", ("libc.so.6",)),
+        ("import", ("socket", None, [], [], [])),
+        ("import", ("http.client", None, [], [], [])),
+        ("import", ("urllib.request", None, [], [], [])),
+        ("import", ("asyncio.subprocess", None, [], [], [])),
+    ],
+)
+def test_child_hook_refuses_network_processes_and_ffi(
+    hook: Callable[[str, tuple[Any, ...]], None], event: str, args: tuple[Any, ...]
+) -> None:
+    """Sockets, process creation, signals, ctypes and network/process imports raise."""
+    with pytest.raises(PermissionError, match="^sandbox: .* is not allowed$"):
+        hook(event, args)
+
+
+def test_child_hook_confines_files_to_scratch_and_library(
+    hook: Callable[[str, tuple[Any, ...]], None], tmp_path: Path
+) -> None:
+    """Write only in scratch; read scratch and the library; symlinks cannot escape."""
+    scratch, lib = tmp_path / "scratch", tmp_path / "lib"
+    write, read = os.O_WRONLY | os.O_CREAT, os.O_RDONLY
+    hook("open", (str(scratch / "notes.txt"), "w", write))
+    hook("open", (str(scratch / "notes.txt"), "r", read))
+    hook("open", (str(lib / "json.py"), "r", read))
+    hook("open", (3, "r", read))  # an already open descriptor
+    hook("import", ("json", None, [], [], []))
+    hook("os.listdir", (str(scratch),))
+    hook("compile", (b"x = 1", "<code>"))  # unrelated events pass
+    refused = [
+        ("open", ("/etc/passwd", "r", read)),
+        ("open", (str(lib / "json.py"), "r+", read)),
+        ("open", (str(lib / "new.py"), None, write)),
+        ("open", (str(scratch / ".." / "escape.txt"), "w", write)),
+        ("os.remove", (str(lib / "json.py"), -1)),
+        ("os.listdir", ("/",)),
+        ("shutil.rmtree", (str(tmp_path),)),
+    ]
+    (scratch / "link").symlink_to("/etc")
+    refused.append(("open", (str(scratch / "link" / "passwd"), "r", read)))
+    for event, args in refused:
+        with pytest.raises(PermissionError):
+            hook(event, args)
+
+
+def test_child_bounds_stdout_and_results() -> None:
+    """Printed text is cut at the limit and the rest counted; results must be JSON."""
+    out = sandbox_child._Bounded(5)
+    assert out.writable()
+    assert out.write("abc") == 3
+    assert out.write("defgh") == 5
+    assert out.write("ij") == 2
+    assert out.value() == "abcde"
+    assert out.dropped == 5
+    assert sandbox_child._jsonable({"a": [1, 2]}, 100) == ({"a": [1, 2]}, None)
+    value, problem = sandbox_child._jsonable({1, 2}, 100)
+    assert value == "{1, 2}"
+    assert problem.startswith("result is not JSON-serializable")
+    assert sandbox_child._jsonable(float("nan"), 100)[1].startswith(
+        "result is not JSON-serializable"
+    )
+    assert sandbox_child._jsonable("x" * 20, 10) == (
+        None,
+        "result is larger than 10 characters",
+    )
