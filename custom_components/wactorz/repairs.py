@@ -26,6 +26,7 @@ from homeassistant.helpers.selector import (
 from .const import (
     CONF_API_KEY,
     CONF_MODEL,
+    CONF_PROVIDER_KIND,
     DOMAIN,
     ISSUE_AGENT_GAVE_UP,
     ISSUE_PROVIDER_AUTH,
@@ -37,7 +38,7 @@ from .nodes.local import (
     LocalNodeRestartRepairFlow,
 )
 from .pipelines.confirm import fix_flow as pipeline_fix_flow, is_confirm_issue
-from .provider_flow import async_validate_provider
+from .provider_flow import KEYLESS, async_validate_provider
 from .remote.trust import HostKeyRepairFlow, is_host_key_issue
 from .runtime import WactorzConfigEntry
 
@@ -93,8 +94,11 @@ class ProviderAuthRepairFlow(RepairsFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**subentry.data, CONF_API_KEY: user_input[CONF_API_KEY].strip()}
-            _models, errors = await async_validate_provider(self.hass, data)
-            errors.pop(CONF_MODEL, None)
+            if not data[CONF_API_KEY] and data.get(CONF_PROVIDER_KIND) not in KEYLESS:
+                errors[CONF_API_KEY] = "key_required"  # no request with a blank key
+            else:
+                _models, errors = await async_validate_provider(self.hass, data)
+                errors.pop(CONF_MODEL, None)
             if not errors:
                 self.hass.config_entries.async_update_subentry(
                     entry, subentry, data=data

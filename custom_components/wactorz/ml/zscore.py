@@ -91,10 +91,7 @@ class RollingZScore:
             self._recompute()
 
     def _remove(self, value: float) -> None:
-        count = len(self._values) - 1
-        if count == 0:
-            self._mean = self._m2 = 0.0
-            return
+        count = len(self._values) - 1  # >= 1: only a full window (window >= 2) removes
         delta = value - self._mean
         self._mean -= delta / count
         self._m2 = max(0.0, self._m2 - delta * (value - self._mean))

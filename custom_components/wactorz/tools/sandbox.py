@@ -43,7 +43,7 @@ import tempfile
 import time
 from typing import Any
 
-from ..agents.qa_rules import ALLOWED_IMPORTS, CodeVerdict, review_code
+from ..agents.qa_rules import ALLOWED_IMPORTS, review_code
 
 CHILD_PATH = Path(__file__).with_name("sandbox_child.py")
 MAX_PIPE_BYTES = 1024 * 1024
@@ -198,10 +198,8 @@ def _make_scratch() -> str:
     return tempfile.mkdtemp(prefix="wactorz-code-")
 
 
-async def _read_bounded(stream: asyncio.StreamReader | None) -> tuple[bytes, bool]:
+async def _read_bounded(stream: asyncio.StreamReader) -> tuple[bytes, bool]:
     """Read a pipe to its end, keeping at most MAX_PIPE_BYTES (True when more came)."""
-    if stream is None:
-        return b"", False
     chunks: list[bytes] = []
     size = 0
     while chunk := await stream.read(65536):
@@ -220,11 +218,6 @@ def _kill_group(process: asyncio.subprocess.Process) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
         process.kill()
-
-
-def review(source: str) -> CodeVerdict:
-    """Return QA's static review of the source."""
-    return review_code(source)
 
 
 async def async_run_code(
@@ -287,6 +280,8 @@ async def _run(
         start_new_session=True,
     )
     assert process.stdin is not None
+    assert process.stdout is not None
+    assert process.stderr is not None
     timed_out = out_cut = False
     out = err = b""
     reader = asyncio.gather(

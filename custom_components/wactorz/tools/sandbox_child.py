@@ -27,6 +27,7 @@ network isolation is also a network namespace when `unshare` works.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import contextlib
 import importlib
 import io
@@ -161,7 +162,10 @@ def _under(path: str, roots: tuple[str, ...]) -> bool:
     return any(real == root or real.startswith(root + os.sep) for root in roots)
 
 
-def _install_hook(scratch: str, read_roots: tuple[str, ...]) -> None:
+def _make_hook(
+    scratch: str, read_roots: tuple[str, ...]
+) -> Callable[[str, tuple[Any, ...]], None]:
+    """Return the audit hook (a pure decision; `_install_hook` installs it)."""
     scratch_roots = (scratch,)
     readable = (scratch, *read_roots)
 
@@ -195,7 +199,11 @@ def _install_hook(scratch: str, read_roots: tuple[str, ...]) -> None:
                 ):
                     deny(f"{event} on {os.fsdecode(arg)}")
 
-    sys.addaudithook(hook)
+    return hook
+
+
+def _install_hook(scratch: str, read_roots: tuple[str, ...]) -> None:
+    sys.addaudithook(_make_hook(scratch, read_roots))
 
 
 def _jsonable(value: Any, limit: int) -> tuple[Any, str | None]:
