@@ -22,11 +22,13 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.wactorz.nodes import signing
+from custom_components.wactorz.nodes import manager as manager_module, signing
 from custom_components.wactorz.nodes.manager import (
     ERROR_EVENTS_PER_WINDOW,
     EVENT_MIGRATION,
     EVENT_NODE_ERROR,
+    MAX_NODES,
+    MAX_WAITING,
     RESEND_RETRY_S,
     NodeError,
     NodeManager,
@@ -597,3 +599,94 @@ async def test_bad_stored_records_and_secrets_are_dropped(
     assert set(nodes.nodes) == {"good"}
     assert list(nodes.nodes["good"].desired) == ["a"]
     assert not nodes.has_secret("good") and nodes.has_secret("other")
+
+
+async def test_node_and_request_limits(
+    hass: HomeAssistant, manager: NodeManager
+) -> None:
+    """Past MAX_NODES nothing new is recorded and pairing says why; waiting requests are bounded."""
+    for index in range(MAX_NODES - 1):
+        await manager.runtime.bus.publish(
+            f"wactorz/n{index}/announce", json.dumps({"node": f"n{index}"}), qos=1
+        )
+    await hass.async_block_till_done()
+    assert len(manager.nodes) == MAX_NODES
+    late = "one-too-many"
+    for topic, data in (
+        (f"wactorz/{late}/announce", {"node": late}),
+        (f"nodes/{late}/status", {"status": "online"}),
+        (f"nodes/{late}/heartbeat", _beat(late, _agent("x"))),
+        (f"nodes/{late}/errors", {"code": "stale"}),
+    ):
+        await _send(hass, manager, topic, data)
+    assert late not in manager.nodes and manager.locate("x") is None
+    with pytest.raises(NodeError) as err:
+        await manager.async_pair(late, OTHER_SECRET.hex())
+    assert str(err.value) == f"Too many nodes (at most {MAX_NODES})."
+    assert not manager.has_secret(late)
+
+    requests = await _record(manager, f"nodes/{NODE}/list")
+    waiting = [
+        asyncio.ensure_future(manager.async_list_agents(NODE, timeout=30))
+        for _ in range(MAX_WAITING)
+    ]
+    async with asyncio.timeout(10):
+        while len(requests.seen) < MAX_WAITING:
+            await asyncio.sleep(0.01)
+    with pytest.raises(NodeError) as err:
+        await manager.async_list_agents(NODE, timeout=30)
+    assert err.value.key == "node_timeout" and err.value.validation is False
+    assert len(requests.seen) == MAX_WAITING  # refused before sending
+    assert await hass.config_entries.async_unload(manager.runtime.entry.entry_id)
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)
+
+
+async def test_unload_cancels_a_queued_resend(
+    hass: HomeAssistant, manager: NodeManager
+) -> None:
+    """A desired state queued while sending fails is not sent by a stopped manager."""
+    sent = await _record(manager, f"nodes/{NODE}/desired_state")
+    bus = manager.runtime.bus
+    with patch.object(
+        bus, "publish", AsyncMock(side_effect=HomeAssistantError("not connected"))
+    ):
+        queued = await manager.async_spawn(NODE, {"name": "late", "class": "echo"})
+    assert queued["queued"] is True
+    assert await hass.config_entries.async_unload(manager.runtime.entry.entry_id)
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=3 * RESEND_RETRY_S)
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert sent.seen == []
+
+
+async def test_drift_is_repaired_once_per_desired_state(
+    hass: HomeAssistant, manager: NodeManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node running other agents gets its desired state again, not on every heartbeat."""
+    monkeypatch.setattr(manager_module, "MIN_DRIFT_GRACE_S", 0.0)
+    await _send(
+        hass,
+        manager,
+        f"wactorz/{NODE}/announce",
+        {"node": NODE, "key_id": signing.key_id(SECRET), "heartbeat_s": 0.01},
+    )
+    sent = await _record(manager, f"nodes/{NODE}/desired_state")
+    await manager.async_spawn(NODE, {"name": "wanted", "class": "echo"})
+    assert len(sent.seen) == 1
+    await asyncio.sleep(0.1)  # past the (shortened) settling time
+    await _send(hass, manager, f"nodes/{NODE}/heartbeat", _beat(NODE, _agent("other")))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(sent.seen) == 2  # re-sent: the node runs something else
+    record = manager.nodes[NODE]
+    assert record.repaired is not None and record.repaired[0] == record.revision
+    for _ in range(3):
+        await asyncio.sleep(0.1)
+        await _send(
+            hass, manager, f"nodes/{NODE}/heartbeat", _beat(NODE, _agent("other"))
+        )
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(sent.seen) == 2  # the same desired state is not re-sent again soon
+    await _send(hass, manager, f"nodes/{NODE}/heartbeat", _beat(NODE, _agent("wanted")))
+    assert len(sent.seen) == 2
