@@ -18,9 +18,12 @@ from custom_components.wactorz.remote.nautilus import (
     MAX_HOSTS,
     NAUTILUS_AGENT_NAME,
 )
+from custom_components.wactorz.storage import agent_store_key
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.setup import async_setup_component
 from tests.broker import free_port
+from tests.integration.conftest import make_entry, setup_entry
 from tests.sshd import Sshd
 
 from .conftest import call_service
@@ -149,3 +152,34 @@ async def test_push_into_a_remote_dir_that_cannot_be_made_reports_mkdir(
     assert pushed["ok"] is False and pushed["returncode"] != 0
     assert "mkdir" in pushed["stderr"] and "method" not in pushed
     assert blocker.read_text(encoding="utf-8") == "x"
+
+
+async def test_stored_hosts_that_are_no_longer_valid_are_skipped(
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A hand-edited state with a bad host: the good hosts load, the bad one is dropped with a warning."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = make_entry()
+    key = agent_store_key(entry.entry_id, NAUTILUS_AGENT_NAME)
+    hass_storage[key] = {
+        "version": 1,
+        "key": key,
+        "data": {
+            "state": {
+                "hosts": [
+                    _host("good", 2222),
+                    _host("evil", 22, user="-oProxyCommand=x"),
+                    "not a host",
+                ]
+            }
+        },
+    }
+    entry.add_to_hass(hass)
+    await setup_entry(hass, entry)
+    hosts = await entry.runtime_data.system.ask(NAUTILUS_AGENT_NAME, "hosts")
+    assert [h["name"] for h in hosts["hosts"]] == ["good"]
+    assert hosts["text"] == "good: root@127.0.0.1:2222, commands: (none)"
+    assert caplog.text.count("Ignoring a stored SSH host that is no longer valid") == 2
