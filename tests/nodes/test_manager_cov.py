@@ -97,6 +97,8 @@ async def test_garbled_telemetry_changes_nothing(
         (f"nodes/{NODE}/status", {"status": "sleepy"}),
         (f"nodes/{NODE}/status", "[1, 2]"),
         (f"nodes/{NODE}/heartbeat", "\x00\x01"),
+        (f"nodes/{NODE}/heartbeat", ""),
+        (f"nodes/{NODE}/status", ""),
         (f"nodes/{NODE}/heartbeat", {"node": "someone-else", "agents": []}),
         (f"nodes/{NODE}/errors", {"code": "made_up", "kind": "spawn"}),
         (f"nodes/{NODE}/errors", "nope"),
@@ -129,6 +131,12 @@ async def test_garbled_telemetry_changes_nothing(
         {"node": NODE, "heartbeat_s": 86400},
     )
     assert record.heartbeat_s == 10.0
+
+    # A repeated "online" (a reconnect HA did not see drop) changes nothing else.
+    await _send(hass, manager, f"nodes/{NODE}/status", {"status": "online"})
+    settling = record.settling_since
+    await _send(hass, manager, f"nodes/{NODE}/status", {"status": "online"})
+    assert record.online is True and record.settling_since == settling
 
 
 async def test_heartbeat_fields_are_sanitized(
