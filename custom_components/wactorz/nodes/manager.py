@@ -1230,6 +1230,8 @@ class NodeManager:
                 carried_state = "state" in spec
             elif agent in source_record.desired:
                 spec = dict(source_record.desired[agent])
+            elif source_record.online:  # online, but HA cannot ask it: not paired
+                raise NodeError("node_not_paired", node=source)
             else:
                 raise NodeError("migration_source_unknown", agent=agent, node=source)
             spec.pop("replace", None)

@@ -297,10 +297,9 @@ async def run_program(
         start_new_session=True,
     )
     out, err = _Bounded(max_output), _Bounded(max_output)
+    assert process.stdout is not None and process.stderr is not None  # both PIPEs
 
-    async def pump(stream: asyncio.StreamReader | None, sink: _Bounded) -> None:
-        if stream is None:
-            return
+    async def pump(stream: asyncio.StreamReader, sink: _Bounded) -> None:
         while chunk := await stream.read(65536):
             sink.add(chunk)
 
