@@ -286,6 +286,11 @@ class WactorzConversationEntity(_AssistEntity):
         """Answer an open follow-up, route through main, else run the LLM turn."""
         runtime = self._entry.runtime_data
         conversation_id = chat_log.conversation_id
+        caller = await async_caller(self.hass, user_input.context, "assist")
+        if not caller.admin and runtime.followups.get(conversation_id) is not None:
+            # An open follow-up finishes a rule (its entity, or "yes" to turn it on).
+            runtime.followups.discard(conversation_id)
+            return self._local_result(user_input, chat_log, NOT_ADMIN_REPLY)
         answered = await async_answer(runtime, conversation_id, user_input.text)
         if answered is not None:
             return self._local_result(
@@ -294,7 +299,6 @@ class WactorzConversationEntity(_AssistEntity):
                 answered["reply"],
                 continue_conversation=answered["awaiting_answer"],
             )
-        caller = await async_caller(self.hass, user_input.context, "assist")
         if not caller.admin and is_mutating({"text": user_input.text}):
             return self._local_result(user_input, chat_log, NOT_ADMIN_REPLY)
         mode = split_mode(user_input.text)

@@ -193,12 +193,17 @@ class RememberFactTool(Tool):
     async def async_call(
         self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
     ) -> ToolResult:
-        """Ask main to store the fact (it refuses secrets)."""
+        """Ask main to store the fact (it refuses secrets); administrators only.
+
+        Main's facts go into every user's prompts: a fact is a change of the system.
+        """
         if (invalid := _invalid(self, tool_input)) is not None:
             return invalid
         entry = _runtime(hass)
         if entry is None:
             return ToolResult({"error": "Wactorz is not running"}, error=True)
+        if not (await async_caller(hass, llm_context.context, "llm")).admin:
+            return ToolResult({"error": NOT_ADMIN_REPLY, "stored": False}, error=True)
         try:
             result = await entry.runtime_data.system.ask(
                 "main", {"command": "remember", **tool_input.tool_args}

@@ -304,6 +304,43 @@ async def test_sensitive_rule_confirmed_by_yes(
     assert len(server.requests) == calls + 1
 
 
+async def test_only_admins_answer_a_rule_confirmation(
+    hass: HomeAssistant,
+    server: FakeServer,  # noqa: F811
+    hass_read_only_user: Any,
+) -> None:
+    """A non-admin's "yes" in the conversation of a rule waiting to unlock leaves it off."""
+    hass.states.async_set("person.ada", "not_home", {"friendly_name": "Ada"})
+    hass.states.async_set("lock.front_door", "locked", {"friendly_name": "Front door"})
+    entry = await _setup(hass)
+    async_mock_service(hass, "lock", "unlock")
+    registry = get_registry(hass, entry.entry_id)
+    unlock = _draft(
+        name="Unlock for Ada",
+        trigger={"type": "state", "entity": "Ada", "to": "home"},
+        actions=[
+            {"type": "service", "service": "lock.unlock", "entities": ["front door"]}
+        ],
+    )
+    server.add("POST", "/v1/messages", AnthropicWire().text([unlock]))
+    asked = await _converse(
+        hass, "pipeline: when Ada comes home, unlock the front door"
+    )
+    (rule,) = registry.rules.values()
+    assert asked.continue_conversation is True and not rule.enabled
+    answer = await conversation.async_converse(
+        hass,
+        "yes",
+        asked.conversation_id,
+        Context(user_id=hass_read_only_user.id),
+        agent_id=AGENT_ID,
+    )
+    assert "administrator" in _speech(answer)
+    assert not registry.rules[rule.id].enabled
+    # The question is closed: a later "yes" (by anyone) is a new request, not a confirmation.
+    assert entry.runtime_data.followups.get(asked.conversation_id) is None
+
+
 async def test_chat_service_follow_up_skips_local_intents(
     hass: HomeAssistant,
     server: FakeServer,  # noqa: F811
