@@ -338,6 +338,19 @@ def wactorz_tools(entry: WactorzConfigEntry) -> list[Tool]:
     ]
 
 
+async def _chosen_apis(
+    hass: HomeAssistant, api_ids: list[str], llm_context: LLMContext, who: str
+) -> APIInstance | None:
+    """Return the HA LLM APIs an agent's turn uses (None: none chosen, or gone)."""
+    if not api_ids:
+        return None
+    try:
+        return await async_get_api(hass, api_ids, llm_context)
+    except HomeAssistantError as err:  # e.g. the API's integration was removed
+        _LOGGER.warning("%s's LLM APIs are not available: %s", who, err)
+        return None
+
+
 @dataclass(slots=True, kw_only=True)
 class MainToolsAPI(API):
     """Main's tools in Assist: the chosen HA LLM APIs plus Wactorz's own tools.
@@ -354,14 +367,10 @@ class MainToolsAPI(API):
         tools: list[Tool] = []
         prompts: list[str] = []
         serializer = None
-        if self.hass_apis:
-            try:
-                base = await async_get_api(self.hass, self.hass_apis, llm_context)
-            except HomeAssistantError as err:  # e.g. the API's integration was removed
-                _LOGGER.warning("Main's LLM APIs are not available: %s", err)
-            else:
-                tools, serializer = list(base.tools), base.custom_serializer
-                prompts.append(base.api_prompt)
+        base = await _chosen_apis(self.hass, self.hass_apis, llm_context, "Main")
+        if base is not None:
+            tools, serializer = list(base.tools), base.custom_serializer
+            prompts.append(base.api_prompt)
         entry = _runtime(self.hass)
         if entry is not None:
             names = {tool.name for tool in tools}
@@ -409,15 +418,11 @@ class AgentToolsAPI(API):
         tools: list[Tool] = []
         prompts: list[str] = []
         serializer = None
-        if self.hass_apis:
-            try:
-                base = await async_get_api(self.hass, self.hass_apis, llm_context)
-            except HomeAssistantError as err:  # e.g. the API's integration was removed
-                _LOGGER.warning("%s's LLM APIs are not available: %s", self.agent, err)
-            else:
-                tools = [tool for tool in base.tools if not _is_ours(tool)]
-                serializer = base.custom_serializer
-                prompts.append(base.api_prompt)
+        base = await _chosen_apis(self.hass, self.hass_apis, llm_context, self.agent)
+        if base is not None:
+            tools = [tool for tool in base.tools if not _is_ours(tool)]
+            serializer = base.custom_serializer
+            prompts.append(base.api_prompt)
         entry = _runtime(self.hass)
         agents = [
             name

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from ..core import Actor, ActorError, Message
 from .stream import ReplyStream, stream_of
-from .text import split_mention, text_of
+from .text import host_exchange, split_mention, text_of
 
 HISTORY_LIMIT = 20
 RECENT_EXCHANGES = 8
@@ -84,13 +84,10 @@ class LlmAgent(Actor):
 
     def _exchange(self, message: Message, payload: dict[str, Any]) -> dict[str, Any]:
         """Record a turn of the agent's own Assist entity (from the host only)."""
-        if message.sender is not None:  # another agent may not write this history
-            return {"stored": False, "reason": "only the host records exchanges"}
-        text = str(payload.get("text", "")).strip()
-        reply = str(payload.get("reply", "")).strip()
-        if not text or not reply:
-            return {"stored": False, "reason": "an exchange needs a text and a reply"}
-        self._remember(text, reply)
+        exchange, refusal = host_exchange(message.sender, payload)
+        if exchange is None:
+            return refusal
+        self._remember(*exchange)
         return {"stored": True}
 
     def _remember(self, text: str, reply: str) -> None:

@@ -55,7 +55,7 @@ from .access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, caller_of, is_mutating
 from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
 from .qa import screen_inbound
 from .stream import ReplyStream, stream_of
-from .text import split_mention, text_of
+from .text import host_exchange, split_mention, text_of
 
 SUMMARY_RETRY_EXCHANGES = 3  # after a failed summary, wait this many exchanges
 
@@ -283,13 +283,10 @@ class MainActor(Actor):
 
     def _exchange(self, message: Message, payload: dict[str, Any]) -> Any:
         """Remember a turn answered outside main (Assist's LLM turn); host only."""
-        if message.sender is not None:  # another agent may not write main's history
-            return {"stored": False, "reason": "only the host records exchanges"}
-        text = str(payload.get("text", "")).strip()
-        reply = str(payload.get("reply", "")).strip()
-        if not text or not reply:
-            return {"stored": False, "reason": "an exchange needs a text and a reply"}
-        self._remember(text, reply)
+        exchange, refusal = host_exchange(message.sender, payload)
+        if exchange is None:
+            return refusal
+        self._remember(*exchange)
         return {"stored": True}
 
     def _remember(self, text: str, reply: str) -> None:

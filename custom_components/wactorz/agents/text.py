@@ -22,6 +22,22 @@ def text_of(payload: Any) -> str:
     return ""
 
 
+def host_exchange(
+    sender: str | None, payload: dict[str, Any]
+) -> tuple[tuple[str, str] | None, dict[str, Any]]:
+    """Read an {"command": "exchange", text, reply} message: ((text, reply), {}) or (None, refusal).
+
+    Only the host (no sender) records exchanges: another agent may not write a history.
+    """
+    if sender is not None:
+        return None, {"stored": False, "reason": "only the host records exchanges"}
+    text = str(payload.get("text", "")).strip()
+    reply = str(payload.get("reply", "")).strip()
+    if not text or not reply:
+        return None, {"stored": False, "reason": "an exchange needs a text and a reply"}
+    return (text, reply), {}
+
+
 def split_mention(text: str) -> tuple[str | None, str]:
     """Return (agent name, rest) for "@agent rest", else (None, text)."""
     match = _MENTION_RE.match(text)
