@@ -256,6 +256,8 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
     entities = len(hass.states.async_entity_ids())
     assert await hass.config_entries.async_unload(entry.entry_id)
 
+    gc_by_phase = {"setup": setup_gc, "settle": settle_gc, "steady": steady_gc}
+
     def ms(value: float) -> float:
         return round(value * 1000, 3)
 
@@ -286,19 +288,11 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
         ),
         "gc_max_pause_ms": {
             phase: ms(max((p for _, p in pauses), default=0.0))
-            for phase, pauses in (
-                ("setup", setup_gc),
-                ("settle", settle_gc),
-                ("steady", steady_gc),
-            )
+            for phase, pauses in gc_by_phase.items()
         },
         "gc_pauses_over_4ms": {
             phase: sum(1 for _, p in pauses if p > 0.004)
-            for phase, pauses in (
-                ("setup", setup_gc),
-                ("settle", settle_gc),
-                ("steady", steady_gc),
-            )
+            for phase, pauses in gc_by_phase.items()
         },
         "phases_monotonic": {
             "settle": settle_at,

@@ -269,6 +269,36 @@ def _block_delta(index: int, delta: dict[str, Any]) -> tuple[str, dict[str, Any]
     )
 
 
+def _tool_call_server(name: str, arguments: str) -> FakeServer:
+    """Serve one streamed Anthropic tool call whose arguments are `arguments` as sent."""
+    start = {
+        "type": "content_block_start",
+        "index": 0,
+        "content_block": {
+            "type": "tool_use",
+            "id": "toolu_1",
+            "name": name,
+            "input": {},
+        },
+    }
+    server = FakeServer()
+    server.add(
+        "POST",
+        "/v1/messages",
+        _anthropic_stream(
+            [
+                ("content_block_start", start),
+                _block_delta(
+                    0, {"type": "input_json_delta", "partial_json": arguments}
+                ),
+                ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            ],
+            stop="tool_use",
+        ),
+    )
+    return server
+
+
 async def test_anthropic_text_in_block_start_and_empty_deltas() -> None:
     """Text carried by a block start counts; empty deltas and unknown deltas add nothing."""
     reply = _anthropic_stream(
@@ -299,28 +329,7 @@ async def test_anthropic_text_in_block_start_and_empty_deltas() -> None:
 
 async def test_anthropic_tool_arguments_not_json() -> None:
     """A tool call whose arguments are not JSON is a retryable error, not a crash."""
-    reply = _anthropic_stream(
-        [
-            (
-                "content_block_start",
-                {
-                    "type": "content_block_start",
-                    "index": 0,
-                    "content_block": {
-                        "type": "tool_use",
-                        "id": "toolu_1",
-                        "name": "lights_off",
-                        "input": {},
-                    },
-                },
-            ),
-            _block_delta(0, {"type": "input_json_delta", "partial_json": '{"area":'}),
-            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        ],
-        stop="tool_use",
-    )
-    server = FakeServer()
-    server.add("POST", "/v1/messages", reply)
+    server = _tool_call_server("lights_off", '{"area":')
     with pytest.raises(ProviderUnavailableError, match="not JSON") as info:
         await AnthropicWire().make(server).complete(_req("claude-sonnet-4-5"))
     assert info.value.retryable is True
@@ -328,28 +337,7 @@ async def test_anthropic_tool_arguments_not_json() -> None:
 
 async def test_anthropic_tool_arguments_that_are_not_an_object() -> None:
     """Arguments that are valid JSON but not an object are wrapped, not dropped."""
-    reply = _anthropic_stream(
-        [
-            (
-                "content_block_start",
-                {
-                    "type": "content_block_start",
-                    "index": 0,
-                    "content_block": {
-                        "type": "tool_use",
-                        "id": "toolu_1",
-                        "name": "dim",
-                        "input": {},
-                    },
-                },
-            ),
-            _block_delta(0, {"type": "input_json_delta", "partial_json": "[30, 60]"}),
-            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        ],
-        stop="tool_use",
-    )
-    server = FakeServer()
-    server.add("POST", "/v1/messages", reply)
+    server = _tool_call_server("dim", "[30, 60]")
     completion = await AnthropicWire().make(server).complete(_req("claude-sonnet-4-5"))
     assert completion.tool_calls == [ToolCall("toolu_1", "dim", {"value": [30, 60]})]
 
