@@ -4,7 +4,9 @@ Runs the script of bench/llm_turns_scenario.py in a test Home Assistant with a
 scripted Anthropic server at the HTTP level (the real SDK), counts the provider
 requests of each turn and estimates their input tokens from the request
 bodies (characters / 4: the scripted server reports scripted usage, it has no
-tokenizer). 3 of the 11 general turns make a tool call (two LLM calls each).
+tokenizer). 3 of the 11 general turns make a tool call: two LLM calls each,
+except a device action that succeeded, which Wactorz confirms as Assist does
+(option `action_replies`, on by default: one call).
 Targets: general turns <= 1.2 calls and <= 2500 input tokens on average;
 locally matched commands (and slash-commands, mentions) 0 calls.
 Also compares, in the same run, a cheap classifier call (small model) before

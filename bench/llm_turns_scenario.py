@@ -4,7 +4,9 @@ General turns are either plain conversation (one LLM call) or, for 3 of the
 11, a tool round trip (the model calls one tool: device control through HA's
 Assist API, a live-state look-up, Wactorz's remember tool; then a second
 call answers with the tool's result), so calls per turn are not 1.0 by
-construction.
+construction. The device action, when it succeeds, is confirmed with
+Assist's own words (`action_replies`, on by default) without the second call;
+the scenario checks that the light really was switched and what was said.
 
 Input tokens are estimated as characters / 4 of each request body's
 `system`, `messages` and `tools` (the scripted server cannot count them: it
@@ -96,6 +98,9 @@ NEEDS_TOOLS = {*TOOL_TURNS, "Plan a quiet evening routine."}
 TURN_MODEL = "claude-sonnet-4-5"
 CLASSIFIER_MODEL = "claude-haiku-4-5"
 REPLY = "Here is a short answer."
+# What Assist says for HassTurnOff on a light (home-assistant-intents, English).
+ACTION_REPLY = "Turned off the light"
+TURNED_OFF: list[Any] = []  # light.turn_off service calls
 
 
 PARTS = ("system", "messages", "tools")
@@ -158,7 +163,7 @@ async def test_llm_turns(hass: HomeAssistant, enable_custom_integrations: None) 
             "light.kitchen", "off", {"friendly_name": "Kitchen light"}
         )
         hass.services.async_register("light", "turn_on", lambda call: None)
-        hass.services.async_register("light", "turn_off", lambda call: None)
+        hass.services.async_register("light", "turn_off", TURNED_OFF.append)
         async_expose_entity(hass, "conversation", "light.kitchen", True)
 
         per_route: dict[str, dict[str, float]] = {}
@@ -255,7 +260,14 @@ class _Meter:
         }
 
 
-async def _chat(hass: HomeAssistant, message: str, conversation_id: str | None) -> str:
+async def _chat(
+    hass: HomeAssistant, server: FakeServer, message: str, conversation_id: str | None
+) -> tuple[str, str]:
+    """Send one line through `wactorz.chat`; return (conversation id, reply).
+
+    Scripted replies the turn did not ask for (the second call of a device
+    action that Wactorz confirmed as Assist does) are dropped with the turn.
+    """
     response = await hass.services.async_call(
         DOMAIN,
         "chat",
@@ -266,7 +278,24 @@ async def _chat(hass: HomeAssistant, message: str, conversation_id: str | None) 
         blocking=True,
         return_response=True,
     )
-    return str(response.get("conversation_id") or conversation_id)
+    server.routes.clear()
+    return str(response.get("conversation_id") or conversation_id), str(
+        response.get("reply", "")
+    )
+
+
+def _check_tool_turn(message: str, new: list[Any], reply: str) -> None:
+    """Check the tool ran without error; answered by the model or, for an action, as Assist."""
+    tool = TOOL_TURNS[message][0]
+    if len(new) == 1:  # no second call: only a finished device action may do that
+        assert tool.startswith("intent__"), (tool, reply)
+        assert reply == ACTION_REPLY, reply
+        call = TURNED_OFF.pop()
+        assert call.data["entity_id"] == ["light.kitchen"], call.data
+        return
+    result = new[1].json()["messages"][-1]["content"][-1]
+    assert result["type"] == "tool_result", result
+    assert not result.get("is_error"), result
 
 
 def _general_replies(
@@ -299,17 +328,15 @@ async def _router_variant(
             server.add("POST", "/v1/messages", *replies)
         before = len(server.requests)
         meter.start()
-        conversation_id = await _chat(hass, message, conversation_id)
-        meter.stop(outputs)
+        conversation_id, reply = await _chat(hass, server, message, conversation_id)
         new = server.requests[before:]
+        meter.stop(outputs[: len(new)])
         stats = per_route.setdefault(route, {"turns": 0, "calls": 0, "tokens": 0})
         stats["turns"] += 1
         stats["calls"] += len(new)
         stats["tokens"] += sum(_tokens(r.body) for r in new)
-        if message in TOOL_TURNS:  # the tool ran: its result is no error
-            result = new[1].json()["messages"][-1]["content"][-1]
-            assert result["type"] == "tool_result", result
-            assert not result.get("is_error"), result
+        if message in TOOL_TURNS:
+            _check_tool_turn(message, new, reply)
         if route == "general":
             kind = "tool_call" if message in TOOL_TURNS else "plain"
             part = breakdown.setdefault(
@@ -380,7 +407,11 @@ async def _classifier_variant(
             replies, outputs = _general_replies(wire, message, index)
             outputs = [label, *outputs]
             server.add("POST", "/v1/messages", wire.text([label]), *replies)
+        before = len(server.requests)
         meter.start()
-        conversation_id = await _chat(hass, message, conversation_id)
-        meter.stop(outputs)
+        conversation_id, reply = await _chat(hass, server, message, conversation_id)
+        new = server.requests[before:]
+        meter.stop(outputs[: len(new)])
+        if message in TOOL_TURNS:
+            _check_tool_turn(message, new[1:], reply)
     return meter.result()

@@ -23,6 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import llm
 
+from .action_reply import async_action_reply
 from .agents.qa import StreamScreen
 from .ai import (
     BudgetExceededError,
@@ -63,6 +64,7 @@ class TurnResult:
     output_tokens: int = 0
     cost_usd: float | None = None
     llm_calls: int = 0
+    action_reply: bool = False  # finished actions answered without a second call
 
 
 def _tool_spec(tool: llm.Tool, custom_serializer: Any) -> ToolSpec:
@@ -109,12 +111,25 @@ def chat_log_messages(
     locally) are left out with their results: the user's words and the spoken
     answer tell the model what happened, and a result without its call is
     rejected by the providers. Slash-commands and their replies (`/agents`,
-    `/cost`, ...) are not conversation and are left out too.
+    `/cost`, ...) are not conversation and are left out too. Tool calls and
+    results of earlier turns are not sent again (like Anthropic's tool-result
+    clearing): what they did is in the reply that followed, and the data they
+    returned (live states) is stale by now; the model asks again when it needs
+    it. Only the current turn's round trip is sent in full.
     """
     system: str | None = None
     messages: list[ChatMessage] = []
     external: set[str] = set()
-    for content in chat_log.content:
+    current = max(
+        (
+            index
+            for index, content in enumerate(chat_log.content)
+            if isinstance(content, conversation.UserContent)
+        ),
+        default=0,
+    )
+    for index, content in enumerate(chat_log.content):
+        earlier = index < current
         if isinstance(content, conversation.SystemContent):
             system = content.content
         elif isinstance(content, conversation.UserContent):
@@ -139,9 +154,13 @@ def chat_log_messages(
                     provider_data=call_data.get(call.id, {}),
                 )
                 for call in content.tool_calls or []
-                if not call.external
+                if not call.external and not earlier
             ]
-            if not calls and not content.content and not native.get("provider_data"):
+            if (
+                not calls
+                and not content.content
+                and (earlier or not native.get("provider_data"))
+            ):
                 continue  # nothing the model said (e.g. only a local command's call)
             messages.append(
                 ChatMessage.assistant(
@@ -149,7 +168,7 @@ def chat_log_messages(
                 )
             )
         elif isinstance(content, conversation.ToolResultContent):
-            if content.tool_call_id in external:
+            if earlier or content.tool_call_id in external:
                 continue
             messages.append(
                 ChatMessage.tool_result(
@@ -214,6 +233,12 @@ async def _deltas(  # noqa: PLR0917 - internal, positional like its caller
         yield {"content": rest}
 
 
+async def _said(text: str) -> AsyncIterator[conversation.AssistantContentDeltaDict]:
+    """One reply of ours, streamed like a model's (Assist speaks what streams)."""
+    yield {"role": "assistant"}
+    yield {"content": text}
+
+
 def _error(key: str, **placeholders: str) -> HomeAssistantError:
     return HomeAssistantError(
         translation_domain=DOMAIN,
@@ -232,11 +257,14 @@ async def async_run_turn(
     response_schema: dict[str, Any] | None = None,
     max_iterations: int = MAX_TOOL_ITERATIONS,
     screen: Callable[[], StreamScreen] | None = None,
+    action_replies: bool = False,
 ) -> TurnResult:
     """Run the model (and its tool calls) until it answers; errors are translated.
 
     `screen` makes a QA screen per model call: secrets in the streamed text are
     blocked before they reach the ChatLog (and the user), and flagged.
+    `action_replies`: when the model's step was only successful Home Assistant
+    actions, answer as Assist does instead of calling the model again.
     """
     if not chain:
         raise _error("no_provider")
@@ -283,6 +311,18 @@ async def async_run_turn(
             ) from err
         if not chat_log.unresponded_tool_results:
             break
+        if (
+            action_replies
+            and chat_log.llm_api is not None
+            and (language := chat_log.llm_api.llm_context.language)
+            and (reply := await async_action_reply(chat_log.hass, chat_log, language))
+        ):
+            async for _content in chat_log.async_add_delta_content_stream(
+                agent_id, _said(reply)
+            ):
+                pass
+            result.action_reply = True
+            break
     chat_log.async_trace(
         {
             "stats": {
@@ -292,6 +332,7 @@ async def async_run_turn(
                 "output_tokens": result.output_tokens,
                 "cost_usd": result.cost_usd,
                 "llm_calls": result.llm_calls,
+                "action_reply": result.action_reply,
             }
         }
     )

@@ -33,6 +33,7 @@ from homeassistant.helpers.selector import (
 from .agent_flow import AgentSubentryFlow
 from .ai.pricing import format_overrides, parse_overrides
 from .const import (
+    CONF_ACTION_REPLIES,
     CONF_ASK_TIMEOUT,
     CONF_CLASSIFIER_MODEL,
     CONF_CODE_LLM_REVIEW,
@@ -328,6 +329,9 @@ class WactorzOptionsFlow(OptionsFlow):
                     CONF_CODE_LLM_REVIEW: bool(
                         user_input.get(CONF_CODE_LLM_REVIEW, False)
                     ),
+                    CONF_ACTION_REPLIES: bool(
+                        user_input.get(CONF_ACTION_REPLIES, True)
+                    ),
                 }
             )
         schema: dict[Any, Any] = {}
@@ -362,6 +366,7 @@ class WactorzOptionsFlow(OptionsFlow):
         schema[probatio.Optional(CONF_CODE_LLM_REVIEW, default=False)] = (
             BooleanSelector()
         )
+        schema[probatio.Optional(CONF_ACTION_REPLIES, default=True)] = BooleanSelector()
         return self.async_show_form(
             step_id="assistant",
             data_schema=self.add_suggested_values_to_schema(

@@ -27,6 +27,7 @@ CONF_LLM_HASS_API: Final = "llm_hass_api"
 CONF_LOCAL_NODE: Final = "local_node"
 CONF_LOCAL_NODE_NAME: Final = "local_node_name"
 CONF_CODE_LLM_REVIEW: Final = "code_llm_review"
+CONF_ACTION_REPLIES: Final = "action_replies"
 
 SUBENTRY_PROVIDER: Final = "provider"
 SUBENTRY_AGENT: Final = "agent"

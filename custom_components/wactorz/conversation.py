@@ -37,6 +37,7 @@ from .ai import Completion, ProviderBinding
 from .ai.classifier import classify_needs_tools
 from .chat import LOCAL_COMMAND, async_run_turn
 from .const import (
+    CONF_ACTION_REPLIES,
     CONF_ALLOWED_AGENTS,
     CONF_ASSIST,
     CONF_CLASSIFIER_MODEL,
@@ -186,6 +187,7 @@ class _AssistEntity(
                 screen=lambda: StreamScreen(
                     runtime.system, runtime.scrubber, self.coordinator.agent_name
                 ),
+                action_replies=self._entry.options.get(CONF_ACTION_REPLIES, True),
             )
         except HomeAssistantError as err:
             return _error_result(user_input, chat_log, err)

@@ -198,6 +198,45 @@ class AnthropicWire(Wire):
         ]
         return Reply(body=sse(events + self._end("tool_use", usage[1])))
 
+    def tool_calls(
+        self,
+        calls: list[tuple[str, str, dict[str, Any]]],
+        *,
+        text: str | None = None,
+        usage: tuple[int, int, int] = (30, 9, 0),
+    ) -> Reply:
+        """One message with optional text first, then several tool_use blocks."""
+        blocks: list[dict[str, Any]] = []
+        deltas: list[dict[str, Any]] = []
+        if text is not None:
+            blocks.append({"type": "text", "text": ""})
+            deltas.append({"type": "text_delta", "text": text})
+        for call_id, name, args in calls:
+            blocks.append(
+                {"type": "tool_use", "id": call_id, "name": name, "input": {}}
+            )
+            deltas.append(
+                {"type": "input_json_delta", "partial_json": json.dumps(args)}
+            )
+        events = [self._start(usage)]
+        for index, (block, delta) in enumerate(zip(blocks, deltas, strict=True)):
+            events += [
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": index,
+                        "content_block": block,
+                    },
+                ),
+                (
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                ),
+                ("content_block_stop", {"type": "content_block_stop", "index": index}),
+            ]
+        return Reply(body=sse(events + self._end("tool_use", usage[1])))
+
     @override
     def error(self, status: int, *, retry_after: str | None = None) -> Reply:
         etype = {

@@ -215,6 +215,7 @@ async def test_options_flow_saves_and_reloads(
         "prompt": "Be terse.",
         "classifier_model": "claude-haiku-4-5",
         "code_llm_review": False,
+        "action_replies": True,
     }
     runtime = entry.runtime_data
     assert runtime.system.heartbeat_interval == 5
