@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import logging
+from unittest.mock import PropertyMock, patch
 
 import pytest
 
@@ -47,3 +48,14 @@ def no_deprecated_home_assistant_api() -> Iterator[None]:
     finally:
         root.removeHandler(handler)
     assert handler.reports == []
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create every entity enabled, also those disabled by default (as HA core's tests do)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield

@@ -47,6 +47,10 @@ def _llm_attributes(snapshot: AgentSnapshot) -> dict[str, Any]:
     return attributes
 
 
+# Home Assistant adds at most 10,000 enabled entities per config entry: with 8
+# enabled per agent (state, errors, cost, problem, lifecycle, 3 buttons) 1000
+# agents fit. Counters a user rarely watches start disabled (enable them on the
+# device page).
 SENSORS: tuple[AgentSensorDescription, ...] = (
     AgentSensorDescription(
         key="state",
@@ -59,6 +63,7 @@ SENSORS: tuple[AgentSensorDescription, ...] = (
         key="messages_processed",
         translation_key="messages_processed",
         state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_registry_enabled_default=False,
         value=lambda snapshot: snapshot.messages_processed,
     ),
     AgentSensorDescription(
@@ -72,6 +77,7 @@ SENSORS: tuple[AgentSensorDescription, ...] = (
         translation_key="restarts",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value=lambda snapshot: snapshot.restarts,
     ),
     AgentSensorDescription(
@@ -89,6 +95,7 @@ SENSORS: tuple[AgentSensorDescription, ...] = (
         translation_key="llm_tokens",
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement="tokens",
+        entity_registry_enabled_default=False,
         value=lambda snapshot: snapshot.llm_tokens,
     ),
     AgentSensorDescription(

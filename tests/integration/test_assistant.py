@@ -209,6 +209,7 @@ async def test_provider_reconfigure_keeps_the_key_and_says_cannot_connect(
     assert server.requests[-1].json()["model"] == "claude-haiku-4-5"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_assist_turn_streams_reply_and_counts_usage(
     hass: HomeAssistant, server: FakeServer
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -16,6 +17,9 @@ from homeassistant.util import dt as dt_util
 
 from .agents import CrashingActor
 from .conftest import make_entry, setup_entry
+
+# The counters shown here are disabled by default (see sensor.py): enable them.
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
 
 async def _advance(hass: HomeAssistant, seconds: float) -> None:

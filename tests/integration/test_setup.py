@@ -14,6 +14,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 
 from .conftest import BUILTIN_NAMES, setup_entry
 
@@ -69,9 +70,21 @@ async def test_setup_starts_builtin_agents_with_devices(
 
     assert hass.states.get("sensor.main_state").state == "running"
     assert hass.states.get("binary_sensor.main_problem").state == "off"
-    assert hass.states.get("sensor.main_messages_processed").state == "0"
-    # queue depth is a noisy diagnostic: disabled by default
-    assert hass.states.get("sensor.main_queue_depth") is None
+    assert hass.states.get("sensor.main_errors").state == "0"
+    # counters a user rarely watches are disabled by default: HA adds at most
+    # MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY enabled entities per entry, and 1000
+    # agents must fit
+    for key in ("queue_depth", "messages_processed", "restarts", "llm_tokens"):
+        assert hass.states.get(f"sensor.main_{key}") is None, key
+    worker = er.async_entries_for_device(
+        entity_registry,
+        dr.async_get(hass)
+        .async_get_device_by_identifier(
+            (DOMAIN, f"{entry.entry_id}_io"), entry.entry_id
+        )
+        .id,
+    )
+    assert len(worker) * 1000 < MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY, worker
 
 
 async def test_without_mqtt_runs_in_memory_and_raises_repair(
