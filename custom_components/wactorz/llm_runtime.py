@@ -4,8 +4,9 @@ Providers are built in the executor (the SDKs do blocking SSL setup) with
 Home Assistant's shared httpx client. Meter totals survive restarts in
 `.storage/wactorz.<entry>.meter` (written behind). The user's price lines
 (options) override the built-in pricing table. A provider whose key stops
-working gets a fixable repair issue (the subentry's reauth); a spent daily
-budget blocks paid calls and raises a repair issue until the day rolls over.
+working starts the hub entry's reauth flow for that provider (config_flow.py;
+one at a time, the others queued); a spent daily budget blocks paid calls and
+raises a repair issue until the day rolls over.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.httpx_client import get_async_client
 from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
 
 from .ai import (
     CallRecord,
@@ -41,7 +43,8 @@ from .const import (
     CONF_PROVIDER_KIND,
     DOMAIN,
     ISSUE_BUDGET_EXCEEDED,
-    ISSUE_PROVIDER_AUTH,
+    LEGACY_ISSUE_PROVIDER_AUTH,
+    REAUTH_PROVIDER,
     SUBENTRY_PROVIDER,
 )
 from .core.redaction import SecretScrubber
@@ -50,6 +53,10 @@ _LOGGER = logging.getLogger(__name__)
 
 METER_SAVE_DELAY_S = 10
 REQUEST_TIMEOUT_S = 60.0
+
+# entry id -> provider subentry ids waiting for their reauth flow, in order.
+# Kept in hass.data so a reload (a saved key reloads the entry) keeps it.
+REAUTH_QUEUES: HassKey[dict[str, dict[str, None]]] = HassKey(f"{DOMAIN}_reauth_queues")
 
 
 async def async_build_provider(hass: HomeAssistant, data: dict[str, Any]) -> Provider:
@@ -64,6 +71,57 @@ async def async_build_provider(hass: HomeAssistant, data: dict[str, Any]) -> Pro
             timeout=REQUEST_TIMEOUT_S,
         )
     )
+
+
+@callback
+def async_request_reauth(
+    hass: HomeAssistant, entry: ConfigEntry, subentry_id: str
+) -> None:
+    """Queue a provider whose key stopped working; start the next reauth flow.
+
+    Home Assistant runs one reauth flow per entry at a time (it starts none
+    while one, or a reconfigure flow, is in progress). The others wait here
+    and get their turn when that flow ends (`async_reauth_flow_ended`) or at
+    the next request, whichever comes first.
+    """
+    queue = hass.data.setdefault(REAUTH_QUEUES, {}).setdefault(entry.entry_id, {})
+    queue[subentry_id] = None
+    _async_start_next_reauth(hass, entry.entry_id)
+
+
+@callback
+def async_reauth_flow_ended(
+    hass: HomeAssistant, entry_id: str, subentry_id: str
+) -> None:
+    """Forget a provider whose reauth flow ended (saved, gone, dismissed); start the next."""
+    queue = hass.data.get(REAUTH_QUEUES, {}).get(entry_id)
+    if queue is not None:
+        queue.pop(subentry_id, None)
+    _async_start_next_reauth(hass, entry_id)
+
+
+@callback
+def _async_start_next_reauth(hass: HomeAssistant, entry_id: str) -> None:
+    queues = hass.data.get(REAUTH_QUEUES, {})
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None:
+        queues.pop(entry_id, None)
+        return
+    queue = queues.get(entry_id)
+    if not queue or hass.is_stopping:
+        return
+    for subentry_id in list(queue):
+        subentry = entry.subentries.get(subentry_id)
+        if subentry is None or subentry.subentry_type != SUBENTRY_PROVIDER:
+            del queue[subentry_id]  # removed meanwhile: nothing to ask for
+            continue
+        # A no-op while a reauth or reconfigure flow of the entry is in progress.
+        entry.async_start_reauth(
+            hass,
+            context={"title_placeholders": {"name": subentry.title}},
+            data={REAUTH_PROVIDER: subentry_id},
+        )
+        return
 
 
 class LlmRuntime:
@@ -103,11 +161,18 @@ class LlmRuntime:
 
     async def async_setup(self) -> None:
         """Restore meter totals, apply the budget, build the providers."""
+        self._delete_legacy_auth_issues()
         self.gateway.restore(await self._store.async_load() or {})
         budget = float(self.entry.options.get(CONF_DAILY_BUDGET) or 0)
         self.gateway.daily_budget_usd = budget if budget > 0 else None
         self._unsubscribers.append(self.gateway.add_listener(self._on_call))
         await self.async_sync()
+
+    def _delete_legacy_auth_issues(self) -> None:
+        """Delete the fixable key issues of older versions (the reauth flow replaced them)."""
+        for domain, issue_id in list(ir.async_get(self.hass).issues):
+            if domain == DOMAIN and issue_id.startswith(LEGACY_ISSUE_PROVIDER_AUTH):
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     def _fingerprint(self) -> tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...]:
         return tuple(
@@ -196,18 +261,8 @@ class LlmRuntime:
     @callback
     def _on_reauth_needed(self, name: str, err: Exception) -> None:
         subentry = self._subentry_by_title(name)
-        if subentry is None:
-            return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            ISSUE_PROVIDER_AUTH.format(subentry.subentry_id),
-            is_fixable=True,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="provider_auth",
-            translation_placeholders={"provider": subentry.title},
-            data={"subentry_id": subentry.subentry_id},
-        )
+        if subentry is not None:
+            async_request_reauth(self.hass, self.entry, subentry.subentry_id)
 
     async def async_close(self) -> None:
         """Save the meter now and release providers."""
