@@ -74,7 +74,7 @@ from .const import (
     SUBENTRY_PROVIDER,
 )
 from .core import sanitize_node
-from .llm_runtime import async_reauth_flow_ended
+from .llm_runtime import async_start_next_reauth
 from .nodes.pairing import NodeDiscoverySteps
 from .nodes.signing import NAME_RE as NODE_NAME_RE
 from .provider_flow import KEYLESS, ProviderSubentryFlow, async_check_credentials
@@ -238,8 +238,8 @@ class WactorzConfigFlow(NodeDiscoverySteps, domain=DOMAIN):
     def async_remove(self) -> None:
         """Start the next provider's reauth once this one ended (saved, aborted, dismissed)."""
         if self.source == SOURCE_REAUTH and self._reauth_provider:
-            async_reauth_flow_ended(
-                self.hass, self.context["entry_id"], self._reauth_provider
+            async_start_next_reauth(
+                self.hass, self.context["entry_id"], skip=self._reauth_provider
             )
 
     @classmethod

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -54,9 +56,9 @@ _LOGGER = logging.getLogger(__name__)
 METER_SAVE_DELAY_S = 10
 REQUEST_TIMEOUT_S = 60.0
 
-# entry id -> provider subentry ids waiting for their reauth flow, in order.
-# Kept in hass.data so a reload (a saved key reloads the entry) keeps it.
-REAUTH_QUEUES: HassKey[dict[str, dict[str, None]]] = HassKey(f"{DOMAIN}_reauth_queues")
+# entry id -> {provider subentry id: fingerprint of its data when its key was
+# rejected}, in order. In hass.data so that reloads keep it.
+REAUTH_QUEUES: HassKey[dict[str, dict[str, str]]] = HassKey(f"{DOMAIN}_reauth_queues")
 
 
 async def async_build_provider(hass: HomeAssistant, data: dict[str, Any]) -> Provider:
@@ -73,35 +75,40 @@ async def async_build_provider(hass: HomeAssistant, data: dict[str, Any]) -> Pro
     )
 
 
+def _data_fingerprint(subentry: ConfigSubentry) -> str:
+    """Return a hash of a subentry's data: changed data = someone acted on it."""
+    text = json.dumps(dict(subentry.data), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @callback
 def async_request_reauth(
-    hass: HomeAssistant, entry: ConfigEntry, subentry_id: str
+    hass: HomeAssistant, entry: ConfigEntry, subentry: ConfigSubentry
 ) -> None:
-    """Queue a provider whose key stopped working; start the next reauth flow.
+    """Queue a provider whose key was rejected; start the next reauth flow.
 
     Home Assistant runs one reauth flow per entry at a time (it starts none
-    while one, or a reconfigure flow, is in progress). The others wait here
-    and get their turn when that flow ends (`async_reauth_flow_ended`) or at
-    the next request, whichever comes first.
+    while one, or a reconfigure flow, is in progress) and aborts it when the
+    entry reloads. The providers wait in order here until their data changes
+    (a new key saved, by reauth or by reconfiguring the provider) or they are
+    removed. The next one's flow starts at the next rejected call, when a
+    provider's flow ends (`async_start_next_reauth`, skipping that one) and
+    when the entry is set up again.
     """
     queue = hass.data.setdefault(REAUTH_QUEUES, {}).setdefault(entry.entry_id, {})
-    queue[subentry_id] = None
-    _async_start_next_reauth(hass, entry.entry_id)
+    queue[subentry.subentry_id] = _data_fingerprint(subentry)
+    async_start_next_reauth(hass, entry.entry_id)
 
 
 @callback
-def async_reauth_flow_ended(
-    hass: HomeAssistant, entry_id: str, subentry_id: str
+def async_start_next_reauth(
+    hass: HomeAssistant, entry_id: str, skip: str | None = None
 ) -> None:
-    """Forget a provider whose reauth flow ended (saved, gone, dismissed); start the next."""
-    queue = hass.data.get(REAUTH_QUEUES, {}).get(entry_id)
-    if queue is not None:
-        queue.pop(subentry_id, None)
-    _async_start_next_reauth(hass, entry_id)
+    """Start the reauth flow of the first queued provider (other than `skip`).
 
-
-@callback
-def _async_start_next_reauth(hass: HomeAssistant, entry_id: str) -> None:
+    Providers removed, or whose data changed since they were queued, leave the
+    queue (if the new key fails too, the next rejected call queues it again).
+    """
     queues = hass.data.get(REAUTH_QUEUES, {})
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None:
@@ -110,10 +117,12 @@ def _async_start_next_reauth(hass: HomeAssistant, entry_id: str) -> None:
     queue = queues.get(entry_id)
     if not queue or hass.is_stopping:
         return
-    for subentry_id in list(queue):
+    for subentry_id, fingerprint in list(queue.items()):
         subentry = entry.subentries.get(subentry_id)
-        if subentry is None or subentry.subentry_type != SUBENTRY_PROVIDER:
-            del queue[subentry_id]  # removed meanwhile: nothing to ask for
+        if subentry is None or _data_fingerprint(subentry) != fingerprint:
+            del queue[subentry_id]
+            continue
+        if subentry_id == skip:  # its flow just ended (dismissed, reload): others first
             continue
         # A no-op while a reauth or reconfigure flow of the entry is in progress.
         entry.async_start_reauth(
@@ -160,13 +169,18 @@ class LlmRuntime:
             return {}
 
     async def async_setup(self) -> None:
-        """Restore meter totals, apply the budget, build the providers."""
+        """Restore meter totals, apply the budget, build the providers.
+
+        A reload aborted the entry's reauth flow: the next queued provider's
+        flow starts again.
+        """
         self._delete_legacy_auth_issues()
         self.gateway.restore(await self._store.async_load() or {})
         budget = float(self.entry.options.get(CONF_DAILY_BUDGET) or 0)
         self.gateway.daily_budget_usd = budget if budget > 0 else None
         self._unsubscribers.append(self.gateway.add_listener(self._on_call))
         await self.async_sync()
+        async_start_next_reauth(self.hass, self.entry.entry_id)
 
     def _delete_legacy_auth_issues(self) -> None:
         """Delete the fixable key issues of older versions (the reauth flow replaced them)."""
@@ -262,7 +276,7 @@ class LlmRuntime:
     def _on_reauth_needed(self, name: str, err: Exception) -> None:
         subentry = self._subentry_by_title(name)
         if subentry is not None:
-            async_request_reauth(self.hass, self.entry, subentry.subentry_id)
+            async_request_reauth(self.hass, self.entry, subentry)
 
     async def async_close(self) -> None:
         """Save the meter now and release providers."""
