@@ -125,9 +125,12 @@ def async_start_next_reauth(
         if subentry_id == skip:  # its flow just ended (dismissed, reload): others first
             continue
         # A no-op while a reauth or reconfigure flow of the entry is in progress.
+        # No title placeholders: the domain's flow_title is the node discovery's
+        # ("New Wactorz node found"), so the flow is listed as "Wactorz"; its
+        # form names the provider.
         entry.async_start_reauth(
             hass,
-            context={"title_placeholders": {"name": subentry.title}},
+            context={"title_placeholders": {}},
             data={REAUTH_PROVIDER: subentry_id},
         )
         return

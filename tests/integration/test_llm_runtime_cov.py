@@ -100,7 +100,6 @@ async def test_rejected_key_reauth_names_the_provider_that_failed(
     await hass.async_block_till_done()
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
-    assert flow["context"]["title_placeholders"] == {"name": "Backup"}
     form = await hass.config_entries.flow.async_configure(flow["flow_id"])
     assert form["step_id"] == "reauth_confirm"
     assert form["description_placeholders"]["provider"] == "Backup"

@@ -47,6 +47,13 @@ def _reauth_flows(hass: HomeAssistant) -> list[Any]:
     ]
 
 
+async def _asked_for(hass: HomeAssistant, flow: dict[str, Any]) -> str:
+    """Return the provider a reauth flow's form asks a key for."""
+    form = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert form["step_id"] == "reauth_confirm"
+    return str(form["description_placeholders"]["provider"])
+
+
 async def _hub(hass: HomeAssistant, *, backup: bool = False) -> MockConfigEntry:
     """Return a hub with Claude as main's provider (and Backup after it)."""
     providers = [_provider("Claude") | {"subentry_id": "claude"}]
@@ -76,7 +83,8 @@ async def test_rejected_key_is_replaced_through_the_reauth_flow(
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
     assert flow["context"]["entry_id"] == entry.entry_id
-    assert flow["context"]["title_placeholders"] == {"name": "Claude"}
+    # Listed as "Wactorz" (the domain's flow_title is the node discovery's).
+    assert flow["context"]["title_placeholders"] == {}
     form = await hass.config_entries.flow.async_configure(flow["flow_id"])
     assert form["step_id"] == "reauth_confirm"
     assert form["description_placeholders"]["provider"] == "Claude"
@@ -196,7 +204,7 @@ async def test_removing_or_fixing_the_provider_ends_its_reauth(
     await _chat(hass, "what should I plant in spring?")
     await hass.async_block_till_done()
     [flow] = _reauth_flows(hass)
-    assert flow["context"]["title_placeholders"] == {"name": "Claude"}
+    assert await _asked_for(hass, flow) == "Claude"
 
     hass.config_entries.async_update_entry(
         entry, options={**entry.options, "daily_budget": 5}
@@ -204,7 +212,7 @@ async def test_removing_or_fixing_the_provider_ends_its_reauth(
     await hass.async_block_till_done()
     [again] = _reauth_flows(hass)
     assert again["flow_id"] != flow["flow_id"]
-    assert again["context"]["title_placeholders"] == {"name": "Backup"}
+    assert await _asked_for(hass, again) == "Backup"
 
     # A new key for Claude through the provider's own reconfigure: Claude is not
     # asked for again, Backup's reauth goes on after the reload.
@@ -215,7 +223,7 @@ async def test_removing_or_fixing_the_provider_ends_its_reauth(
     )
     await hass.async_block_till_done()
     [backup] = _reauth_flows(hass)
-    assert backup["context"]["title_placeholders"] == {"name": "Backup"}
+    assert await _asked_for(hass, backup) == "Backup"
 
     # Backup deleted: its flow ends with the reload, and no other starts (Claude is fixed).
     assert hass.config_entries.async_remove_subentry(entry, "backup")
@@ -234,7 +242,7 @@ async def test_each_failing_provider_gets_its_turn(
     assert "Devices & services" in reply["reply"], reply
     await hass.async_block_till_done()
     [first] = _reauth_flows(hass)
-    assert first["context"]["title_placeholders"] == {"name": "Claude"}
+    assert await _asked_for(hass, first) == "Claude"
 
     server.add("GET", WIRE.models_path, WIRE.models(["claude-sonnet-4-5"]))
     result = await hass.config_entries.flow.async_configure(
@@ -244,9 +252,7 @@ async def test_each_failing_provider_gets_its_turn(
     await hass.async_block_till_done()
     # Claude works again, so Backup is not called; its reauth starts anyway.
     [second] = _reauth_flows(hass)
-    assert second["context"]["title_placeholders"] == {"name": "Backup"}
-    form = await hass.config_entries.flow.async_configure(second["flow_id"])
-    assert form["description_placeholders"]["provider"] == "Backup"
+    assert await _asked_for(hass, second) == "Backup"
 
     new_backup = f"{BACKUP_KEY}-new"
     server.add("GET", WIRE.models_path, WIRE.models(["claude-sonnet-4-5"]))
@@ -281,7 +287,7 @@ async def test_reauth_that_could_not_start_starts_at_the_next_failing_call(
     await _chat(hass, "and in autumn?")
     await hass.async_block_till_done()
     [flow] = _reauth_flows(hass)
-    assert flow["context"]["title_placeholders"] == {"name": "Claude"}
+    assert await _asked_for(hass, flow) == "Claude"
 
     hass.config_entries.flow.async_abort(flow["flow_id"])  # dismissed
     await hass.async_block_till_done()
