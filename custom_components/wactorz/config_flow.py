@@ -1,7 +1,8 @@
-"""Config flow: the hub entry (one per installation), node discovery, options and reconfigure."""
+"""Config flow: the hub entry (one per installation), node discovery, options, reconfigure, reauth."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import re
 from typing import Any
 
@@ -9,9 +10,11 @@ import probatio
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlowResult,
+    ConfigSubentry,
     ConfigSubentryFlow,
     OptionsFlow,
 )
@@ -28,12 +31,15 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
+    TextSelectorType,
 )
 
 from .agent_flow import AgentSubentryFlow
+from .ai import ProviderKind
 from .ai.pricing import format_overrides, parse_overrides
 from .const import (
     CONF_ACTION_REPLIES,
+    CONF_API_KEY,
     CONF_ASK_TIMEOUT,
     CONF_CLASSIFIER_MODEL,
     CONF_CODE_LLM_REVIEW,
@@ -52,6 +58,7 @@ from .const import (
     CONF_NODE_TASK_AGENTS,
     CONF_PRICING,
     CONF_PROMPT,
+    CONF_PROVIDER_KIND,
     CONF_STATE_EXPORT,
     CONF_STATE_EXPORT_DOMAINS,
     CONF_TOPIC_PREFIX,
@@ -63,13 +70,15 @@ from .const import (
     DEFAULT_NODE_TASK_AGENTS,
     DEFAULT_TOPIC_PREFIX,
     DOMAIN,
+    REAUTH_PROVIDER,
     SUBENTRY_AGENT,
     SUBENTRY_PROVIDER,
 )
 from .core import sanitize_node
+from .llm_runtime import async_start_next_reauth
 from .nodes.pairing import NodeDiscoverySteps
 from .nodes.signing import NAME_RE as NODE_NAME_RE
-from .provider_flow import ProviderSubentryFlow
+from .provider_flow import KEYLESS, ProviderSubentryFlow, async_check_credentials
 
 MAX_NODE_NAME = 32
 MAX_TOPIC_PREFIX = 64
@@ -126,6 +135,7 @@ class WactorzConfigFlow(NodeDiscoverySteps, domain=DOMAIN):
 
     VERSION = 1
     MINOR_VERSION = 1
+    _reauth_provider = ""
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -165,6 +175,73 @@ class WactorzConfigFlow(NodeDiscoverySteps, domain=DOMAIN):
             ),
             errors=errors,
         )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Ask for a new key of the provider whose key stopped working (from llm_runtime).
+
+        The hub itself has no credentials; `entry_data` names the provider
+        subentry whose key was rejected.
+        """
+        self._reauth_provider = str(entry_data.get(REAUTH_PROVIDER) or "")
+        return await self.async_step_reauth_confirm()
+
+    def _reauth_subentry(self) -> ConfigSubentry | None:
+        subentry = self._get_reauth_entry().subentries.get(self._reauth_provider)
+        if subentry is None or subentry.subentry_type != SUBENTRY_PROVIDER:
+            return None
+        return subentry
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the key; test it like the provider flow; save it in the subentry.
+
+        Saving updates the subentry, and the entry's update listener reloads it
+        with the new key (as after reconfiguring the provider).
+        """
+        if (subentry := self._reauth_subentry()) is None:
+            return self.async_abort(reason="provider_removed")
+        kind = ProviderKind(subentry.data[CONF_PROVIDER_KIND])
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            key = str(user_input.get(CONF_API_KEY) or "").strip()
+            data = {**subentry.data, CONF_API_KEY: key}
+            _models, errors = await async_check_credentials(self.hass, data)
+            # The form has the key only: anything else the check found is general.
+            errors = {
+                (field if field == CONF_API_KEY else "base"): error
+                for field, error in errors.items()
+            }
+            if not errors:
+                if (subentry := self._reauth_subentry()) is None:  # removed meanwhile
+                    return self.async_abort(reason="provider_removed")
+                self.hass.config_entries.async_update_subentry(
+                    self._get_reauth_entry(), subentry, data=data
+                )
+                return self.async_abort(reason="reauth_successful")
+        key_field = probatio.Optional if kind in KEYLESS else probatio.Required
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=probatio.Schema(
+                {
+                    key_field(CONF_API_KEY): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    )
+                }
+            ),
+            errors=errors,
+            description_placeholders={"provider": subentry.title},
+        )
+
+    @callback
+    def async_remove(self) -> None:
+        """Start the next provider's reauth once this one ended (saved, aborted, dismissed)."""
+        if self.source == SOURCE_REAUTH and self._reauth_provider:
+            async_start_next_reauth(
+                self.hass, self.context["entry_id"], skip=self._reauth_provider
+            )
 
     @classmethod
     @callback

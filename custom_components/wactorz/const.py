@@ -65,4 +65,7 @@ ISSUE_MQTT_MISSING: Final = "mqtt_missing"
 ISSUE_STORAGE_UNREADABLE: Final = "storage_unreadable_{}"
 ISSUE_AGENT_GAVE_UP: Final = "agent_gave_up_{}"
 ISSUE_BUDGET_EXCEEDED: Final = "budget_exceeded"
-ISSUE_PROVIDER_AUTH: Final = "provider_auth_{}"
+# Fixable issues of provider keys before the reauth flow: deleted at setup.
+LEGACY_ISSUE_PROVIDER_AUTH: Final = "provider_auth_"
+# Entry data of a reauth flow: the provider subentry whose key stopped working.
+REAUTH_PROVIDER: Final = "reauth_provider"

@@ -4,14 +4,17 @@ Providers are built in the executor (the SDKs do blocking SSL setup) with
 Home Assistant's shared httpx client. Meter totals survive restarts in
 `.storage/wactorz.<entry>.meter` (written behind). The user's price lines
 (options) override the built-in pricing table. A provider whose key stops
-working gets a fixable repair issue (the subentry's reauth); a spent daily
-budget blocks paid calls and raises a repair issue until the day rolls over.
+working starts the hub entry's reauth flow for that provider (config_flow.py;
+one at a time, the others queued); a spent daily budget blocks paid calls and
+raises a repair issue until the day rolls over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -20,6 +23,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.httpx_client import get_async_client
 from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
 
 from .ai import (
     CallRecord,
@@ -41,7 +45,8 @@ from .const import (
     CONF_PROVIDER_KIND,
     DOMAIN,
     ISSUE_BUDGET_EXCEEDED,
-    ISSUE_PROVIDER_AUTH,
+    LEGACY_ISSUE_PROVIDER_AUTH,
+    REAUTH_PROVIDER,
     SUBENTRY_PROVIDER,
 )
 from .core.redaction import SecretScrubber
@@ -50,6 +55,10 @@ _LOGGER = logging.getLogger(__name__)
 
 METER_SAVE_DELAY_S = 10
 REQUEST_TIMEOUT_S = 60.0
+
+# entry id -> {provider subentry id: fingerprint of its data when its key was
+# rejected}, in order. In hass.data so that reloads keep it.
+REAUTH_QUEUES: HassKey[dict[str, dict[str, str]]] = HassKey(f"{DOMAIN}_reauth_queues")
 
 
 async def async_build_provider(hass: HomeAssistant, data: dict[str, Any]) -> Provider:
@@ -64,6 +73,67 @@ async def async_build_provider(hass: HomeAssistant, data: dict[str, Any]) -> Pro
             timeout=REQUEST_TIMEOUT_S,
         )
     )
+
+
+def _data_fingerprint(subentry: ConfigSubentry) -> str:
+    """Return a hash of a subentry's data: changed data = someone acted on it."""
+    text = json.dumps(dict(subentry.data), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@callback
+def async_request_reauth(
+    hass: HomeAssistant, entry: ConfigEntry, subentry: ConfigSubentry
+) -> None:
+    """Queue a provider whose key was rejected; start the next reauth flow.
+
+    Home Assistant runs one reauth flow per entry at a time (it starts none
+    while one, or a reconfigure flow, is in progress) and aborts it when the
+    entry reloads. The providers wait in order here until their data changes
+    (a new key saved, by reauth or by reconfiguring the provider) or they are
+    removed. The next one's flow starts at the next rejected call, when a
+    provider's flow ends (`async_start_next_reauth`, skipping that one) and
+    when the entry is set up again.
+    """
+    queue = hass.data.setdefault(REAUTH_QUEUES, {}).setdefault(entry.entry_id, {})
+    queue[subentry.subentry_id] = _data_fingerprint(subentry)
+    async_start_next_reauth(hass, entry.entry_id)
+
+
+@callback
+def async_start_next_reauth(
+    hass: HomeAssistant, entry_id: str, skip: str | None = None
+) -> None:
+    """Start the reauth flow of the first queued provider (other than `skip`).
+
+    Providers removed, or whose data changed since they were queued, leave the
+    queue (if the new key fails too, the next rejected call queues it again).
+    """
+    queues = hass.data.get(REAUTH_QUEUES, {})
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None:
+        queues.pop(entry_id, None)
+        return
+    queue = queues.get(entry_id)
+    if not queue or hass.is_stopping:
+        return
+    for subentry_id, fingerprint in list(queue.items()):
+        subentry = entry.subentries.get(subentry_id)
+        if subentry is None or _data_fingerprint(subentry) != fingerprint:
+            del queue[subentry_id]
+            continue
+        if subentry_id == skip:  # its flow just ended (dismissed, reload): others first
+            continue
+        # A no-op while a reauth or reconfigure flow of the entry is in progress.
+        # No title placeholders: the domain's flow_title is the node discovery's
+        # ("New Wactorz node found"), so the flow is listed as "Wactorz"; its
+        # form names the provider.
+        entry.async_start_reauth(
+            hass,
+            context={"title_placeholders": {}},
+            data={REAUTH_PROVIDER: subentry_id},
+        )
+        return
 
 
 class LlmRuntime:
@@ -102,12 +172,24 @@ class LlmRuntime:
             return {}
 
     async def async_setup(self) -> None:
-        """Restore meter totals, apply the budget, build the providers."""
+        """Restore meter totals, apply the budget, build the providers.
+
+        A reload aborted the entry's reauth flow: the next queued provider's
+        flow starts again.
+        """
+        self._delete_legacy_auth_issues()
         self.gateway.restore(await self._store.async_load() or {})
         budget = float(self.entry.options.get(CONF_DAILY_BUDGET) or 0)
         self.gateway.daily_budget_usd = budget if budget > 0 else None
         self._unsubscribers.append(self.gateway.add_listener(self._on_call))
         await self.async_sync()
+        async_start_next_reauth(self.hass, self.entry.entry_id)
+
+    def _delete_legacy_auth_issues(self) -> None:
+        """Delete the fixable key issues of older versions (the reauth flow replaced them)."""
+        for domain, issue_id in list(ir.async_get(self.hass).issues):
+            if domain == DOMAIN and issue_id.startswith(LEGACY_ISSUE_PROVIDER_AUTH):
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     def _fingerprint(self) -> tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...]:
         return tuple(
@@ -196,18 +278,8 @@ class LlmRuntime:
     @callback
     def _on_reauth_needed(self, name: str, err: Exception) -> None:
         subentry = self._subentry_by_title(name)
-        if subentry is None:
-            return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            ISSUE_PROVIDER_AUTH.format(subentry.subentry_id),
-            is_fixable=True,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="provider_auth",
-            translation_placeholders={"provider": subentry.title},
-            data={"subentry_id": subentry.subentry_id},
-        )
+        if subentry is not None:
+            async_request_reauth(self.hass, self.entry, subentry)
 
     async def async_close(self) -> None:
         """Save the meter now and release providers."""

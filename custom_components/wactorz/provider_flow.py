@@ -2,8 +2,9 @@
 
 The key is tested with a real, cheap call before the subentry is created
 (invalid key, cannot connect, unknown model are form errors). Reconfigure
-keeps the stored key when the field is left empty. The repair flow of a
-provider whose key stopped working reuses the same validation.
+keeps the stored key when the field is left empty. The hub's reauth flow (a
+provider whose key stopped working) checks the new key the same way
+(`async_check_credentials`).
 """
 
 from __future__ import annotations
@@ -92,6 +93,23 @@ async def async_validate_provider(
     return models, {}
 
 
+async def async_check_credentials(
+    hass: HomeAssistant, data: dict[str, Any]
+) -> tuple[list[str], dict[str, str]]:
+    """Return (models, form errors) for a provider's key and endpoint.
+
+    A missing key or address is a field error (nothing is sent); otherwise the
+    provider is asked for real (`async_validate_provider`). The provider flow
+    and the hub's reauth flow both check keys with this.
+    """
+    kind = ProviderKind(data[CONF_PROVIDER_KIND])
+    if kind not in KEYLESS and not data.get(CONF_API_KEY):
+        return [], {CONF_API_KEY: "key_required"}
+    if kind is ProviderKind.OPENAI_COMPATIBLE and not data.get(CONF_BASE_URL):
+        return [], {CONF_BASE_URL: "url_required"}
+    return await async_validate_provider(hass, data)
+
+
 def key_fingerprint(api_key: str | None) -> str:
     """Return a short, non-reversible fingerprint of a key (for unique ids)."""
     return hashlib.sha256((api_key or "").encode()).hexdigest()[:12]
@@ -155,19 +173,14 @@ class ProviderSubentryFlow(ConfigSubentryFlow):
                 data[CONF_API_KEY] = key
             base_url = (user_input.get(CONF_BASE_URL) or "").strip().rstrip("/")
             data[CONF_BASE_URL] = base_url
-            if kind not in KEYLESS and not data.get(CONF_API_KEY):
-                errors[CONF_API_KEY] = "key_required"
-            elif kind is ProviderKind.OPENAI_COMPATIBLE and not base_url:
-                errors[CONF_BASE_URL] = "url_required"
-            else:
-                models, errors = await async_validate_provider(self.hass, data)
-                if not errors:
-                    self._data = data
-                    self._models = models
-                    self._title = str(
-                        user_input.get("name") or self._title or DEFAULT_NAME[kind]
-                    )
-                    return await self.async_step_model()
+            models, errors = await async_check_credentials(self.hass, data)
+            if not errors:
+                self._data = data
+                self._models = models
+                self._title = str(
+                    user_input.get("name") or self._title or DEFAULT_NAME[kind]
+                )
+                return await self.async_step_model()
         schema: dict[Any, Any] = {}
         if self.source == "user":
             schema[probatio.Required("name", default=DEFAULT_NAME[kind])] = (

@@ -87,18 +87,21 @@ def _garbled(wire: AnthropicWire) -> Reply:
     return Reply(body=good[:cut] + b'", "type": \x00\xff{{{ not json\n\nevent: ???\n')
 
 
-async def test_rejected_key_is_a_clear_error_with_a_reauth_repair(
+async def test_rejected_key_is_a_clear_error_with_a_reauth_flow(
     hass: HomeAssistant, server: FakeServer
 ) -> None:
-    """401: the user is told, a fixable repair issue appears, main's history is not polluted."""
+    """401: the user is told where to fix it, reauth starts, main's history is not polluted."""
     wire = AnthropicWire()
     entry = await _hub(hass)
     server.add("POST", "/v1/messages", wire.error(401), wire.error(401))
     chat = await _chat(hass, "what is the meaning of life")
-    assert chat["route"] == "main" and "Repairs" in chat["reply"], chat
-    issue_id = f"provider_auth_{next(iter(entry.subentries))}"
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    assert issue is not None and issue.is_fixable
+    assert chat["route"] == "main" and "Devices & services" in chat["reply"], chat
+    await hass.async_block_till_done()
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    # Home Assistant's own repair issue points at the reauth of the entry.
+    issue_id = f"config_entry_reauth_{DOMAIN}_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue("homeassistant", issue_id) is not None
     asked = await _ask(hass, "are you there?")
     assert asked["reply"]["error"] == "provider"
     assert "authentication" in asked["reply"]["text"].lower(), asked

@@ -18,7 +18,6 @@ from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import actor_factory
 from homeassistant.components import ai_task, conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
-from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -335,37 +334,37 @@ async def test_tool_call_round_trip_through_chat_log(
 
 
 @WIRES
-async def test_rejected_key_raises_fixable_repair(
+async def test_rejected_key_starts_the_reauth_flow(
     hass: HomeAssistant, server: FakeServer, wire: Wire
 ) -> None:
-    """A 401 answers with a clear error and a repair issue; the fix tests and stores a new key."""
-    assert await async_setup_component(hass, "repairs", {})
+    """A 401 answers with a clear error and starts reauth; the flow tests and stores a new key."""
     entry = _entry(_wire_provider(wire))
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
     server.add("POST", wire.chat_path, wire.error(401))
     result = await _converse(hass, "hello?")
     assert result.response.response_type is intent.IntentResponseType.ERROR
+    await hass.async_block_till_done()
     subentry_id = next(iter(entry.subentries))
-    issue_id = f"provider_auth_{subentry_id}"
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    assert issue is not None and issue.is_fixable
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    assert flow["context"]["entry_id"] == entry.entry_id
+    assert flow["step_id"] == "reauth_confirm"
 
-    manager = repairs_flow_manager(hass)
-    flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
     server.add("GET", wire.models_path, wire.error(401))
-    flow = await manager.async_configure(
+    flow = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {"api_key": "still-wrong-key-0000"}
     )
     assert flow["errors"] == {"base": "invalid_auth"}
     server.add("GET", wire.models_path, wire.models([wire.reported_model]))
-    flow = await manager.async_configure(
+    flow = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {"api_key": "new-key-0123456789abcdef"}
     )
-    assert flow["type"] is FlowResultType.CREATE_ENTRY
+    assert flow["type"] is FlowResultType.ABORT
+    assert flow["reason"] == "reauth_successful"
     await hass.async_block_till_done()
     assert entry.subentries[subentry_id].data["api_key"] == "new-key-0123456789abcdef"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     # The new key is used from the next turn on.
     server.add("POST", wire.chat_path, wire.text(["Back."]))
     result = await _converse(hass, "hello again?")

@@ -1,4 +1,4 @@
-"""LLM runtime: hand-edited settings, a removed provider, the repair for the right provider.
+"""LLM runtime: hand-edited settings, a removed provider, the reauth of the right provider.
 
 Reuses test_assistant's scripted provider server (the SDKs run for real).
 """
@@ -13,7 +13,6 @@ import pytest
 from custom_components.wactorz.const import DOMAIN
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 from tests.ai.scripts import ANTHROPIC_KEY, AnthropicWire
 from tests.ai.wire import FakeServer
 
@@ -74,10 +73,10 @@ async def test_agent_whose_provider_was_removed_answers_with_mains(
     assert reply["provider"] == "Claude"
 
 
-async def test_rejected_key_repair_names_the_provider_that_failed(
+async def test_rejected_key_reauth_names_the_provider_that_failed(
     hass: HomeAssistant, server: FakeServer
 ) -> None:
-    """Main's first choice rejects its key: the fallback answers, the repair names the first."""
+    """Main's first choice rejects its key: the fallback answers, the reauth asks for the first's key."""
     first = _provider("Claude") | {"subentry_id": "claude"}
     second = _provider("Backup", key="sk-ant-backup-key-0000000000") | {
         "subentry_id": "backup"
@@ -98,6 +97,9 @@ async def test_rejected_key_repair_names_the_provider_that_failed(
     reply = await _chat(hass, message="What should I plant in spring?")
     assert reply["reply"] == "Still here."
     assert reply["provider"] == "Claude"
-    issues = ir.async_get(hass)
-    assert issues.async_get_issue(DOMAIN, "provider_auth_backup") is not None
-    assert issues.async_get_issue(DOMAIN, "provider_auth_claude") is None
+    await hass.async_block_till_done()
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    form = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert form["step_id"] == "reauth_confirm"
+    assert form["description_placeholders"]["provider"] == "Backup"

@@ -1,4 +1,4 @@
-"""Provider subentry flow and key repair: refusals, endpoint and model list, untranslated errors.
+"""Provider subentry flow: refusals, endpoint and model list, untranslated errors.
 
 Reuses test_assistant's scripted provider server (the SDKs run for real).
 """
@@ -10,15 +10,11 @@ from typing import Any
 
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.provider_flow import async_validate_provider
-from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.setup import async_setup_component
-from tests.ai.scripts import AnthropicWire, CompatibleWire
+from tests.ai.scripts import CompatibleWire
 from tests.ai.wire import FakeServer
 
 from .conftest import setup_entry
@@ -129,34 +125,3 @@ async def test_settings_no_provider_can_be_built_from_are_a_form_error(
     )
     assert (models, errors) == ([], {"base": "invalid_config"})
     assert server.requests == []
-
-
-async def test_provider_key_repair_refuses_a_blank_key_with_a_translated_error(
-    hass: HomeAssistant, server: FakeServer
-) -> None:
-    """The repair form of a rejected key: a blank key is a field error the UI can show."""
-    assert await async_setup_component(hass, "repairs", {})
-    wire = AnthropicWire()
-    entry = _entry(_provider("Claude"))
-    entry.add_to_hass(hass)
-    await setup_entry(hass, entry)
-    server.add("POST", wire.chat_path, wire.error(401))
-    reply = await hass.services.async_call(
-        DOMAIN,
-        "ask",
-        {"agent": "main", "message": "hello"},
-        blocking=True,
-        return_response=True,
-    )
-    assert reply["reply"]["error"]
-    subentry_id = next(iter(entry.subentries))
-    issue_id = f"provider_auth_{subentry_id}"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
-
-    manager = repairs_flow_manager(hass)
-    flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
-    flow = await manager.async_configure(flow["flow_id"], {"api_key": "   "})
-    assert flow["type"] is FlowResultType.FORM
-    assert flow["errors"] == {"api_key": "key_required"}
-    assert len(server.requests) == 1  # the blank key was never sent
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None

@@ -11,10 +11,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import ActorState, actor_factory
-from custom_components.wactorz.repairs import (
-    ProviderAuthRepairFlow,
-    async_create_fix_flow,
-)
+from custom_components.wactorz.repairs import async_create_fix_flow
 from homeassistant.components.repairs import ConfirmRepairFlow, repairs_flow_manager
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -102,19 +99,11 @@ async def test_fix_of_a_removed_agent_or_unloaded_hub_aborts_with_a_reason(
     assert result["reason"] == "not_loaded"
 
 
-async def test_fix_flows_for_a_missing_provider_and_an_unknown_issue(
+async def test_fix_flow_of_an_issue_without_a_fix_of_its_own(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
-    """A provider issue whose subentry is gone aborts; an issue without a fix of its own is a plain confirm."""
+    """An issue without a fix of its own is a plain confirm."""
     await setup_entry(hass, entry)
-    flow = await async_create_fix_flow(
-        hass, "provider_auth_nope", {"subentry_id": "nope"}
-    )
-    assert isinstance(flow, ProviderAuthRepairFlow)
-    flow.hass, flow.issue_id = hass, "provider_auth_nope"
-    result = await flow.async_step_init()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "not_found"
     other = await async_create_fix_flow(hass, "budget_exceeded", None)
     assert type(other) is ConfirmRepairFlow
     # A gave-up issue without an agent name in its data has nothing to restart.
