@@ -346,6 +346,16 @@ class WactorzConversationEntity(_AssistEntity):
                 ),
             )
         if isinstance(routed, dict) and routed.get("handled"):
+            # Assist's debug trace: who answered, under which correlation id.
+            chat_log.async_trace(
+                {
+                    "wactorz": {
+                        key: routed[key]
+                        for key in ("route", "agent", "correlation_id")
+                        if key in routed
+                    }
+                }
+            )
             return self._local_result(
                 user_input,
                 chat_log,

@@ -143,7 +143,14 @@ async def test_commands_and_mentions_cost_no_llm_call(
     await system.spawn(actor_factory(Echo), "echo")
     assert (await system.ask("main", "/agents"))["route"] == "command"
     mention = await system.ask("main", "@echo hi")
-    assert mention == {"text": "echo hi", "handled": True, "route": "mention"}
+    correlation_id = mention.pop("correlation_id")
+    assert correlation_id  # the delegated request's, echoed by echo's reply
+    assert mention == {
+        "text": "echo hi",
+        "handled": True,
+        "route": "mention",
+        "agent": "echo",
+    }
     assert (await system.ask("main", "/cost"))["text"] == "Total: $0.0100"
     assert llm.calls == []
     answer = await system.ask("main", "what's up?")
@@ -151,6 +158,7 @@ async def test_commands_and_mentions_cost_no_llm_call(
     assert len(llm.calls) == 1
     unknown = await system.ask("main", "@nobody there?")
     assert "nobody" in unknown["text"] and unknown["route"] == "mention"
+    assert unknown["agent"] == "nobody" and "correlation_id" not in unknown
 
 
 async def test_route_only_hands_back_with_memory_context(

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.wactorz.agents.access import HOME_AGENT, NOT_ADMIN_REPLY
 from custom_components.wactorz.const import DOMAIN
+from homeassistant.auth.models import User
 from homeassistant.components import conversation
 from homeassistant.components.conversation import ConversationEntityFeature
 from homeassistant.config_entries import ConfigSubentryData
@@ -196,3 +198,36 @@ async def test_chat_with_a_user_agent_reports_provider_tokens_and_cost(
         return_response=True,
     )
     assert failed["error"] is True and "provider" not in failed
+
+
+async def test_a_user_agents_delegation_carries_the_caller(
+    hass: HomeAssistant,
+    hass_read_only_user: User,
+    server: FakeServer,  # noqa: F811
+) -> None:
+    """'@agent' through a user agent: a non-admin cannot change the system by proxy.
+
+    The delegated agent checks the original caller, like a mention through
+    main: the home agent refuses the non-admin's delete, not the automation's.
+    """
+    await _setup(hass, allowed_agents=[HOME_AGENT])
+
+    async def chat(context: Context) -> dict[str, Any]:
+        response: dict[str, Any] = await hass.services.async_call(
+            DOMAIN,
+            "chat",
+            {
+                "message": f"@{HOME_AGENT} delete automation porch",
+                "agent": "garden-guru",
+            },
+            blocking=True,
+            return_response=True,
+            context=context,
+        )
+        return response
+
+    refused = await chat(Context(user_id=hass_read_only_user.id))
+    assert refused["reply"] == NOT_ADMIN_REPLY
+    trusted = await chat(Context())  # an automation
+    assert trusted["reply"] != NOT_ADMIN_REPLY
+    assert server.requests == []  # delegations are not LLM turns

@@ -3,7 +3,8 @@
 It answers with one LLM turn through the injected `respond` (the metered
 gateway, the agent's own provider chain), keeps a bounded history that
 survives reconfiguration and restarts, and may hand a message to the agents it
-is allowed to use with `@name`. A turn of its own Assist entity (run by the
+is allowed to use with `@name` (the caller travels on, so the agent asked
+refuses a non-admin's change as if asked directly). A turn of its own Assist entity (run by the
 host with the agent's persona and allowed tools) is recorded into the same
 history with an `exchange` command.
 """
@@ -15,6 +16,7 @@ import time
 from typing import Any, Protocol
 
 from ..core import Actor, ActorError, Message
+from .access import CALLER_KEY, caller_of
 from .stream import ReplyStream, stream_of
 from .text import host_exchange, split_mention, text_of
 
@@ -67,7 +69,11 @@ class LlmAgent(Actor):
             if target not in self._allowed:
                 return {"text": f"I may not ask @{target}.", "route": "refused"}
             try:
-                answer = await self.ask(target, {"text": rest, "from": self.name})
+                answer = await self.ask(
+                    target,
+                    # the original caller: the agent asked checks it again
+                    {"text": rest, "from": self.name, CALLER_KEY: caller_of(payload)},
+                )
             except ActorError as err:
                 return {"text": f"@{target}: {err}", "route": "mention"}
             return {"text": text_of(answer) or str(answer), "route": "mention"}

@@ -6,7 +6,9 @@ user, `io/chat` without permission, a node) is refused when
 with `@agent` mentions and plans so the agents can check again.
 
 Order: slash-commands and explicit `@agent` mentions are answered locally
-(0 LLM calls); everything else goes to the injected `respond` (one LLM turn
+(0 LLM calls; a mention's reply names the `agent` and the `correlation_id` of
+the request main sent it, which that agent's reply echoes); everything else
+goes to the injected `respond` (one LLM turn
 through the metered gateway). Without a configured provider main says so
 instead of pretending. `route_only` requests (Assist, which runs its own LLM
 turn with Home Assistant's tools) get `{"handled": False}` for those; once
@@ -45,6 +47,7 @@ from ..core import (
     ActorError,
     ActorFailedError,
     ActorStoppedError,
+    AskTimeoutError,
     DeferredReply,
     Message,
 )
@@ -207,10 +210,9 @@ class MainActor(Actor):
             return None  # answered by plan_done
         local = await self._route_locally(text, message.sender, caller)
         if local is not None:
-            reply, route = local
-            if route != "command":  # commands are not conversation
-                self._remember(text, reply)
-            return {"text": reply, "handled": True, "route": route}
+            if local["route"] != "command":  # commands are not conversation
+                self._remember(text, local["text"])
+            return {**local, "handled": True}
         if payload.get("route_only"):
             return {"handled": False, "context": self.memory.context()}
         if self._respond is None:
@@ -348,43 +350,60 @@ class MainActor(Actor):
 
     async def _route_locally(
         self, text: str, sender: str | None, caller: Caller
-    ) -> tuple[str, str] | None:
-        """Answer commands and mentions without an LLM; None when the LLM must answer."""
+    ) -> dict[str, Any] | None:
+        """Answer commands and mentions without an LLM; None when the LLM must answer.
+
+        Returns {"text", "route"}; a mention also names the `agent` and the
+        `correlation_id` of the request it was sent (its reply echoes it).
+        """
         mode = split_mode(text)
         if mode is not None and self._modes is not None:
             kind, rest = mode
-            return await self._modes.pipeline(rest), kind
+            return {"text": await self._modes.pipeline(rest), "route": kind}
         if text.startswith("/"):
-            remote = await node_command(self.system, text)
-            if remote is None:
-                remote = await deploy_command(self.system, text)
-            if remote is not None:
-                return remote, "command"
-            words = text.split()
-            if len(words) == 3 and [w.lower() for w in words[:2]] == [
-                "/agents",
-                "stop",
-            ]:
-                return await self._stop_agent(words[2].lstrip("@")), "command"
-            if (
-                self._modes is not None
-                and text.split(maxsplit=1)[0].lower() == "/rules"
-            ):
-                return await self._modes.rules(text.split()[1:3]), "command"
-            return self._command(text), "command"
+            return {"text": await self._slash_command(text), "route": "command"}
         target, rest = split_mention(text)
         if target is not None and target != self.name:
-            if self._resolve is not None and self.system.get(target) is None:
-                await self._resolve(target)
-            try:
-                answer = await self.ask(
-                    target,
-                    {"text": rest, "from": sender or "user", CALLER_KEY: caller},
-                )
-            except ActorError as err:
-                return f"@{target}: {err}", "mention"
-            return text_of(answer) or str(answer), "mention"
+            return await self._delegate(target, rest, sender, caller)
         return None
+
+    async def _slash_command(self, text: str) -> str:
+        """Answer a slash-command (nodes, deploy, stop an agent, rules, the rest)."""
+        remote = await node_command(self.system, text)
+        if remote is None:
+            remote = await deploy_command(self.system, text)
+        if remote is not None:
+            return remote
+        words = text.split()
+        if len(words) == 3 and [w.lower() for w in words[:2]] == ["/agents", "stop"]:
+            return await self._stop_agent(words[2].lstrip("@"))
+        if self._modes is not None and text.split(maxsplit=1)[0].lower() == "/rules":
+            return await self._modes.rules(text.split()[1:3])
+        return self._command(text)
+
+    async def _delegate(
+        self, target: str, rest: str, sender: str | None, caller: Caller
+    ) -> dict[str, Any]:
+        """Ask the mentioned agent (spawned from the catalog if it is a recipe)."""
+        if self._resolve is not None and self.system.get(target) is None:
+            await self._resolve(target)
+        mention: dict[str, Any] = {"route": "mention", "agent": target}
+        try:
+            reply = await self.system.request(
+                target,
+                {"text": rest, "from": sender or "user", CALLER_KEY: caller},
+                sender=self.id,
+            )
+        except ActorError as err:
+            if isinstance(err, AskTimeoutError):
+                mention["correlation_id"] = err.correlation_id
+            return {**mention, "text": f"@{target}: {err}"}
+        answer = reply.value
+        return {
+            **mention,
+            "text": text_of(answer) or str(answer),
+            "correlation_id": reply.correlation_id,
+        }
 
     def _start_plan(
         self, message: Message, text: str, task: str, run_id: str, caller: Caller

@@ -250,12 +250,19 @@ class ActorSystem:
         message.reply = None
         cell.enqueue(message)
         if sender is not None and self.events.wants(EventKind.MESSAGE):
-            self._trace(sender, cell, kind, ask=False)
+            self._trace(sender, cell, kind)
 
     def _trace(
-        self, sender: str, target: ActorCell, kind: MessageKind, *, ask: bool
+        self,
+        sender: str,
+        target: ActorCell,
+        kind: MessageKind,
+        correlation_id: str | None = None,
     ) -> None:
-        """Emit a MESSAGE event (panel comets) for a delivery between two actors."""
+        """Emit a MESSAGE event (panel comets) for a delivery between two actors.
+
+        An ask names its correlation id (the one its reply echoes); a tell has none.
+        """
         source = self._by_id.get(sender)
         if source is not None:
             source.emit(
@@ -264,7 +271,8 @@ class ActorSystem:
                     "to": target.id,
                     "to_name": target.name,
                     "kind": kind.value,
-                    "ask": ask,
+                    "ask": correlation_id is not None,
+                    "correlation_id": correlation_id,
                 },
             )
 
@@ -307,7 +315,7 @@ class ActorSystem:
         cid = correlation_id or self.ids.next()
         cell.enqueue(new_message(payload, kind, sender, cid, future))
         if sender is not None and self.events.wants(EventKind.MESSAGE):
-            self._trace(sender, cell, kind, ask=True)
+            self._trace(sender, cell, kind, cid)
         wait = self.ask_timeout if timeout is None else timeout
         timers = self._ask_timers.get(wait)
         if timers is None:
@@ -367,7 +375,7 @@ class ActorSystem:
                     new_message(payload, MessageKind.TASK, sender, cid, future)
                 )
                 if sender is not None and self.events.wants(EventKind.MESSAGE):
-                    self._trace(sender, cell, MessageKind.TASK, ask=True)
+                    self._trace(sender, cell, MessageKind.TASK, cid)
             except Exception as err:  # noqa: BLE001 - reported per target
                 slots.append((target, None, err, cid, None))
             else:
