@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 import stat
 import time
@@ -232,7 +233,12 @@ async def test_push_with_delete_mirrors_with_rsync(sshd: Sshd, tmp_path: Path) -
     (copy / "stale.html").write_text("old", encoding="utf-8")
     (copy / "old dir").mkdir()
     (copy / "old dir" / "x").write_text("x", encoding="utf-8")
-    (source / "index.html").write_text("<h1>v2</h1>", encoding="utf-8")
+    edited = source / "index.html"
+    edited.write_text("<h1>v2</h1>", encoding="utf-8")
+    # An edit seconds later, as in life: rsync's quick check (size and mtime in
+    # whole seconds) skips a same-size file written within the same second.
+    later = edited.stat().st_mtime + 5
+    os.utime(edited, (later, later))
     (source / "css" / "a b.css").unlink()
     again = await client.async_push(target, source, str(remote), delete=True)
     assert again.ok, again.stderr
