@@ -6,6 +6,9 @@ Home Assistant's shared httpx client. Meter totals survive restarts in
 (options) override the built-in pricing table. A provider whose key stops
 working gets a fixable repair issue (the subentry's reauth); a spent daily
 budget blocks paid calls and raises a repair issue until the day rolls over.
+A provider that starts failing (unreachable, 5xx, timeouts, rate limits, a
+rejected key, an unknown model) is logged once, and once when it answers
+again: not per failed request, retry or fallback.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ from homeassistant.helpers.storage import Store
 from .ai import (
     CallRecord,
     LlmGateway,
+    ModelNotFoundError,
     PricingTable,
     Provider,
+    ProviderAuthError,
     ProviderBinding,
+    ProviderError,
+    ProviderRateLimitError,
+    ProviderUnavailableError,
     create_provider,
 )
 from .ai.pricing import parse_overrides
@@ -50,6 +58,18 @@ _LOGGER = logging.getLogger(__name__)
 
 METER_SAVE_DELAY_S = 10
 REQUEST_TIMEOUT_S = 60.0
+# Errors that say the provider cannot answer now (a rejected request, 4xx,
+# says nothing about the provider: it does not count).
+FAILING_ERRORS = frozenset(
+    cls.__name__
+    for cls in (
+        ProviderError,
+        ProviderAuthError,
+        ProviderRateLimitError,
+        ProviderUnavailableError,
+        ModelNotFoundError,
+    )
+)
 
 
 async def async_build_provider(hass: HomeAssistant, data: dict[str, Any]) -> Provider:
@@ -90,6 +110,7 @@ class LlmRuntime:
         )
         self._unsubscribers: list[Callable[[], None]] = []
         self._built: tuple[Any, ...] | None = None
+        self.failing: set[str] = set()  # binding names whose last request failed
 
     def _price_overrides(self) -> dict[str, Any]:
         """Return the user's price overrides (checked by the options flow)."""
@@ -171,6 +192,7 @@ class LlmRuntime:
     @callback
     def _on_call(self, record: CallRecord) -> None:
         self._store.async_delay_save(self.gateway.snapshot, METER_SAVE_DELAY_S)
+        self._track_availability(record)
         if self.gateway.budget_exceeded():
             ir.async_create_issue(
                 self.hass,
@@ -186,6 +208,24 @@ class LlmRuntime:
             )
         else:
             ir.async_delete_issue(self.hass, DOMAIN, ISSUE_BUDGET_EXCEEDED)
+
+    def _track_availability(self, record: CallRecord) -> None:
+        """Log once when a provider starts failing and once when it answers again."""
+        name = record.provider
+        if record.outcome == "ok":
+            if name in self.failing:
+                self.failing.discard(name)
+                _LOGGER.info("LLM provider %s answers again", name)
+        elif record.outcome == "error" and record.error_type in FAILING_ERRORS:
+            if name not in self.failing:
+                self.failing.add(name)
+                _LOGGER.warning(
+                    "LLM provider %s is failing (%s: %s); calls fall over to the "
+                    "next provider of their chain until it answers again",
+                    name,
+                    record.error_type,
+                    self.scrubber.scrub(record.error or ""),
+                )
 
     def _subentry_by_title(self, name: str) -> ConfigSubentry | None:
         for subentry_id, binding in self.bindings.items():

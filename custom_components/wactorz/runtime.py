@@ -231,6 +231,7 @@ class WactorzRuntime:
             ),
             ask_timeout=float(options.get(CONF_ASK_TIMEOUT, DEFAULT_ASK_TIMEOUT)),
         )
+        self._unsubscribers.append(self.bus.watch())
         self.llm = LlmRuntime(self.hass, self.entry, self.scrubber)
         await self.llm.async_setup()
         self._unsubscribers.append(self.llm.gateway.add_listener(self._on_llm_call))

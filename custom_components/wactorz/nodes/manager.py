@@ -566,12 +566,12 @@ class NodeManager:
         if data["status"] == "online":
             if not record.online:  # it first applies the retained desired_state
                 record.settling_since = time.monotonic()
-            record.online = True
-            record.status_reason = None
+            self._set_online(record, True)
             self._arm_silence(record)
         else:
-            record.online = False
-            record.status_reason = _str(data.get("reason"), 32) or "connection_lost"
+            self._set_online(
+                record, False, _str(data.get("reason"), 32) or "connection_lost"
+            )
             self._cancel_silence(node)
             self._mark_agents_absent(record)
         self._changed(node)
@@ -592,8 +592,7 @@ class NodeManager:
             if record.beat_ts is not None and beat_ts < record.beat_ts:
                 return  # a late copy: it would roll newer state back
             record.beat_ts = beat_ts
-        record.online = True
-        record.status_reason = None
+        self._set_online(record, True)
         record.last_heartbeat = time.time()
         record.version = _str(data.get("version"), 64) or record.version
         record.uptime_s = _float(data.get("uptime_s"))
@@ -953,10 +952,26 @@ class NodeManager:
         self._timers.pop(node, None)
         record = self.nodes.get(node)
         if record is not None and record.online:
-            record.online = False
-            record.status_reason = "silent"
+            self._set_online(record, False, "silent")
             self._mark_agents_absent(record)
             self._changed(node)
+
+    @staticmethod
+    def _set_online(
+        record: NodeRecord, online: bool, reason: str | None = None
+    ) -> None:
+        """Set a node's online state; log once when it goes offline, once when back.
+
+        Heartbeats and re-delivered retained statuses of a node in the same
+        state log nothing; a node first heard of online (HA's start) neither.
+        """
+        was = record.online
+        record.online = online
+        record.status_reason = None if online else reason
+        if online and was is False:
+            _LOGGER.info("Node %s is back online", record.name)
+        elif not online and was is not False:
+            _LOGGER.warning("Node %s is offline (%s)", record.name, reason)
 
     @callback
     def _on_errors(self, topic: str, raw: bytes) -> None:
@@ -1078,11 +1093,13 @@ class NodeManager:
         except NodeError as err:
             if err.key != "node_publish_failed":
                 raise
-            record.unsent = True
-            _LOGGER.info(
+            # Said once per node until it is sent (the bus logs the outage itself).
+            _LOGGER.log(
+                logging.DEBUG if record.unsent else logging.INFO,
                 "MQTT is not connected: desired state of node %s is sent on reconnect",
                 record.name,
             )
+            record.unsent = True
             self._schedule_resend(RESEND_RETRY_S)
         else:
             record.revision = revision
