@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_COMPONENT_LOADED, Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -15,6 +16,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .bus import Bus, MemoryBus, MqttBus
 from .const import DOMAIN, ISSUE_MQTT_MISSING
+from .devices import async_forget_device, async_remove_stale_devices
 from .ha_agents.home_services import async_setup_home_services
 from .knowledge.manual import async_remove_manual_store
 from .knowledge.services import async_setup_knowledge_services
@@ -112,6 +114,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> b
             await runtime.async_stop()
         raise
     entry.runtime_data = runtime
+    # Devices of agents and nodes that went away while HA was stopped.
+    async_remove_stale_devices(runtime)
     # Options, reconfigure and every subentry change (providers, agents) reload.
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -155,16 +159,12 @@ async def async_remove_entry(hass: HomeAssistant, entry: WactorzConfigEntry) -> 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: WactorzConfigEntry, device: DeviceEntry
 ) -> bool:
-    """Allow deleting the device of an agent that no longer exists."""
-    runtime = entry.runtime_data
-    for coordinator in runtime.coordinators.values():
-        if (
-            coordinator.cell is not None
-            and (
-                DOMAIN,
-                f"{entry.entry_id}_{coordinator.agent_name}",
-            )
-            in device.identifiers
-        ):
-            return False
-    return True
+    """Allow deleting the device of an agent, node or remote agent that is gone.
+
+    Refused while the agent runs, the node is online or a node runs or should
+    run the agent; otherwise the integration forgets it too (devices.py).
+    Refused while the entry is not loaded: nothing could be checked.
+    """
+    if entry.state is not ConfigEntryState.LOADED:
+        return False
+    return await async_forget_device(entry.runtime_data, device)

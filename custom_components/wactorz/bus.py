@@ -47,6 +47,9 @@ class Bus(Protocol):
     async def subscribe(self, topic: str, callback: BusCallback) -> Callable[[], None]:
         """Call `callback(topic, payload)` for matching messages; return an unsubscribe."""
 
+    def watch(self) -> Callable[[], None]:
+        """Log once when the bus becomes unavailable and once when it is back; return a stop."""
+
 
 def topic_matches(pattern: str, topic: str) -> bool:
     """Return True when `topic` matches an MQTT subscription `pattern`."""
@@ -100,6 +103,10 @@ class MemoryBus:
 
         return unsubscribe
 
+    def watch(self) -> Callable[[], None]:
+        """Nothing to watch: the in-memory bus is always there (the repair says what is missing)."""
+        return lambda: None
+
 
 class MqttBus:
     """Home Assistant's MQTT integration as the bus."""
@@ -109,11 +116,36 @@ class MqttBus:
     def __init__(self, hass: HomeAssistant) -> None:
         """Use the MQTT client HA already runs."""
         self._hass = hass
+        self._available: bool | None = None
 
     @property
     def connected(self) -> bool:
         """Return True while HA's MQTT client is connected to the broker."""
         return mqtt.is_connected(self._hass)
+
+    @callback
+    def watch(self) -> Callable[[], None]:
+        """Log once when the broker is lost and once when it is back; return a stop.
+
+        HA's MQTT client reconnects by itself (and logs its own attempts);
+        here the user learns what that means for Wactorz, once per outage.
+        A client still connecting at setup is not an outage.
+        """
+        self._available = True if mqtt.is_connected(self._hass) else None
+        return mqtt.async_subscribe_connection_status(self._hass, self._on_connection)
+
+    @callback
+    def _on_connection(self, connected: bool) -> None:
+        was, self._available = self._available, connected
+        if connected and was is False:
+            _LOGGER.info(
+                "The MQTT broker is back: Wactorz publishes and receives on MQTT again"
+            )
+        elif not connected and was is not False:
+            _LOGGER.warning(
+                "Lost the MQTT broker: edge nodes, io/chat and exported agent "
+                "events wait until Home Assistant reconnects"
+            )
 
     async def publish(
         self, topic: str, payload: str, *, qos: int = 0, retain: bool = False

@@ -59,6 +59,7 @@ ATTR_MESSAGE: Final = "message"
 ATTR_TIMEOUT: Final = "timeout"
 
 SIGNAL_AGENT_ADDED: Final = "wactorz_agent_added_{}"
+SIGNAL_AGENT_REMOVED: Final = "wactorz_agent_removed_{}"
 SIGNAL_USAGE: Final = "wactorz_llm_usage_{}"
 
 ISSUE_MQTT_MISSING: Final = "mqtt_missing"

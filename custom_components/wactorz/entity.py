@@ -12,7 +12,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN, SIGNAL_AGENT_ADDED
+from .const import DOMAIN, SIGNAL_AGENT_ADDED, SIGNAL_AGENT_REMOVED
 from .coordinator import AgentCoordinator
 
 if TYPE_CHECKING:
@@ -78,7 +78,11 @@ def async_setup_agent_entities(
     async_add_entities: AddConfigEntryEntitiesCallback,
     make: Callable[[AgentCoordinator], Iterable[Entity]],
 ) -> None:
-    """Add entities for every agent now, and for agents spawned later."""
+    """Add entities for every agent now, and for agents spawned later.
+
+    A removed agent's entities go with its device; one spawned again under
+    the same name gets new ones.
+    """
     runtime = entry.runtime_data
     added: set[str] = set()
 
@@ -93,10 +97,21 @@ def async_setup_agent_entities(
             config_subentry_id=coordinator.meta.get("subentry_id"),
         )
 
+    @callback
+    def removed(name: str) -> None:
+        added.discard(name)
+
     for name in list(runtime.coordinators):
         add(name)
     entry.async_on_unload(
         async_dispatcher_connect(
             runtime.hass, SIGNAL_AGENT_ADDED.format(entry.entry_id), add
+        )
+    )
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            runtime.hass,
+            SIGNAL_AGENT_REMOVED.format(entry.entry_id),
+            removed,
         )
     )

@@ -7,6 +7,9 @@ Home Assistant's shared httpx client. Meter totals survive restarts in
 working starts the hub entry's reauth flow for that provider (config_flow.py;
 one at a time, the others queued); a spent daily budget blocks paid calls and
 raises a repair issue until the day rolls over.
+A provider that starts failing (unreachable, 5xx, timeouts, rate limits, a
+rejected key, an unknown model) is logged once, and once when it answers
+again: not per failed request, retry or fallback.
 """
 
 from __future__ import annotations
@@ -28,9 +31,14 @@ from homeassistant.util.hass_dict import HassKey
 from .ai import (
     CallRecord,
     LlmGateway,
+    ModelNotFoundError,
     PricingTable,
     Provider,
+    ProviderAuthError,
     ProviderBinding,
+    ProviderError,
+    ProviderRateLimitError,
+    ProviderUnavailableError,
     create_provider,
 )
 from .ai.pricing import parse_overrides
@@ -55,6 +63,18 @@ _LOGGER = logging.getLogger(__name__)
 
 METER_SAVE_DELAY_S = 10
 REQUEST_TIMEOUT_S = 60.0
+# Errors that say the provider cannot answer now (a rejected request, 4xx,
+# says nothing about the provider: it does not count).
+FAILING_ERRORS = frozenset(
+    cls.__name__
+    for cls in (
+        ProviderError,
+        ProviderAuthError,
+        ProviderRateLimitError,
+        ProviderUnavailableError,
+        ModelNotFoundError,
+    )
+)
 
 # entry id -> {provider subentry id: fingerprint of its data when its key was
 # rejected}, in order. In hass.data so that reloads keep it.
@@ -160,6 +180,7 @@ class LlmRuntime:
         )
         self._unsubscribers: list[Callable[[], None]] = []
         self._built: tuple[Any, ...] | None = None
+        self.failing: set[str] = set()  # binding names whose last request failed
 
     def _price_overrides(self) -> dict[str, Any]:
         """Return the user's price overrides (checked by the options flow)."""
@@ -253,6 +274,7 @@ class LlmRuntime:
     @callback
     def _on_call(self, record: CallRecord) -> None:
         self._store.async_delay_save(self.gateway.snapshot, METER_SAVE_DELAY_S)
+        self._track_availability(record)
         if self.gateway.budget_exceeded():
             ir.async_create_issue(
                 self.hass,
@@ -268,6 +290,24 @@ class LlmRuntime:
             )
         else:
             ir.async_delete_issue(self.hass, DOMAIN, ISSUE_BUDGET_EXCEEDED)
+
+    def _track_availability(self, record: CallRecord) -> None:
+        """Log once when a provider starts failing and once when it answers again."""
+        name = record.provider
+        if record.outcome == "ok":
+            if name in self.failing:
+                self.failing.discard(name)
+                _LOGGER.info("LLM provider %s answers again", name)
+        elif record.outcome == "error" and record.error_type in FAILING_ERRORS:
+            if name not in self.failing:
+                self.failing.add(name)
+                _LOGGER.warning(
+                    "LLM provider %s is failing (%s: %s); calls fall over to the "
+                    "next provider of their chain until it answers again",
+                    name,
+                    record.error_type,
+                    self.scrubber.scrub(record.error or ""),
+                )
 
     def _subentry_by_title(self, name: str) -> ConfigSubentry | None:
         for subentry_id, binding in self.bindings.items():

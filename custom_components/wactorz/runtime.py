@@ -18,7 +18,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 
@@ -71,6 +71,7 @@ from .const import (
     HEALTH_INTERVAL_S,
     ISSUE_AGENT_GAVE_UP,
     SIGNAL_AGENT_ADDED,
+    SIGNAL_AGENT_REMOVED,
     SIGNAL_USAGE,
     SUBENTRY_AGENT,
 )
@@ -80,14 +81,16 @@ from .core import (
     ActorCell,
     ActorError,
     ActorEvent,
+    ActorNotFoundError,
     ActorSystem,
     EventKind,
     actor_factory,
 )
 from .core.redaction import SecretScrubber
 from .core.topics import QA_FLAG, SYSTEM_HEALTH, with_prefix
+from .entity import agent_device_identifier
 from .followup import FollowUps
-from .ha_agents.actuator import ActuatorManager, async_start_actuators
+from .ha_agents.actuator import ACTOR_PREFIX, ActuatorManager, async_start_actuators
 from .ha_agents.home import HOME_AGENT_NAME, HomeAssistantAgent, home_agent_factory
 from .ha_agents.map import MAP_REQUEST_TOPIC, MapAgent
 from .ha_agents.state_bridge import StateBridgeAgent
@@ -228,6 +231,7 @@ class WactorzRuntime:
             ),
             ask_timeout=float(options.get(CONF_ASK_TIMEOUT, DEFAULT_ASK_TIMEOUT)),
         )
+        self._unsubscribers.append(self.bus.watch())
         self.llm = LlmRuntime(self.hass, self.entry, self.scrubber)
         await self.llm.async_setup()
         self._unsubscribers.append(self.llm.gateway.add_listener(self._on_llm_call))
@@ -329,11 +333,17 @@ class WactorzRuntime:
             self._unsubscribers.append(self.io_gateway.stop)
 
     async def _async_start_user_agents(self) -> None:
-        """Start one LLM agent per agent subentry (its name keeps its history)."""
+        """Start one LLM agent per agent subentry (its name keeps its history).
+
+        An agent whose subentry was deleted is forgotten: its id and saved
+        state (HA removed its device with the subentry).
+        """
+        names = set()
         for subentry in self.entry.subentries.values():
             if subentry.subentry_type != SUBENTRY_AGENT:
                 continue
             data = subentry.data
+            names.add(str(data["name"]))
             await self.async_spawn(
                 actor_factory(
                     LlmAgent,
@@ -346,6 +356,10 @@ class WactorzRuntime:
                 description=subentry.title,
                 meta={"subentry_id": subentry.subentry_id, "watchdog_timeout_s": 600},
             )
+        for name, record in list(self.registry.agents.items()):
+            if record.get("kind") == "llm_agent" and name not in names:
+                self.registry.async_discard(name)
+                await self.store.remove(name)
 
     def agent_config(self, name: str) -> dict[str, Any] | None:
         """Return the subentry data of a user-defined agent."""
@@ -716,7 +730,56 @@ class WactorzRuntime:
     def _on_event(self, event: ActorEvent) -> None:
         coordinator = self.coordinators.get(event.actor_name)
         if coordinator is not None:
+            if event.kind is EventKind.REMOVED:
+                if (
+                    coordinator.cell is not None
+                    and coordinator.cell.id == event.actor_id
+                ):
+                    self._forget_agent(event.actor_name)
+                return
             coordinator.handle_event(event)
+
+    @callback
+    def _forget_agent(self, name: str) -> None:
+        """Forget a removed agent: its coordinator, its registry record, its device.
+
+        Every `system.remove` of an agent made by `async_spawn` ends here (the
+        panel's delete, a deleted actuator), so none leaves a device behind.
+        """
+        coordinator = self.coordinators.pop(name)
+        coordinator.unbind()
+        self.registry.async_discard(name)
+        entry_id = self.entry.entry_id
+        devices = dr.async_get(self.hass)
+        device = devices.async_get_device_by_identifier(
+            agent_device_identifier(entry_id, name), entry_id
+        )
+        if device is not None:
+            devices.async_remove_device(device.id)
+        async_dispatcher_send(self.hass, SIGNAL_AGENT_REMOVED.format(entry_id), name)
+
+    async def async_remove_agent(self, name: str) -> None:
+        """Delete an agent for good (the panel): actor, saved state, record, device.
+
+        An actuator is deleted with its config and trigger, a user-defined
+        agent with its subentry (the entry reloads without it); otherwise
+        they would come back at the next start.
+        """
+        cell = self.system.get(name)
+        if cell is None:
+            raise ActorNotFoundError(name)
+        actuator = name.removeprefix(ACTOR_PREFIX)
+        if (
+            cell.meta.get("kind") == "actuator"
+            and self.actuators is not None
+            and actuator in self.actuators
+        ):
+            await self.actuators.async_delete(actuator)
+            return
+        subentry_id = cell.meta.get("subentry_id")
+        await self.system.remove(cell.id)
+        if isinstance(subentry_id, str) and subentry_id in self.entry.subentries:
+            self.hass.config_entries.async_remove_subentry(self.entry, subentry_id)
 
     async def _async_publish_health(self, _now: Any = None) -> None:
         """Publish system/health (answered by the monitor agent)."""

@@ -13,6 +13,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
+from .devices import async_remove_device, pipelines_device_identifier
 from .entity import MANUFACTURER
 from .pipelines.model import RuleError
 from .pipelines.registry import SIGNAL_RULES_CHANGED, PipelineRegistry, get_registry
@@ -47,6 +48,10 @@ async def async_setup_entry(
                 "switch", DOMAIN, f"{entry.entry_id}_rule_{rule_id}"
             ):
                 entities.async_remove(entity_id)
+            if not registry.rules:  # the last rule: its device goes too
+                async_remove_device(
+                    hass, entry.entry_id, pipelines_device_identifier(entry.entry_id)
+                )
 
     sync()
     entry.async_on_unload(
@@ -69,7 +74,7 @@ class PipelineRuleSwitch(SwitchEntity):
         self._attr_unique_id = f"{entry_id}_rule_{rule_id}"
         self._attr_name = registry.rules[rule_id].name  # the user's own words
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{entry_id}_pipelines")},
+            identifiers={pipelines_device_identifier(entry_id)},
             name="Pipelines",
             manufacturer=MANUFACTURER,
             model="pipelines",

@@ -45,7 +45,6 @@ import probatio
 
 from homeassistant.components import websocket_api
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.json import json_bytes
 from homeassistant.util.hass_dict import HassKey
 
@@ -589,6 +588,15 @@ class PanelHub:
         kind = event.kind
         item = self._record(event) if kind in _FEED_KINDS else None
         if not self.subscriptions:
+            if kind is EventKind.REMOVED:
+                self._forget(event.actor_id)
+            return
+        if kind is EventKind.REMOVED:  # forgotten: no node runs or should run it
+            self._remove(event.actor_id)
+            if item is not None and len(self._feed) < MAX_FEED_PER_FLUSH:
+                item["k"] = None  # (as for a removed local agent)
+                self._feed.append(item)
+            self._arm()
             return
         actor_id = event.actor_id
         data = event.data
@@ -643,14 +651,7 @@ class PanelHub:
             self._added[key] = event.actor_id
             self._nodes_changed = True
         elif kind is EventKind.REMOVED:
-            gone = self._keys.get(event.actor_id)
-            if gone is not None:
-                if self._added.pop(gone, None) is None:
-                    self._removed.append(gone)
-                self._changed.pop(gone, None)
-                self._beats.pop(gone, None)
-                self._forget(event.actor_id)
-            self._nodes_changed = True
+            self._remove(event.actor_id)
         elif kind in (EventKind.STATUS, EventKind.ERROR, EventKind.RESTARTED):
             cell = self.system.get(event.actor_id)
             if cell is not None:
@@ -700,6 +701,17 @@ class PanelHub:
         if change is None:
             change = self._changed[key] = {}
         return change
+
+    def _remove(self, actor_id: str) -> None:
+        """Tell subscribers an agent is gone (local or on a node) and forget it."""
+        gone = self._keys.get(actor_id)
+        if gone is not None:
+            if self._added.pop(gone, None) is None:
+                self._removed.append(gone)
+            self._changed.pop(gone, None)
+            self._beats.pop(gone, None)
+            self._forget(actor_id)
+        self._nodes_changed = True
 
     def _forget(self, actor_id: str) -> None:
         key = self._keys.pop(actor_id, None)
@@ -981,7 +993,7 @@ async def ws_control(
             case "stop":
                 await system.stop(cell.id)
             case "delete":
-                await _async_delete(hass, hub.runtime, cell)
+                await _async_delete(hub.runtime, cell)
     except ActorError as err:
         connection.send_error(msg["id"], _error_code(err), str(err))
         return
@@ -1027,26 +1039,9 @@ async def _async_control_remote(
     )
 
 
-async def _async_delete(
-    hass: HomeAssistant, runtime: WactorzRuntime, cell: ActorCell
-) -> None:
+async def _async_delete(runtime: WactorzRuntime, cell: ActorCell) -> None:
     """Remove an agent for good: actor, saved state, registry record, device."""
-    remove = getattr(runtime, "async_remove_agent", None)
-    if remove is not None:  # the runtime's own removal, once it has one
-        await remove(cell.name)
-        return
-    await runtime.system.remove(cell.id)
-    runtime.registry.async_discard(cell.name)
-    coordinator = runtime.coordinators.pop(cell.name, None)
-    if coordinator is not None:
-        coordinator.unbind()
-    registry = dr.async_get(hass)
-    entry_id = runtime.entry.entry_id
-    device = registry.async_get_device_by_identifier(
-        (DOMAIN, f"{entry_id}_{cell.name}"), entry_id
-    )
-    if device is not None:
-        registry.async_remove_device(device.id)
+    await runtime.async_remove_agent(cell.name)
 
 
 @websocket_api.websocket_command(

@@ -494,6 +494,10 @@ class ActuatorManager:
         """Return the bus triggers come from."""
         return self._runtime.bus
 
+    def __contains__(self, name: object) -> bool:
+        """Return True when an actuator of that name is configured."""
+        return name in self._configs
+
     async def async_start(self) -> None:
         """Restore the stored actuators (invalid ones are logged and skipped)."""
         stored = await self._store.async_load() or {}

@@ -15,6 +15,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..const import DOMAIN
+from ..devices import anomaly_device_identifier, async_remove_device
 from ..entity import MANUFACTURER
 from .anomaly import SIGNAL_WATCHES_CHANGED, AnomalyRegistry, get_anomaly_registry
 
@@ -63,6 +64,10 @@ def async_setup_anomaly_entities(
                     anomaly_unique_id(entry.entry_id, entity_id),
                 ):
                     entities.async_remove(sensor)
+                if not registry.watches:  # the last watch: its device goes too
+                    async_remove_device(
+                        hass, entry.entry_id, anomaly_device_identifier(entry.entry_id)
+                    )
 
     sync()
     entry.async_on_unload(
@@ -87,7 +92,7 @@ class AnomalySensor(BinarySensorEntity):
         self._attr_unique_id = anomaly_unique_id(registry.entry_id, entity_id)
         self._attr_translation_placeholders = {"entity": name}
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{registry.entry_id}_anomaly")},
+            identifiers={anomaly_device_identifier(registry.entry_id)},
             name="Anomaly detection",
             manufacturer=MANUFACTURER,
             model="anomaly",

@@ -34,8 +34,10 @@ from ..entity import MANUFACTURER
 from .manager import (
     AGENT_STATES,
     SIGNAL_NODE_ADDED,
+    SIGNAL_NODE_REMOVED,
     SIGNAL_NODE_UPDATED,
     SIGNAL_REMOTE_AGENT_ADDED,
+    SIGNAL_REMOTE_AGENT_REMOVED,
     SIGNAL_REMOTE_AGENT_UPDATED,
     NodeManager,
     NodeRecord,
@@ -74,8 +76,8 @@ class NodeEntity(Entity):
 
     @property
     def record(self) -> NodeRecord:
-        """Return the node's record."""
-        return self._manager.nodes[self._node]
+        """Return the node's record (an empty one once the node is forgotten)."""
+        return self._manager.nodes.get(self._node) or NodeRecord(self._node)
 
     async def async_added_to_hass(self) -> None:
         """Follow the node's updates."""
@@ -201,8 +203,9 @@ class RemoteAgentEntity(Entity):
 
     @property
     def info(self) -> dict[str, Any]:
-        """Return the agent's last reported description."""
-        return self._manager.remote_agents[self._agent].info
+        """Return the agent's last reported description (empty once forgotten)."""
+        known = self._manager.remote_agents.get(self._agent)
+        return known.info if known is not None else {}
 
     @property
     def available(self) -> bool:
@@ -290,7 +293,9 @@ class RemoteAgentSensor(RemoteAgentEntity, SensorEntity):
         """Return the node and id on the state sensor."""
         if self.entity_description.key != "state":
             return None
-        known = self._manager.remote_agents[self._agent]
+        known = self._manager.remote_agents.get(self._agent)
+        if known is None:
+            return None
         return {"node": known.node, "agent_id": known.info.get("id")}
 
 
@@ -338,7 +343,11 @@ def async_setup_node_entities(
     async_add_entities: AddConfigEntryEntitiesCallback,
     platform: Platform,
 ) -> None:
-    """Add node and remote agent entities of `platform` now and as nodes appear."""
+    """Add node and remote agent entities of `platform` now and as nodes appear.
+
+    A forgotten node or agent loses its device (and so its entities); one that
+    appears again later gets new ones.
+    """
     manager: NodeManager | None = getattr(entry.runtime_data, "nodes", None)
     if manager is None:
         return
@@ -361,10 +370,27 @@ def async_setup_node_entities(
         agents_added.add(agent)
         async_add_entities(_agent_entities(manager, agent, platform))
 
+    @callback
+    def node_removed(node: str) -> None:
+        nodes_added.discard(node)
+
+    @callback
+    def agent_removed(agent: str) -> None:
+        agents_added.discard(agent)
+
     for node in list(manager.nodes):
         add_node(node)
     for agent in list(manager.remote_agents):
         add_agent(agent)
+    for signal, target in (
+        (SIGNAL_NODE_REMOVED, node_removed),
+        (SIGNAL_REMOTE_AGENT_REMOVED, agent_removed),
+    ):
+        entry.async_on_unload(
+            async_dispatcher_connect(
+                manager.hass, signal.format(entry.entry_id), target
+            )
+        )
     entry.async_on_unload(
         async_dispatcher_connect(
             manager.hass, SIGNAL_NODE_ADDED.format(entry.entry_id), add_node

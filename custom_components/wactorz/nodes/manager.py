@@ -54,7 +54,9 @@ _LOGGER = logging.getLogger(__name__)
 
 SIGNAL_NODE_ADDED: Final = "wactorz_node_added_{}"
 SIGNAL_NODE_UPDATED: Final = "wactorz_node_updated_{}_{}"
+SIGNAL_NODE_REMOVED: Final = "wactorz_node_removed_{}"
 SIGNAL_REMOTE_AGENT_ADDED: Final = "wactorz_remote_agent_added_{}"
+SIGNAL_REMOTE_AGENT_REMOVED: Final = "wactorz_remote_agent_removed_{}"
 SIGNAL_REMOTE_AGENT_UPDATED: Final = "wactorz_remote_agent_updated_{}_{}"
 EVENT_NODE_ERROR: Final = "wactorz_node_error"
 EVENT_MIGRATION: Final = "wactorz_migration"
@@ -564,12 +566,12 @@ class NodeManager:
         if data["status"] == "online":
             if not record.online:  # it first applies the retained desired_state
                 record.settling_since = time.monotonic()
-            record.online = True
-            record.status_reason = None
+            self._set_online(record, True)
             self._arm_silence(record)
         else:
-            record.online = False
-            record.status_reason = _str(data.get("reason"), 32) or "connection_lost"
+            self._set_online(
+                record, False, _str(data.get("reason"), 32) or "connection_lost"
+            )
             self._cancel_silence(node)
             self._mark_agents_absent(record)
         self._changed(node)
@@ -590,8 +592,7 @@ class NodeManager:
             if record.beat_ts is not None and beat_ts < record.beat_ts:
                 return  # a late copy: it would roll newer state back
             record.beat_ts = beat_ts
-        record.online = True
-        record.status_reason = None
+        self._set_online(record, True)
         record.last_heartbeat = time.time()
         record.version = _str(data.get("version"), 64) or record.version
         record.uptime_s = _float(data.get("uptime_s"))
@@ -765,6 +766,117 @@ class NodeManager:
                 agent.info = {**agent.info, "state": "stopped", "busy": False}
                 self._agent_changed(agent.name)
                 self._emit(EventKind.STATUS, agent, {"state": "stopped"})
+        self._forget_gone_agents(record)
+
+    def desired_node(self, agent: str) -> str | None:
+        """Return the node whose desired set lists `agent`, if any."""
+        for record in self.nodes.values():
+            if agent in record.desired:
+                return record.name
+        return None
+
+    def _forget_gone_agents(self, record: NodeRecord) -> None:
+        """Forget the agents a managed node stopped for good: not running, wanted nowhere.
+
+        Only where HA's desired set is the truth (a managed node), and not
+        while the node may still be applying one (a migration's target is set
+        after its source); what a node runs on its own stays until its device
+        is deleted.
+        """
+        if not record.managed or self._settling(record):
+            return
+        for agent in list(self.remote_agents.values()):
+            if (
+                agent.node == record.name
+                and not agent.present
+                and self.desired_node(agent.name) is None
+            ):
+                self._forget_remote_agent(agent.name)
+
+    @callback
+    def _forget_remote_agent(self, name: str) -> None:
+        """Drop an agent no node runs or should run, with its device and entities."""
+        agent = self.remote_agents.pop(name, None)
+        self._migrations.pop(name, None)
+        if agent is not None:  # the monitor and the panel drop it
+            self._emit(EventKind.REMOVED, agent, {})
+        async_dispatcher_send(
+            self.hass, SIGNAL_REMOTE_AGENT_REMOVED.format(self.entry_id), name
+        )
+        self._remove_device(remote_agent_identifier(self.entry_id, name))
+
+    def _remove_device(self, identifier: tuple[str, str]) -> None:
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device_by_identifier(identifier, self.entry_id)
+        if device is not None:
+            registry.async_remove_device(device.id)
+
+    def forget_remote_agent(self, name: str) -> bool:
+        """Forget an agent whose device the user deleted; False while it is not gone.
+
+        An agent some node should run, or that an online node runs, is not gone.
+        """
+        if self.desired_node(name) is not None:
+            return False
+        known = self.remote_agents.get(name)
+        if known is not None and known.present and self.remote_agent_available(name):
+            return False
+        self._forget_remote_agent(name)
+        return True
+
+    async def async_forget_node(self, node: str) -> bool:
+        """Forget a node whose device the user deleted; False while it is online.
+
+        Its record, secret, desired set and agents (with their devices) go; so
+        do its retained messages (HA's desired_state, its announce and status),
+        or the next start would list it again. A node that comes back later
+        announces itself anew and is offered for pairing.
+        """
+        record = self.nodes.get(node)
+        if record is None:
+            return True
+        if record.online:
+            return False
+        async with self._lock(node):
+            if self.nodes.get(node) is not record:
+                return True
+            del self.nodes[node]
+            self._cancel_silence(node)
+            self._republish.discard(node)
+            for name, migration in list(self._migrations.items()):
+                if node in (migration.source, migration.target):
+                    del self._migrations[name]
+            agents = {a.name for a in self.remote_agents.values() if a.node == node}
+            for name in sorted(agents | set(record.desired)):
+                if self.desired_node(name) is None:
+                    self._forget_remote_agent(name)
+            if self._secrets.pop(node, None) is not None:
+                await self._store.async_save_secrets(self._secrets)
+            self._store.schedule_save(self._store_data)
+            await self._store.async_flush()
+            async_dispatcher_send(
+                self.hass, SIGNAL_NODE_REMOVED.format(self.entry_id), node
+            )
+            for listener in tuple(self._listeners):
+                listener(node)
+            for topic in (
+                f"nodes/{node}/desired_state",
+                f"nodes/{node}/status",
+                f"wactorz/{node}/announce",
+            ):
+                try:
+                    await self.runtime.bus.publish(topic, "", qos=1, retain=True)
+                except HomeAssistantError as err:
+                    _LOGGER.warning(
+                        "Node %s is forgotten, but its retained %s stays on the "
+                        "broker (%s): it is listed again at the next start",
+                        node,
+                        topic,
+                        self.runtime.scrubber.scrub(str(err))[:200],
+                    )
+                    break
+        _LOGGER.info("Node %s is forgotten", node)
+        return True
 
     def _mark_agents_absent(self, record: NodeRecord) -> None:
         for agent in self.remote_agents.values():
@@ -840,10 +952,26 @@ class NodeManager:
         self._timers.pop(node, None)
         record = self.nodes.get(node)
         if record is not None and record.online:
-            record.online = False
-            record.status_reason = "silent"
+            self._set_online(record, False, "silent")
             self._mark_agents_absent(record)
             self._changed(node)
+
+    @staticmethod
+    def _set_online(
+        record: NodeRecord, online: bool, reason: str | None = None
+    ) -> None:
+        """Set a node's online state; log once when it goes offline, once when back.
+
+        Heartbeats and re-delivered retained statuses of a node in the same
+        state log nothing; a node first heard of online (HA's start) neither.
+        """
+        was = record.online
+        record.online = online
+        record.status_reason = None if online else reason
+        if online and was is False:
+            _LOGGER.info("Node %s is back online", record.name)
+        elif not online and was is not False:
+            _LOGGER.warning("Node %s is offline (%s)", record.name, reason)
 
     @callback
     def _on_errors(self, topic: str, raw: bytes) -> None:
@@ -965,11 +1093,13 @@ class NodeManager:
         except NodeError as err:
             if err.key != "node_publish_failed":
                 raise
-            record.unsent = True
-            _LOGGER.info(
+            # Said once per node until it is sent (the bus logs the outage itself).
+            _LOGGER.log(
+                logging.DEBUG if record.unsent else logging.INFO,
                 "MQTT is not connected: desired state of node %s is sent on reconnect",
                 record.name,
             )
+            record.unsent = True
             self._schedule_resend(RESEND_RETRY_S)
         else:
             record.revision = revision
@@ -1170,6 +1300,9 @@ class NodeManager:
             if agent in record.desired or record.managed:
                 record.desired.pop(agent, None)
                 await self._async_publish_desired(record)
+                if not record.online and self.desired_node(agent) is None:
+                    # An offline node drops it when it comes back: gone now.
+                    self._forget_remote_agent(agent)
             else:  # started by someone else: stop it imperatively
                 envelope = sign(self._secret(node), "stop", node, {"name": agent})
                 await self._publish(node, f"nodes/{node}/stop", envelope, retain=False)
