@@ -13,17 +13,64 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from typing import Any
 
 from scenario import record, run_scenario
 
 STALL_TARGET_MS = 5.0
 
 
+def baseline_table(data: dict[str, Any], baseline: dict[str, Any]) -> str:
+    """Return setup against the baseline (a plain platform, same devices and entities)."""
+    ours, theirs = data["callbacks"]["setup"], baseline["callbacks"]["setup"]
+    rows = [
+        ("setup s", data["setup_s"], baseline["setup_s"]),
+        ("max callback ms", ours["max_ms"], theirs["max_ms"]),
+        (
+            "max callback without a GC pause ms",
+            ours["max_without_gc_ms"],
+            theirs["max_without_gc_ms"],
+        ),
+        ("callbacks > 5 ms", ours["over_5ms"], theirs["over_5ms"]),
+        (
+            "GC gen 2 max pause ms",
+            data["gc_max_pause_ms_by_generation"]["setup"].get("2", 0.0),
+            baseline["gc_max_pause_ms_by_generation"]["setup"].get("2", 0.0),
+        ),
+        (
+            "settle max stall ms",
+            data["settle_max_stall_ms"],
+            baseline["settle_max_stall_ms"],
+        ),
+    ]
+
+    def ratio(ours: float, theirs: float) -> str:
+        return f"{ours / theirs:.2f}x" if theirs else "-"
+
+    return "\n".join(
+        [
+            (
+                f"Setup against the baseline measured in the same run (its own process): Home "
+                f"Assistant adding {baseline['devices']} devices with "
+                f"{baseline['entities'] // max(1, baseline['devices'])} plain sensors each "
+                "from a plain entity platform, one device per loop iteration:"
+            ),
+            "",
+            "| setup | Wactorz (agents) | baseline (plain platform) | ratio |",
+            "|---|---:|---:|---:|",
+            *(f"| {name} | {a} | {b} | {ratio(a, b)} |" for name, a, b in rows),
+        ]
+    )
+
+
 def main() -> int:
     """Run the scenario, print a summary, record the results."""
-    data = run_scenario("ha_load_scenario.py", "--timeout", "900", "-p", "no:logging")
-    if data is None:
+    args = ("--timeout", "900", "-p", "no:logging")
+    data = run_scenario("ha_load_scenario.py", "-k", "test_ha_load", *args)
+    baseline = run_scenario("ha_load_scenario.py", "-k", "test_ha_baseline", *args)
+    if data is None or baseline is None:
         return 1
+    data["baseline"] = baseline
     calls = data["callbacks"]
     met = {
         phase: "yes" if calls[phase]["max_ms"] <= STALL_TARGET_MS else "NO"
@@ -74,12 +121,14 @@ def main() -> int:
     print(table)
     print(slowest)
     print(sources)
+    compared = baseline_table(data, baseline)
+    print(compared)
     record(
         "ha_load",
         data,
         "HA load",
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs; {data['method']}.\n\n"
-        f"{table}\n\nSlowest callbacks:\n{slowest}\n\n"
+        f"{table}\n\n{compared}\n\nSlowest callbacks:\n{slowest}\n\n"
         f"Where the loop thread was when it worked > 4 ms without yielding (sampled):\n{sources}",
     )
     return 0

@@ -18,11 +18,16 @@ import time
 import traceback
 
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockEntityPlatform,
+)
 
 from custom_components.wactorz.const import DOMAIN
 from custom_components.wactorz.core import Actor, Message, actor_factory
+from homeassistant.components.sensor import SensorEntity
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.setup import async_setup_component
 
 AGENTS = int(os.environ.get("WACTORZ_BENCH_AGENTS", "1000"))
@@ -30,6 +35,8 @@ STEADY_S = float(os.environ.get("WACTORZ_BENCH_STEADY_S", "20"))
 # Home Assistant saves its entity and device registries 10 s after the last
 # change: the save of ~10,000 new entities belongs to setup, not to steady state.
 SETTLE_S = float(os.environ.get("WACTORZ_BENCH_SETTLE_S", "15"))
+# Enabled entities per agent (sensor.py): the baseline adds as many per device.
+ENTITIES_PER_AGENT = 8
 
 
 class Worker(Actor):
@@ -438,6 +445,86 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
             "setup": sorted(setup_sources.items(), key=lambda item: -item[1])[:10],
             "settle": sorted(settle_sources.items(), key=lambda item: -item[1])[:10],
             "steady": steady_sources,
+        },
+    }
+    Path(os.environ["WACTORZ_BENCH_OUT"]).write_text(json.dumps(result, indent=2))
+
+
+class BaselineSensor(SensorEntity):
+    """A plain sensor of a plain integration: what Home Assistant costs without Wactorz."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    _attr_native_value = 0
+
+    def __init__(self, device: int, key: str) -> None:
+        """One of a device's ENTITIES_PER_AGENT sensors."""
+        self._attr_unique_id = f"device-{device}-{key}"
+        self._attr_name = key
+        self._attr_device_info = DeviceInfo(
+            identifiers={("bench", f"device-{device}")}, name=f"Device {device}"
+        )
+
+
+async def test_ha_baseline(hass: HomeAssistant) -> None:
+    """Baseline: HA adds the same number of devices and entities from a plain platform.
+
+    AGENTS devices with ENTITIES_PER_AGENT plain sensors each, added one device
+    at a time like agents are spawned, measured with the same instruments; then
+    HA's delayed registry saves (settle). Writes the figures to WACTORZ_BENCH_OUT.
+    """
+    asyncio.get_running_loop().set_debug(False)
+    logging.getLogger().setLevel(logging.WARNING)
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = MockConfigEntry(domain="bench", title="bench")
+    entry.add_to_hass(hass)
+    platform = MockEntityPlatform(hass, domain="sensor", platform_name="bench")
+    platform.config_entry = entry
+    gc_watch = GcWatch()
+    timer = CallbackTimer(gc_watch)
+    timer.install()
+    probe = LagProbe(None, gc_watch)
+    probe.start()
+    started = time.perf_counter()
+    for device in range(AGENTS):
+        await platform.async_add_entities(
+            [BaselineSensor(device, f"value {n}") for n in range(ENTITIES_PER_AGENT)]
+        )
+        await asyncio.sleep(0)  # one device per loop iteration, as spawns come
+    await hass.async_block_till_done()
+    setup_s = time.perf_counter() - started
+    _, setup_work = await probe.stop()
+    setup_gc = gc_watch.take()
+    setup_callbacks = timer.take()
+    probe.start()
+    await asyncio.sleep(SETTLE_S)
+    _, settle_work = await probe.stop()
+    settle_gc = gc_watch.take()
+    settle_callbacks = timer.take()
+    timer.uninstall()
+    gc_watch.close()
+    entities = len(hass.states.async_entity_ids())
+    assert len(hass.states.async_entity_ids("sensor")) == AGENTS * ENTITIES_PER_AGENT
+    platform.async_shutdown()
+
+    def ms(value: float) -> float:
+        return round(value * 1000, 3)
+
+    result = {
+        "devices": AGENTS,
+        "entities": entities,
+        "setup_s": round(setup_s, 3),
+        "setup_max_stall_ms": ms(max(setup_work, default=0.0)),
+        "settle_max_stall_ms": ms(max(settle_work, default=0.0)),
+        "callbacks": {"setup": setup_callbacks, "settle": settle_callbacks},
+        "gc_max_pause_ms_by_generation": {
+            phase: {
+                str(generation): ms(
+                    max((p for g, p in pauses if g == generation), default=0.0)
+                )
+                for generation in sorted({g for g, _ in pauses})
+            }
+            for phase, pauses in (("setup", setup_gc), ("settle", settle_gc))
         },
     }
     Path(os.environ["WACTORZ_BENCH_OUT"]).write_text(json.dumps(result, indent=2))

@@ -11,23 +11,28 @@ from datetime import UTC, datetime
 import json
 import os
 from pathlib import Path
+import subprocess
 import sys
 import tempfile
 from typing import Any
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
 def run_scenario(filename: str, *pytest_args: str) -> dict[str, Any] | None:
-    """Run bench/<filename> and return what it wrote (None, reported, when it failed)."""
+    """Run bench/<filename> in its own Python process; return what it wrote.
+
+    A process per run: a scenario's heap (and so its garbage collector's
+    pauses) does not carry over into the next one. None, reported, when it failed.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
-        os.environ["WACTORZ_BENCH_OUT"] = str(out)
-        code = pytest.main(
+        code = subprocess.run(
             [
+                sys.executable,
+                "-m",
+                "pytest",
                 str(ROOT / "bench" / filename),
                 "-q",
                 "-p",
@@ -37,8 +42,11 @@ def run_scenario(filename: str, *pytest_args: str) -> dict[str, Any] | None:
                 "-o",
                 "asyncio_mode=auto",
                 *pytest_args,
-            ]
-        )
+            ],
+            cwd=ROOT,
+            env={**os.environ, "WACTORZ_BENCH_OUT": str(out)},
+            check=False,
+        ).returncode
         if code != 0 or not out.exists():
             print("the scenario failed", file=sys.stderr)
             return None

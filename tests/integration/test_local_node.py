@@ -150,7 +150,8 @@ async def test_local_node_starts_restarts_and_stops(
     hass, node = world.hass, world.node
     node_dir = tmp_path / ".storage" / f"wactorz.{world.entry.entry_id}.local_node"
     runner = world.local
-    assert runner.running
+    # the runner starts in a background task of the entry: not awaited by setup
+    await until(lambda: runner.running, "the runner process")
     argv = runner.argv
     assert argv[1:3] == ["-m", "wactorz_edge"]
     assert {"--allow-code", "--stop-on-eof"} <= set(argv)

@@ -1059,6 +1059,17 @@ class NodeManager:
             async with asyncio.timeout(timeout):
                 return await future
         except TimeoutError:
+            record = self.nodes.get(node)
+            heard = record.last_heartbeat if record is not None else None
+            _LOGGER.warning(
+                "Node %s did not answer a %s request within %g s (online: %s; last "
+                "heartbeat %s)",
+                node,
+                kind,
+                timeout,
+                record.online if record is not None else None,
+                f"{time.time() - heard:.0f} s ago" if heard is not None else "never",
+            )
             raise NodeError(
                 "node_timeout", validation=False, node=node, timeout=f"{timeout:g}"
             ) from None
