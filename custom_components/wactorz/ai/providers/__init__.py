@@ -1,19 +1,49 @@
-"""LLM providers behind one interface, and the factory that builds them."""
+"""LLM providers behind one interface, and the factory that builds them.
+
+Each SDK (anthropic, openai, google-genai: together ~370k objects and ~1.7 s
+of imports) is imported only when a provider of its kind is built, in the
+executor like the rest of `create_provider`: an installation using Ollama
+does not carry Gemini's and Anthropic's modules in its heap.
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import httpx2
 
-from .anthropic import AnthropicProvider
 from .base import Provider, ProviderKind, collect
-from .gemini import GeminiProvider
-from .openai import OpenAIProvider
-from .openai_compatible import (
-    NVIDIA_NIM_BASE_URL,
-    OLLAMA_BASE_URL,
-    OpenAICompatibleProvider,
-)
+
+if TYPE_CHECKING:
+    from .anthropic import AnthropicProvider
+    from .gemini import GeminiProvider
+    from .openai import OpenAIProvider
+    from .openai_compatible import (
+        NVIDIA_NIM_BASE_URL,
+        OLLAMA_BASE_URL,
+        OpenAICompatibleProvider,
+    )
+
+# Names imported on first use (PEP 562), with the module that has them.
+_LAZY = {
+    "AnthropicProvider": ".anthropic",
+    "GeminiProvider": ".gemini",
+    "OpenAIProvider": ".openai",
+    "OpenAICompatibleProvider": ".openai_compatible",
+    "NVIDIA_NIM_BASE_URL": ".openai_compatible",
+    "OLLAMA_BASE_URL": ".openai_compatible",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a provider module when one of its names is first used."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
+
 
 # Kinds that need an API key (Ollama and generic compatible servers may not).
 KEY_REQUIRED = frozenset(
@@ -45,7 +75,10 @@ def create_provider(
     kind = ProviderKind(kind)
     if kind in KEY_REQUIRED and not api_key:
         raise ValueError(f"{kind} needs an API key")
+    # the SDK of this kind only (blocking imports: this runs in the executor)
     if kind is ProviderKind.ANTHROPIC:
+        from .anthropic import AnthropicProvider  # noqa: PLC0415
+
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError("the anthropic SDK needs an httpx.AsyncClient")
         return AnthropicProvider(
@@ -55,6 +88,8 @@ def create_provider(
             timeout=None if timeout is None else httpx.Timeout(timeout, connect=10.0),
         )
     if kind is ProviderKind.OPENAI:
+        from .openai import OpenAIProvider  # noqa: PLC0415
+
         return OpenAIProvider(
             api_key=api_key or "",
             base_url=base_url,
@@ -62,12 +97,16 @@ def create_provider(
             timeout=timeout,
         )
     if kind is ProviderKind.GEMINI:
+        from .gemini import GeminiProvider  # noqa: PLC0415
+
         return GeminiProvider(
             api_key=api_key or "",
             base_url=base_url,
             http_client=http_client,
             timeout=timeout,
         )
+    from .openai_compatible import OpenAICompatibleProvider  # noqa: PLC0415
+
     return OpenAICompatibleProvider(
         kind=kind,
         api_key=api_key,
