@@ -288,6 +288,21 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
     return hass_tmp_config_dir
 
 
+def _max_pause_by_generation(
+    by_phase: dict[str, list[tuple[int, float]]],
+) -> dict[str, dict[str, float]]:
+    """Return each phase's longest GC pause (ms) per generation."""
+    return {
+        phase: {
+            str(generation): round(
+                max(p for g, p in pauses if g == generation) * 1000, 3
+            )
+            for generation in sorted({g for g, _ in pauses})
+        }
+        for phase, pauses in by_phase.items()
+    }
+
+
 def _p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[int(0.99 * (len(ordered) - 1))] if ordered else 0.0
@@ -420,15 +435,7 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
             phase: sum(1 for _, p in pauses if p > 0.004)
             for phase, pauses in gc_by_phase.items()
         },
-        "gc_max_pause_ms_by_generation": {
-            phase: {
-                str(generation): ms(
-                    max((p for g, p in pauses if g == generation), default=0.0)
-                )
-                for generation in sorted({g for g, _ in pauses})
-            }
-            for phase, pauses in gc_by_phase.items()
-        },
+        "gc_max_pause_ms_by_generation": _max_pause_by_generation(gc_by_phase),
         "gc_collections_by_generation": {
             phase: {
                 str(generation): sum(1 for g, _ in pauses if g == generation)
@@ -517,14 +524,8 @@ async def test_ha_baseline(hass: HomeAssistant) -> None:
         "setup_max_stall_ms": ms(max(setup_work, default=0.0)),
         "settle_max_stall_ms": ms(max(settle_work, default=0.0)),
         "callbacks": {"setup": setup_callbacks, "settle": settle_callbacks},
-        "gc_max_pause_ms_by_generation": {
-            phase: {
-                str(generation): ms(
-                    max((p for g, p in pauses if g == generation), default=0.0)
-                )
-                for generation in sorted({g for g, _ in pauses})
-            }
-            for phase, pauses in (("setup", setup_gc), ("settle", settle_gc))
-        },
+        "gc_max_pause_ms_by_generation": _max_pause_by_generation(
+            {"setup": setup_gc, "settle": settle_gc}
+        ),
     }
     Path(os.environ["WACTORZ_BENCH_OUT"]).write_text(json.dumps(result, indent=2))

@@ -16,6 +16,7 @@ from custom_components.wactorz.const import (
 )
 from custom_components.wactorz.runtime import BUILTIN_AGENTS
 from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from tests.broker import Broker, running_broker
@@ -44,9 +45,12 @@ def broker() -> Iterator[Broker]:
 
 
 def make_entry(
-    options: dict[str, Any] | None = None, entry_id: str | None = None, **data: Any
+    options: dict[str, Any] | None = None,
+    entry_id: str | None = None,
+    subentries: list[ConfigSubentryData] | None = None,
+    **data: Any,
 ) -> MockConfigEntry:
-    """Return a hub entry like the config flow makes."""
+    """Return a hub entry like the config flow makes (with these subentries)."""
     return MockConfigEntry(
         entry_id=entry_id,
         domain=DOMAIN,
@@ -54,6 +58,7 @@ def make_entry(
         unique_id=DOMAIN,
         data={CONF_NODE_NAME: "home", CONF_TOPIC_PREFIX: "", **data},
         options={CONF_HEARTBEAT_INTERVAL: 10, **(options or {})},
+        subentries_data=subentries or [],
         version=1,
         minor_version=1,
     )

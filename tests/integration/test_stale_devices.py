@@ -229,17 +229,7 @@ async def test_removed_agent_subentry_is_forgotten(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
     """Agent subentry deleted: its device, saved id and state are gone after the reload."""
-    base = make_entry()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=base.title,
-        unique_id=DOMAIN,
-        data=dict(base.data),
-        options=dict(base.options),
-        subentries_data=[AGENT_SUBENTRY],
-        version=1,
-        minor_version=1,
-    )
+    entry = make_entry(subentries=[AGENT_SUBENTRY])
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
     runtime = entry.runtime_data
@@ -264,17 +254,7 @@ async def test_panel_delete_of_a_user_agent_removes_its_subentry(
     hass: HomeAssistant, hass_ws_client: Any
 ) -> None:
     """Deleted from the panel, a user-defined agent does not come back with the reload."""
-    base = make_entry()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=base.title,
-        unique_id=DOMAIN,
-        data=dict(base.data),
-        options=dict(base.options),
-        subentries_data=[AGENT_SUBENTRY],
-        version=1,
-        minor_version=1,
-    )
+    entry = make_entry(subentries=[AGENT_SUBENTRY])
     entry.add_to_hass(hass)
     await setup_entry(hass, entry)
     client = await hass_ws_client(hass)
