@@ -446,7 +446,12 @@ async def test_nautilus_sync_mirrors_an_allowed_directory(
     # Files the source does not have are removed there; changes arrive.
     (mirror / "extra.html").write_text("not in the source", encoding="utf-8")
     (site / "img" / "logo.svg").unlink()
-    (site / "index.html").write_text("<h1>v2</h1>", encoding="utf-8")
+    edited = site / "index.html"
+    edited.write_text("<h1>v2</h1>", encoding="utf-8")
+    # an edit seconds later, as in life: rsync's quick check (size, whole-second
+    # mtime) skips a same-size file written within the same second
+    later = edited.stat().st_mtime + 5
+    os.utime(edited, (later, later))
     synced = await _call(
         hass, "nautilus_sync", {"host": "box", "source": str(site), "dest": "www"}
     )
