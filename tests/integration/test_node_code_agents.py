@@ -328,3 +328,17 @@ async def test_llm_writes_and_reviews_code_and_a_rejection_refuses(
     assert gateway.agent_total("qa").calls == 2
     assert gateway.agent_total("code-agent").calls == 1
     assert await hub.agents() == []
+
+
+@pytest.mark.parametrize("attempt", range(4))
+async def test_a_node_seen_online_answers_at_once(
+    start_hub: StartHub, attempt: int
+) -> None:
+    """Asked the moment it shows online, a node's answer is not lost.
+
+    HA's MQTT client subscribes one topic at a time after a debounce; the reply
+    topic used to come after the announce, so a request sent on seeing the node
+    lost its (fast) answer about one time in three (a fresh HA per attempt).
+    """
+    hub = await start_hub()
+    assert await hub.manager.async_list_agents(hub.node, timeout=10) == []

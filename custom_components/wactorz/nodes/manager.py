@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 import hmac
@@ -351,6 +352,8 @@ class NodeManager:
         self._secrets: dict[str, str] = {}
         self._guard = ReplayGuard()
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        # set once the reply topics are subscribed at the broker (requests wait for it)
+        self.replies_ready = asyncio.Event()
         self._migrations: dict[str, _Migration] = {}
         self._timers: dict[str, CALLBACK_TYPE] = {}
         self._unsubscribers: list[Callable[[], None]] = []
@@ -377,25 +380,55 @@ class NodeManager:
             if NAME_RE.match(node) and _valid_secret(value)
         }
         self._register_secrets(self._secrets.values())
+        # Replies first: HA's MQTT client sends SUBSCRIBEs one by one after a
+        # debounce, and a node seen online (its retained announce) may be asked
+        # at once; its answer is lost if the reply topic is not subscribed yet.
+        replies: tuple[tuple[str, Callable[[str, bytes], None]], ...] = (
+            ("nodes/+/agents", self._on_signed_reply),
+            ("nodes/+/migrate_result", self._on_signed_reply),
+            (self.reply_topic, self.responder.on_reply),
+        )
         handlers: tuple[tuple[str, Callable[[str, bytes], None]], ...] = (
+            *replies,
             ("wactorz/+/announce", self._on_announce),
             ("nodes/+/status", self._on_status),
             ("nodes/+/heartbeat", self._on_heartbeat),
             ("nodes/+/errors", self._on_errors),
-            ("nodes/+/agents", self._on_signed_reply),
-            ("nodes/+/migrate_result", self._on_signed_reply),
-            (self.reply_topic, self.responder.on_reply),
             ("agents/by-name/+/task", self.responder.on_task),
         )
         for topic, handler in handlers:
             self._unsubscribers.append(await self._subscribe(topic, handler))
         if self.runtime.bus.kind == "mqtt":
+            self._watch_replies_ready([topic for topic, _ in replies])
             self._unsubscribers.append(
                 mqtt.async_subscribe_connection_status(self.hass, self._on_connection)
             )
+        else:
+            self.replies_ready.set()
         commands.register(self.runtime.system, self)
         self.started = True
         self._republish_all()
+
+    def _watch_replies_ready(self, topics: list[str]) -> None:
+        """Set `replies_ready` once the broker confirmed every reply subscription."""
+        pending = set(topics)
+
+        def done(topic: str) -> None:
+            pending.discard(topic)
+            if not pending:
+                self.replies_ready.set()
+
+        for topic in topics:
+            self._unsubscribers.append(
+                mqtt.async_on_subscribe_done(self.hass, topic, 1, partial(done, topic))
+            )
+
+    async def async_wait_replies_ready(self, timeout: float) -> None:
+        """Wait (bounded) until answers to our requests can arrive."""
+        if not self.replies_ready.is_set():
+            with suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self.replies_ready.wait()
 
     async def async_stop(self) -> None:
         """Unsubscribe, cancel timers and waiters, write pending records."""
@@ -1047,6 +1080,9 @@ class NodeManager:
         key = f"{node}/{reply}/{request_id}"
         if len(self._waiting) >= MAX_WAITING:
             raise NodeError("node_timeout", validation=False, node=node, timeout="0")
+        started = time.monotonic()
+        await self.async_wait_replies_ready(timeout)
+        timeout = max(0.0, timeout - (time.monotonic() - started))
         future: asyncio.Future[dict[str, Any]] = self.hass.loop.create_future()
         self._waiting[key] = future
         try:
