@@ -708,19 +708,30 @@ class WactorzRuntime:
         """Spawn an agent with a stable id (kept in the registry store)."""
         record = self.registry.agents.get(name, {})
         cell_meta = {"kind": kind, "description": description, **(meta or {})}
-        self.coordinators[name] = AgentCoordinator(
+        # In place before the spawn (its first events reach it); a refused spawn
+        # (e.g. the name is taken) puts back the running agent's coordinator.
+        previous = self.coordinators.get(name)
+        coordinator = self.coordinators[name] = AgentCoordinator(
             self.hass, self.entry, name, cell_meta, self.scrubber, usage=self._usage_of
         )
-        cell = await self.system.spawn(
-            factory,
-            name,
-            actor_id=record.get("id"),
-            protected=protected,
-            meta=cell_meta,
-        )
+        try:
+            cell = await self.system.spawn(
+                factory,
+                name,
+                actor_id=record.get("id"),
+                protected=protected,
+                meta=cell_meta,
+            )
+        except BaseException:
+            if self.coordinators.get(name) is coordinator:
+                if previous is not None:
+                    self.coordinators[name] = previous
+                else:
+                    del self.coordinators[name]
+            raise
         if record.get("id") != cell.id or record.get("kind") != kind:
             self.registry.async_set(name, {"id": cell.id, "kind": kind})
-        self.coordinators[name].bind(cell)
+        coordinator.bind(cell)
         async_dispatcher_send(
             self.hass, SIGNAL_AGENT_ADDED.format(self.entry.entry_id), name
         )

@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.wactorz.const import DOMAIN
-from custom_components.wactorz.core import actor_factory
+from custom_components.wactorz.core import DuplicateActorError, actor_factory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
@@ -112,3 +112,19 @@ async def test_gave_up_after_restart_budget(
     event = hass.states.get("event.echo_lifecycle")
     assert event.attributes["event_type"] == "gave_up"
     assert hass.states.get("binary_sensor.echo_problem").attributes["gave_up"] is True
+
+
+async def test_a_refused_duplicate_spawn_leaves_the_running_agent_shown(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Spawning a taken name is refused; the running agent's entities still follow it."""
+    await setup_entry(hass, entry)
+    runtime = entry.runtime_data
+    cell = await runtime.async_spawn(actor_factory(CrashingActor), "echo", kind="test")
+    await hass.async_block_till_done()
+    with pytest.raises(DuplicateActorError):
+        await runtime.async_spawn(actor_factory(CrashingActor), "echo", kind="test")
+    runtime.system.pause(cell.id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.echo_state").state == "paused"
+    assert hass.states.get("event.echo_lifecycle").attributes["event_type"] == "paused"
