@@ -478,3 +478,47 @@ async def test_llm_turns_run_beside_the_mailbox_and_stream(
     await system.stop("main")
     with pytest.raises(ActorStoppedError):
         await waiting
+
+
+class Slow(Actor):
+    """Answers when the test lets it."""
+
+    release: asyncio.Event
+
+    async def handle(self, message: Message) -> Any:
+        """Wait for the release, then answer."""
+        await Slow.release.wait()
+        return {"text": "slow answer"}
+
+
+async def test_a_slow_mentioned_agent_does_not_hold_main(
+    make_system: SystemFactory,
+) -> None:
+    """While @slow thinks, main answers others; the mention's answer is remembered after."""
+    system = make_system()
+    llm = FakeLlm()
+    main = await _main(system, llm)
+    Slow.release = asyncio.Event()
+    await system.spawn(actor_factory(Slow), "slow")
+    mention = asyncio.ensure_future(system.ask("main", "@slow how long?"))
+    await asyncio.sleep(0.05)
+    assert not mention.done()
+    assert (await system.ask("main", "/agents"))["route"] == "command"
+    assert (await system.ask("main", "what's up?"))["text"] == "answer 1"
+    Slow.release.set()
+    answer = await asyncio.wait_for(mention, 5)
+    assert answer["text"] == "slow answer" and answer["route"] == "mention"
+    assert answer["agent"] == "slow" and answer["handled"] is True
+    history = main.recall("history", [])
+    assert (history[-1]["text"], history[-1]["reply"]) == (
+        "@slow how long?",
+        "slow answer",
+    )
+
+
+async def test_a_forged_mention_result_is_refused(make_system: SystemFactory) -> None:
+    """Only main itself can finish a mention (a sender outside cannot resolve asks)."""
+    system = make_system()
+    await _main(system)
+    refused = await system.ask("main", {"command": "mention_done", "answer": {}})
+    assert refused == {"handled": False, "error": "not a mention result"}

@@ -7,7 +7,9 @@ with `@agent` mentions and plans so the agents can check again.
 
 Order: slash-commands and explicit `@agent` mentions are answered locally
 (0 LLM calls; a mention's reply names the `agent` and the `correlation_id` of
-the request main sent it, which that agent's reply echoes); everything else
+the request main sent it, which that agent's reply echoes; the mentioned agent
+is asked beside the mailbox and its answer comes back as `mention_done`, so a
+slow agent does not hold main); everything else
 goes to the injected `respond` (one LLM turn
 through the metered gateway). Without a configured provider main says so
 instead of pretending. `route_only` requests (Assist, which runs its own LLM
@@ -182,6 +184,8 @@ class MainActor(Actor):
             return self._summary_done(payload)
         if command == "turn_done":
             return self._turn_done(message, payload)
+        if command == "mention_done":
+            return self._mention_done(message, payload)
         text = text_of(message.payload).strip()
         if not text:
             return {
@@ -208,6 +212,10 @@ class MainActor(Actor):
                 message, text, mode[1], str(payload.get("run_id") or ""), caller
             )
             return None  # answered by plan_done
+        mention = self._mention(text)
+        if mention is not None:
+            await self._start_mention(message, text, *mention, caller)
+            return None  # answered by mention_done
         local = await self._route_locally(text, message.sender, caller)
         if local is not None:
             if local["route"] != "command":  # commands are not conversation
@@ -362,10 +370,67 @@ class MainActor(Actor):
             return {"text": await self._modes.pipeline(rest), "route": kind}
         if text.startswith("/"):
             return {"text": await self._slash_command(text), "route": "command"}
-        target, rest = split_mention(text)
-        if target is not None and target != self.name:
-            return await self._delegate(target, rest, sender, caller)
+        if (mention := self._mention(text)) is not None:
+            return await self._delegate(*mention, sender, caller)
         return None
+
+    def _mention(self, text: str) -> tuple[str, str] | None:
+        """Return (agent, rest) for an `@agent` line main passes on, else None."""
+        if text.startswith("/") or (
+            split_mode(text) is not None and self._modes is not None
+        ):
+            return None
+        target, rest = split_mention(text)
+        if target is None or target == self.name:
+            return None
+        return target, rest
+
+    async def _start_mention(
+        self, message: Message, text: str, target: str, rest: str, caller: Caller
+    ) -> None:
+        """Ask the mentioned agent beside the mailbox; its answer comes back as mention_done.
+
+        A slow agent (an LLM agent, a node's) no longer holds main's other
+        messages, Assist turns included, for the length of its answer.
+        """
+        deferred = self.defer_reply(message)
+
+        async def run_mention() -> None:
+            try:
+                local = await self._delegate(target, rest, message.sender, caller)
+            except asyncio.CancelledError:
+                deferred.fail(ActorStoppedError(self.name))
+                raise
+            except Exception as err:  # noqa: BLE001 - the asker gets the reason
+                deferred.fail(ActorFailedError(self.name, "handle", str(err)))
+                return
+            done = {"command": "mention_done", "reply": deferred, "text": text}
+            try:
+                self.tell(self.name, {**done, "answer": local})
+            except ActorError:  # main is gone or full: answer without remembering
+                deferred.resolve({**local, "handled": True})
+
+        task = asyncio.get_running_loop().create_task(
+            run_mention(), name=f"wactorz mention for {self.name}"
+        )
+        self._turns.add(task)
+        task.add_done_callback(self._turns.discard)
+        if len(self._turns) > MAX_TURNS:
+            await asyncio.wait({task})  # back-pressure: the mailbox waits
+
+    def _mention_done(self, message: Message, payload: dict[str, Any]) -> Any:
+        """Remember an answered mention's exchange and answer its original ask."""
+        deferred = payload.get("reply")
+        answer = payload.get("answer")
+        if (
+            message.sender != self.id
+            or not isinstance(deferred, DeferredReply)
+            or not isinstance(answer, dict)
+        ):
+            return {"handled": False, "error": "not a mention result"}
+        self._remember(str(payload.get("text", "")), str(answer.get("text", "")))
+        deferred.resolve({**answer, "handled": True})
+        return {"handled": True}
 
     async def _slash_command(self, text: str) -> str:
         """Answer a slash-command (nodes, deploy, stop an agent, rules, the rest)."""
