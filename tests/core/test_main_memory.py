@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.wactorz.agents.llm_agent import LlmAgent
 from custom_components.wactorz.agents.main import SUMMARY_RETRY_EXCHANGES, MainActor
 from custom_components.wactorz.agents.memory import (
     MAX_HISTORY_EXCHANGES,
@@ -522,3 +523,21 @@ async def test_a_forged_mention_result_is_refused(make_system: SystemFactory) ->
     await _main(system)
     refused = await system.ask("main", {"command": "mention_done", "answer": {}})
     assert refused == {"handled": False, "error": "not a mention result"}
+
+
+async def test_a_user_agents_delegation_is_correlated(
+    make_system: SystemFactory,
+) -> None:
+    """'@echo' through a user agent names the agent and its request's correlation id, like main."""
+    system = make_system()
+
+    async def respond(*_: Any, **__: Any) -> dict[str, Any]:
+        return {"text": "unused"}
+
+    await system.spawn(actor_factory(Echo), "echo")
+    await system.spawn(actor_factory(LlmAgent, respond, frozenset({"echo"})), "guru")
+    answer = await system.ask("guru", "@echo hi")
+    assert answer.pop("correlation_id")  # the delegated request's
+    assert answer == {"text": "echo hi", "route": "mention", "agent": "echo"}
+    refused = await system.ask("guru", "@main hi")
+    assert refused == {"text": "I may not ask @main.", "route": "refused"}
