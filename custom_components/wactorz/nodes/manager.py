@@ -1082,7 +1082,7 @@ class NodeManager:
             raise NodeError("node_timeout", validation=False, node=node, timeout="0")
         started = time.monotonic()
         await self.async_wait_replies_ready(timeout)
-        timeout = max(0.0, timeout - (time.monotonic() - started))
+        remaining = max(0.0, timeout - (time.monotonic() - started))
         future: asyncio.Future[dict[str, Any]] = self.hass.loop.create_future()
         self._waiting[key] = future
         try:
@@ -1092,7 +1092,7 @@ class NodeManager:
                 sign(self._secret(node), kind, node, payload),
                 retain=False,
             )
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(remaining):
                 return await future
         except TimeoutError:
             record = self.nodes.get(node)
