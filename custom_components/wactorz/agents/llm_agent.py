@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable
 import time
 from typing import Any, Protocol
 
-from ..core import Actor, ActorError, AskTimeoutError, Message
-from .access import CALLER_KEY, caller_of
+from ..core import Actor, Message
+from .access import caller_of
+from .mention import ask_mentioned
 from .stream import ReplyStream, stream_of
 from .text import host_exchange, split_mention, text_of
 
@@ -68,25 +69,9 @@ class LlmAgent(Actor):
         if target is not None and target != self.name:
             if target not in self._allowed:
                 return {"text": f"I may not ask @{target}.", "route": "refused"}
-            mention: dict[str, Any] = {"route": "mention", "agent": target}
-            try:
-                delegated = await self.system.request(
-                    target,
-                    # the original caller: the agent asked checks it again
-                    {"text": rest, "from": self.name, CALLER_KEY: caller_of(payload)},
-                    sender=self.id,
-                )
-            except ActorError as err:
-                if isinstance(err, AskTimeoutError):
-                    mention["correlation_id"] = err.correlation_id
-                return {**mention, "text": f"@{target}: {err}"}
-            answer = delegated.value
-            # like main's: the id of the request, which the agent's reply echoes
-            return {
-                **mention,
-                "text": text_of(answer) or str(answer),
-                "correlation_id": delegated.correlation_id,
-            }
+            return await ask_mentioned(
+                self, target, rest, self.name, caller_of(payload)
+            )
         history: list[dict[str, Any]] = list(self.recall("history", []))
         answer = await self._respond(
             self.name, text, history[-RECENT_EXCHANGES:], stream=stream_of(payload)

@@ -49,15 +49,15 @@ from ..core import (
     ActorError,
     ActorFailedError,
     ActorStoppedError,
-    AskTimeoutError,
     DeferredReply,
     Message,
 )
 from ..nodes.commands import NODE_HELP, node_command
 from ..planner.routing import RULES_HELP, ModeHooks, split_mode
 from ..remote.commands import DEPLOY_HELP, deploy_command
-from .access import CALLER_KEY, NOT_ADMIN_REPLY, Caller, caller_of, is_mutating
+from .access import NOT_ADMIN_REPLY, Caller, caller_of, is_mutating
 from .memory import RECENT_EXCHANGES, Memory, MemoryHooks, mask_url
+from .mention import ask_mentioned
 from .qa import screen_inbound
 from .stream import ReplyStream, stream_of
 from .text import host_exchange, split_mention, text_of
@@ -452,23 +452,7 @@ class MainActor(Actor):
         """Ask the mentioned agent (spawned from the catalog if it is a recipe)."""
         if self._resolve is not None and self.system.get(target) is None:
             await self._resolve(target)
-        mention: dict[str, Any] = {"route": "mention", "agent": target}
-        try:
-            reply = await self.system.request(
-                target,
-                {"text": rest, "from": sender or "user", CALLER_KEY: caller},
-                sender=self.id,
-            )
-        except ActorError as err:
-            if isinstance(err, AskTimeoutError):
-                mention["correlation_id"] = err.correlation_id
-            return {**mention, "text": f"@{target}: {err}"}
-        answer = reply.value
-        return {
-            **mention,
-            "text": text_of(answer) or str(answer),
-            "correlation_id": reply.correlation_id,
-        }
+        return await ask_mentioned(self, target, rest, sender or "user", caller)
 
     def _start_plan(
         self, message: Message, text: str, task: str, run_id: str, caller: Caller
