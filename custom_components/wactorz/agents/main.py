@@ -216,7 +216,7 @@ class MainActor(Actor):
         if mention is not None:
             await self._start_mention(message, text, *mention, caller)
             return None  # answered by mention_done
-        local = await self._route_locally(text, message.sender, caller)
+        local = await self._route_locally(text)
         if local is not None:
             if local["route"] != "command":  # commands are not conversation
                 self._remember(text, local["text"])
@@ -356,13 +356,11 @@ class MainActor(Actor):
         summary.task.cancel()
         return summary.task
 
-    async def _route_locally(
-        self, text: str, sender: str | None, caller: Caller
-    ) -> dict[str, Any] | None:
-        """Answer commands and mentions without an LLM; None when the LLM must answer.
+    async def _route_locally(self, text: str) -> dict[str, Any] | None:
+        """Answer modes and slash-commands without an LLM; None when the LLM must answer.
 
-        Returns {"text", "route"}; a mention also names the `agent` and the
-        `correlation_id` of the request it was sent (its reply echoes it).
+        Returns {"text", "route"}. (Mentions are asked beside the mailbox:
+        `_start_mention`.)
         """
         mode = split_mode(text)
         if mode is not None and self._modes is not None:
@@ -370,8 +368,6 @@ class MainActor(Actor):
             return {"text": await self._modes.pipeline(rest), "route": kind}
         if text.startswith("/"):
             return {"text": await self._slash_command(text), "route": "command"}
-        if (mention := self._mention(text)) is not None:
-            return await self._delegate(*mention, sender, caller)
         return None
 
     def _mention(self, text: str) -> tuple[str, str] | None:
