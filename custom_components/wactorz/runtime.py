@@ -18,7 +18,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 
@@ -88,6 +88,7 @@ from .core import (
 )
 from .core.redaction import SecretScrubber
 from .core.topics import QA_FLAG, SYSTEM_HEALTH, with_prefix
+from .devices import async_remove_device
 from .entity import agent_device_identifier
 from .followup import FollowUps
 from .ha_agents.actuator import ACTOR_PREFIX, ActuatorManager, async_start_actuators
@@ -761,12 +762,9 @@ class WactorzRuntime:
         coordinator.unbind()
         self.registry.async_discard(name)
         entry_id = self.entry.entry_id
-        devices = dr.async_get(self.hass)
-        device = devices.async_get_device_by_identifier(
-            agent_device_identifier(entry_id, name), entry_id
+        async_remove_device(
+            self.hass, entry_id, agent_device_identifier(entry_id, name)
         )
-        if device is not None:
-            devices.async_remove_device(device.id)
         async_dispatcher_send(self.hass, SIGNAL_AGENT_REMOVED.format(entry_id), name)
 
     async def async_remove_agent(self, name: str) -> None:

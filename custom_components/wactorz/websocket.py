@@ -992,8 +992,8 @@ async def ws_control(
                 await system.restart(cell.id)
             case "stop":
                 await system.stop(cell.id)
-            case "delete":
-                await _async_delete(hub.runtime, cell)
+            case "delete":  # actor, saved state, registry record, device
+                await hub.runtime.async_remove_agent(cell.name)
     except ActorError as err:
         connection.send_error(msg["id"], _error_code(err), str(err))
         return
@@ -1037,11 +1037,6 @@ async def _async_control_remote(
     connection.send_result(
         msg["id"], {"agent": agent.name, "state": "stopped", "node": node}
     )
-
-
-async def _async_delete(runtime: WactorzRuntime, cell: ActorCell) -> None:
-    """Remove an agent for good: actor, saved state, registry record, device."""
-    await runtime.async_remove_agent(cell.name)
 
 
 @websocket_api.websocket_command(

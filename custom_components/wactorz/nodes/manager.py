@@ -32,6 +32,7 @@ from homeassistant.helpers.event import async_call_later
 
 from ..const import DOMAIN
 from ..core import ActorEvent, EventKind
+from ..devices import async_remove_device
 from ..entity import MANUFACTURER
 from . import commands
 from .responder import TaskResponder
@@ -836,13 +837,9 @@ class NodeManager:
         async_dispatcher_send(
             self.hass, SIGNAL_REMOTE_AGENT_REMOVED.format(self.entry_id), name
         )
-        self._remove_device(remote_agent_identifier(self.entry_id, name))
-
-    def _remove_device(self, identifier: tuple[str, str]) -> None:
-        registry = dr.async_get(self.hass)
-        device = registry.async_get_device_by_identifier(identifier, self.entry_id)
-        if device is not None:
-            registry.async_remove_device(device.id)
+        async_remove_device(
+            self.hass, self.entry_id, remote_agent_identifier(self.entry_id, name)
+        )
 
     def forget_remote_agent(self, name: str) -> bool:
         """Forget an agent whose device the user deleted; False while it is not gone.
