@@ -424,12 +424,15 @@ class NodeManager:
                 mqtt.async_on_subscribe_done(self.hass, topic, 1, partial(done, topic))
             )
 
-    async def async_wait_replies_ready(self, timeout: float) -> None:
-        """Wait (bounded) until answers to our requests can arrive."""
-        if not self.replies_ready.is_set():
-            with suppress(TimeoutError):
-                async with asyncio.timeout(timeout):
-                    await self.replies_ready.wait()
+    async def async_wait_replies_ready(self, timeout: float) -> float:
+        """Wait (bounded) until answers to our requests can arrive; return the time left."""
+        if self.replies_ready.is_set():
+            return timeout
+        started = time.monotonic()
+        with suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self.replies_ready.wait()
+        return max(0.0, timeout - (time.monotonic() - started))
 
     async def async_stop(self) -> None:
         """Unsubscribe, cancel timers and waiters, write pending records."""
@@ -1077,9 +1080,7 @@ class NodeManager:
         key = f"{node}/{reply}/{request_id}"
         if len(self._waiting) >= MAX_WAITING:
             raise NodeError("node_timeout", validation=False, node=node, timeout="0")
-        started = time.monotonic()
-        await self.async_wait_replies_ready(timeout)
-        remaining = max(0.0, timeout - (time.monotonic() - started))
+        remaining = await self.async_wait_replies_ready(timeout)
         future: asyncio.Future[dict[str, Any]] = self.hass.loop.create_future()
         self._waiting[key] = future
         try:

@@ -395,12 +395,9 @@ class TaskResponder:
             text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
             if len(text.encode()) > MAX_PAYLOAD_BYTES:
                 return {"ok": False, "error": "task too large"}
-            started = time.monotonic()
-            await self._manager.async_wait_replies_ready(timeout)
+            remaining = await self._manager.async_wait_replies_ready(timeout)
             await self._runtime.bus.publish(f"agents/by-name/{agent}/task", text, qos=1)
-            async with asyncio.timeout(
-                max(0.0, timeout - (time.monotonic() - started))
-            ):
+            async with asyncio.timeout(remaining):
                 return await future
         except TimeoutError:
             return {"ok": False, "error": f"no answer within {timeout:g} s"}
