@@ -6,6 +6,7 @@ Run through `python bench/ha_load.py` (it calls pytest on this file).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 import gc
 import json
 import logging
@@ -246,11 +247,10 @@ class StallSampler:
         """Begin sampling from a daemon thread."""
         self._thread.start()
 
-    def stop(self) -> list[tuple[str, int]]:
-        """Stop; return the stall sources, most frequent first."""
+    def stop(self) -> None:
+        """Stop sampling (the sources are taken by phase: `Instruments.end`)."""
         self._stop.set()
         self._thread.join(1)
-        return sorted(self.sources.items(), key=lambda item: -item[1])[:15]
 
     def _run(self) -> None:
         sampled_for = -1.0
@@ -276,6 +276,66 @@ class StallSampler:
             self.sources[key] = self.sources.get(key, 0) + 1
 
 
+@dataclass
+class Phase:
+    """What the instruments saw in one phase (setup, settle, steady)."""
+
+    lags: list[float]
+    work: list[float]
+    work_without_gc: list[float]
+    gc: list[tuple[int, float]]
+    callbacks: dict[str, object]
+    sources: dict[str, int]
+
+
+class Instruments:
+    """GC pauses, callback times, the lag probe and (optionally) the stall sampler, by phase."""
+
+    def __init__(self, sampler: StallSampler | None = None) -> None:
+        """Install the callback timer and start the stall sampler."""
+        self.gc = GcWatch()
+        self.timer = CallbackTimer(self.gc)
+        self.timer.install()
+        self.sampler = sampler
+        if sampler is not None:
+            sampler.start()
+        self.probe = LagProbe(sampler, self.gc)
+
+    def start(self) -> None:
+        """Begin a phase."""
+        self.probe.start()
+
+    async def end(self) -> Phase:
+        """End a phase; return what it saw."""
+        lags, work = await self.probe.stop()
+        sources: dict[str, int] = {}
+        if self.sampler is not None:
+            sources, self.sampler.sources = self.sampler.sources, {}
+        return Phase(
+            lags,
+            work,
+            self.probe.last_without_gc,
+            self.gc.take(),
+            self.timer.take(),
+            sources,
+        )
+
+    def close(self) -> None:
+        """Put asyncio back, stop watching the collector and the loop thread."""
+        self.timer.uninstall()
+        self.gc.close()
+        if self.sampler is not None:
+            self.sampler.stop()
+
+
+def _ms(value: float) -> float:
+    return round(value * 1000, 3)
+
+
+def _top(sources: dict[str, int], count: int) -> list[tuple[str, int]]:
+    return sorted(sources.items(), key=lambda item: -item[1])[:count]
+
+
 @pytest.fixture
 def hass_storage() -> dict[str, object]:
     """Use real .storage files (the test plugin's in-memory storage never yields to the loop)."""
@@ -294,9 +354,7 @@ def _max_pause_by_generation(
     """Return each phase's longest GC pause (ms) per generation."""
     return {
         phase: {
-            str(generation): round(
-                max(p for g, p in pauses if g == generation) * 1000, 3
-            )
+            str(generation): _ms(max(p for g, p in pauses if g == generation))
             for generation in sorted({g for g, _ in pauses})
         }
         for phase, pauses in by_phase.items()
@@ -330,16 +388,11 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
         options={"heartbeat_interval": 10},
     )
     entry.add_to_hass(hass)
-    gc_watch = GcWatch()
-    timer = CallbackTimer(gc_watch)
-    timer.install()
-    sampler = StallSampler()
-    sampler.start()
-    probe = LagProbe(sampler, gc_watch)
-    probe.start()
+    tools = Instruments(StallSampler())
+    tools.start()
     started = time.perf_counter()
     assert await hass.config_entries.async_setup(entry.entry_id)
-    entry_work = list(probe.work)
+    entry_work = list(tools.probe.work)
     runtime = entry.runtime_data
     await hass.async_block_till_done()
     events_before = len(hass.states.async_entity_ids("event"))
@@ -349,36 +402,23 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
         )
     await hass.async_block_till_done()
     setup_s = time.perf_counter() - started
-    setup_lags, setup_work = await probe.stop()
-    setup_gc = gc_watch.take()
-    setup_callbacks = timer.take()
-    setup_sources = sampler.sources
-    sampler.sources = {}
+    setup = await tools.end()
 
     settle_at = time.monotonic()
-    probe.start()
+    tools.start()
     await asyncio.sleep(SETTLE_S)
-    settle_lags, settle_work = await probe.stop()
-    settle_gc = gc_watch.take()
-    settle_callbacks = timer.take()
-    settle_sources = sampler.sources
-    sampler.sources = {}
+    settle = await tools.end()
 
     steady_at = time.monotonic()
-    probe.start()
+    tools.start()
     deadline = time.perf_counter() + STEADY_S
     asked = 0
     while time.perf_counter() < deadline:
         await runtime.system.ask(f"worker-{asked % AGENTS}", asked)
         asked += 1
         await asyncio.sleep(0.01)
-    steady_lags, steady_work = await probe.stop()
-    steady_work_without_gc = probe.last_without_gc
-    steady_gc = gc_watch.take()
-    steady_callbacks = timer.take()
-    timer.uninstall()
-    gc_watch.close()
-    steady_sources = sampler.stop()
+    steady = await tools.end()
+    tools.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     entities = len(hass.states.async_entity_ids())
     logging.getLogger().removeHandler(capped)
@@ -388,32 +428,28 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
     assert events == AGENTS, (events, AGENTS)
     assert await hass.config_entries.async_unload(entry.entry_id)
 
-    gc_by_phase = {"setup": setup_gc, "settle": settle_gc, "steady": steady_gc}
-
-    def ms(value: float) -> float:
-        return round(value * 1000, 3)
-
+    gc_by_phase = {"setup": setup.gc, "settle": settle.gc, "steady": steady.gc}
     result = {
         "agents": AGENTS,
-        "loop_lag_p99_ms": ms(_p99(steady_lags)),
-        "max_callback_ms": steady_callbacks["max_ms"],
-        "steady_max_stall_ms": ms(max(steady_work, default=0.0)),
+        "loop_lag_p99_ms": _ms(_p99(steady.lags)),
+        "max_callback_ms": steady.callbacks["max_ms"],
+        "steady_max_stall_ms": _ms(max(steady.work, default=0.0)),
         "callbacks": {
-            "setup": setup_callbacks,
-            "settle": settle_callbacks,
-            "steady": steady_callbacks,
+            "setup": setup.callbacks,
+            "settle": settle.callbacks,
+            "steady": steady.callbacks,
         },
         "setup_s": round(setup_s, 3),
         "rss_mb": round(rss_mb, 1),
-        "steady_max_lag_ms": ms(max(steady_lags, default=0.0)),
-        "steady_max_stall_without_gc_ms": ms(max(steady_work_without_gc, default=0.0)),
-        "setup_loop_lag_p99_ms": ms(_p99(setup_lags)),
-        "setup_max_lag_ms": ms(max(setup_lags, default=0.0)),
-        "setup_max_stall_ms": ms(max(setup_work, default=0.0)),
-        "entry_setup_max_stall_ms": ms(max(entry_work, default=0.0)),
+        "steady_max_lag_ms": _ms(max(steady.lags, default=0.0)),
+        "steady_max_stall_without_gc_ms": _ms(max(steady.work_without_gc, default=0.0)),
+        "setup_loop_lag_p99_ms": _ms(_p99(setup.lags)),
+        "setup_max_lag_ms": _ms(max(setup.lags, default=0.0)),
+        "setup_max_stall_ms": _ms(max(setup.work, default=0.0)),
+        "entry_setup_max_stall_ms": _ms(max(entry_work, default=0.0)),
         "settle_s": SETTLE_S,
-        "settle_max_stall_ms": ms(max(settle_work, default=0.0)),
-        "settle_max_lag_ms": ms(max(settle_lags, default=0.0)),
+        "settle_max_stall_ms": _ms(max(settle.work, default=0.0)),
+        "settle_max_lag_ms": _ms(max(settle.lags, default=0.0)),
         "steady_s": STEADY_S,
         "asks_in_steady_state": asked,
         "entities": entities,
@@ -428,7 +464,7 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
             " (settle)"
         ),
         "gc_max_pause_ms": {
-            phase: ms(max((p for _, p in pauses), default=0.0))
+            phase: _ms(max((p for _, p in pauses), default=0.0))
             for phase, pauses in gc_by_phase.items()
         },
         "gc_pauses_over_4ms": {
@@ -449,9 +485,9 @@ async def test_ha_load(hass: HomeAssistant, enable_custom_integrations: None) ->
             "end": time.monotonic(),
         },
         "stall_sources": {
-            "setup": sorted(setup_sources.items(), key=lambda item: -item[1])[:10],
-            "settle": sorted(settle_sources.items(), key=lambda item: -item[1])[:10],
-            "steady": steady_sources,
+            "setup": _top(setup.sources, 10),
+            "settle": _top(settle.sources, 10),
+            "steady": _top(steady.sources, 15),
         },
     }
     Path(os.environ["WACTORZ_BENCH_OUT"]).write_text(json.dumps(result, indent=2))
@@ -487,11 +523,8 @@ async def test_ha_baseline(hass: HomeAssistant) -> None:
     entry.add_to_hass(hass)
     platform = MockEntityPlatform(hass, domain="sensor", platform_name="bench")
     platform.config_entry = entry
-    gc_watch = GcWatch()
-    timer = CallbackTimer(gc_watch)
-    timer.install()
-    probe = LagProbe(None, gc_watch)
-    probe.start()
+    tools = Instruments()
+    tools.start()
     started = time.perf_counter()
     for device in range(AGENTS):
         await platform.async_add_entities(
@@ -500,32 +533,24 @@ async def test_ha_baseline(hass: HomeAssistant) -> None:
         await asyncio.sleep(0)  # one device per loop iteration, as spawns come
     await hass.async_block_till_done()
     setup_s = time.perf_counter() - started
-    _, setup_work = await probe.stop()
-    setup_gc = gc_watch.take()
-    setup_callbacks = timer.take()
-    probe.start()
+    setup = await tools.end()
+    tools.start()
     await asyncio.sleep(SETTLE_S)
-    _, settle_work = await probe.stop()
-    settle_gc = gc_watch.take()
-    settle_callbacks = timer.take()
-    timer.uninstall()
-    gc_watch.close()
+    settle = await tools.end()
+    tools.close()
     entities = len(hass.states.async_entity_ids())
     assert len(hass.states.async_entity_ids("sensor")) == AGENTS * ENTITIES_PER_AGENT
     platform.async_shutdown()
-
-    def ms(value: float) -> float:
-        return round(value * 1000, 3)
 
     result = {
         "devices": AGENTS,
         "entities": entities,
         "setup_s": round(setup_s, 3),
-        "setup_max_stall_ms": ms(max(setup_work, default=0.0)),
-        "settle_max_stall_ms": ms(max(settle_work, default=0.0)),
-        "callbacks": {"setup": setup_callbacks, "settle": settle_callbacks},
+        "setup_max_stall_ms": _ms(max(setup.work, default=0.0)),
+        "settle_max_stall_ms": _ms(max(settle.work, default=0.0)),
+        "callbacks": {"setup": setup.callbacks, "settle": settle.callbacks},
         "gc_max_pause_ms_by_generation": _max_pause_by_generation(
-            {"setup": setup_gc, "settle": settle_gc}
+            {"setup": setup.gc, "settle": settle.gc}
         ),
     }
     Path(os.environ["WACTORZ_BENCH_OUT"]).write_text(json.dumps(result, indent=2))
