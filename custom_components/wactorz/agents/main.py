@@ -245,34 +245,66 @@ class MainActor(Actor):
         stream: ReplyStream | None,
     ) -> None:
         """Run an LLM turn beside the mailbox; its answer comes back as turn_done."""
-        deferred = self.defer_reply(message)
         history = self.memory.history[-RECENT_EXCHANGES:]
         context = self.memory.context()
 
-        async def run_turn() -> None:
+        def failed(err: Exception) -> None:
+            self.log("the LLM turn failed", error=str(err))
+
+        def unremembered(answer: Any) -> dict[str, Any]:
+            return {
+                **(answer or {"text": NO_LLM_REPLY}),
+                "handled": True,
+                "route": "llm",
+            }
+
+        await self._run_beside(
+            message,
+            text,
+            "turn_done",
+            work=lambda: respond(text, history, context, stream=stream),
+            unremembered=unremembered,
+            failed=failed,
+        )
+
+    async def _run_beside(
+        self,
+        message: Message,
+        text: str,
+        command: str,
+        *,
+        work: Callable[[], Awaitable[Any]],
+        unremembered: Callable[[Any], dict[str, Any]],
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """Run `work` beside the mailbox; its answer comes back to main as `command`.
+
+        The asker's reply is deferred: main answers it when `command` arrives
+        (and remembers the exchange); when main is gone or full, the answer
+        goes out directly (`unremembered`). A failure fails the ask. Bounded:
+        past MAX_TURNS running, the mailbox waits for this one.
+        """
+        deferred = self.defer_reply(message)
+
+        async def run() -> None:
             try:
-                answer = await respond(text, history, context, stream=stream)
+                answer = await work()
             except asyncio.CancelledError:
                 deferred.fail(ActorStoppedError(self.name))
                 raise
             except Exception as err:  # noqa: BLE001 - the asker gets the reason
-                self.log("the LLM turn failed", error=str(err))
+                if failed is not None:
+                    failed(err)
                 deferred.fail(ActorFailedError(self.name, "handle", str(err)))
                 return
-            done = {
-                "command": "turn_done",
-                "reply": deferred,
-                "text": text,
-                "answer": answer,
-            }
+            done = {"command": command, "reply": deferred, "text": text}
             try:
-                self.tell(self.name, done)
+                self.tell(self.name, {**done, "answer": answer})
             except ActorError:  # main is gone or full: answer without remembering
-                reply = answer or {"text": NO_LLM_REPLY}
-                deferred.resolve({**reply, "handled": True, "route": "llm"})
+                deferred.resolve(unremembered(answer))
 
         task = asyncio.get_running_loop().create_task(
-            run_turn(), name=f"wactorz LLM turn for {self.name}"
+            run(), name=f"wactorz {command} for {self.name}"
         )
         self._turns.add(task)
         task.add_done_callback(self._turns.discard)
@@ -389,30 +421,13 @@ class MainActor(Actor):
         A slow agent (an LLM agent, a node's) no longer holds main's other
         messages, Assist turns included, for the length of its answer.
         """
-        deferred = self.defer_reply(message)
-
-        async def run_mention() -> None:
-            try:
-                local = await self._delegate(target, rest, message.sender, caller)
-            except asyncio.CancelledError:
-                deferred.fail(ActorStoppedError(self.name))
-                raise
-            except Exception as err:  # noqa: BLE001 - the asker gets the reason
-                deferred.fail(ActorFailedError(self.name, "handle", str(err)))
-                return
-            done = {"command": "mention_done", "reply": deferred, "text": text}
-            try:
-                self.tell(self.name, {**done, "answer": local})
-            except ActorError:  # main is gone or full: answer without remembering
-                deferred.resolve({**local, "handled": True})
-
-        task = asyncio.get_running_loop().create_task(
-            run_mention(), name=f"wactorz mention for {self.name}"
+        await self._run_beside(
+            message,
+            text,
+            "mention_done",
+            work=lambda: self._delegate(target, rest, message.sender, caller),
+            unremembered=lambda answer: {**answer, "handled": True},
         )
-        self._turns.add(task)
-        task.add_done_callback(self._turns.discard)
-        if len(self._turns) > MAX_TURNS:
-            await asyncio.wait({task})  # back-pressure: the mailbox waits
 
     def _mention_done(self, message: Message, payload: dict[str, Any]) -> Any:
         """Remember an answered mention's exchange and answer its original ask."""
